@@ -1,0 +1,78 @@
+import { badInput } from './errors';
+
+/**
+ * Cursor pagination shared by every list in the graph. All lists are ordered newest
+ * first by (createdAt, id); a cursor is that pair, encoded opaquely, so pages stay
+ * stable while rows are inserted.
+ */
+
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+export interface Cursor {
+  createdAt: Date;
+  id: string;
+}
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Page {
+  first: number;
+  after: Cursor | null;
+}
+
+export function encodeCursor(row: Cursor): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field = 'after'): Cursor {
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const date = new Date(createdAt);
+    if (typeof id === 'string' && typeof createdAt === 'string' && !Number.isNaN(date.getTime())) {
+      return { createdAt: date, id };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput(field, 'is not a cursor returned by this API; pass pageInfo.endCursor from the previous page');
+}
+
+/** Validates `first`/`after` once, at the edge. */
+export function readPage(args: PageArgs, prefix = ''): Page {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+    throw badInput(`${prefix}first`, `must be between 1 and ${MAX_PAGE_SIZE}`);
+  }
+  return { first, after: args.after ? decodeCursor(args.after, `${prefix}after`) : null };
+}
+
+/** Prisma `where` for "strictly after this cursor" in (createdAt desc, id desc) order. */
+export function afterCursor(after: Cursor | null) {
+  if (!after) return {};
+  return {
+    OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }],
+  };
+}
+
+export const NEWEST_FIRST = [{ createdAt: 'desc' as const }, { id: 'desc' as const }];
+
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/** Builds a connection from `first + 1` fetched rows: the extra row only says a next page exists. */
+export function toConnection<T extends Cursor>(rows: T[], first: number): Connection<T> {
+  const nodes = rows.slice(0, first);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    nodes,
+    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+  };
+}

@@ -1,0 +1,39 @@
+/**
+ * `npm run seed`: replaces all data with the demo data set (6 users, 36 posts, 78 media records),
+ * on the databases `npm start` uses. `npm run seed -- --users 1000 --posts-per-user 10 --media-per-post 2`
+ * sizes it for benchmarks.
+ */
+import { parseArgs } from 'node:util';
+import { migrateAll, provideDatabases } from '../lib/databases';
+import { createLogger } from '../lib/logger';
+import { seedAll } from '../lib/seed';
+import { DEMO_SIZE } from '../lib/seed-plan';
+
+async function main() {
+  const { values } = parseArgs({
+    options: { users: { type: 'string' }, 'posts-per-user': { type: 'string' }, 'media-per-post': { type: 'string' } },
+  });
+  const size = {
+    users: Number(values.users ?? DEMO_SIZE.users),
+    postsPerUser: Number(values['posts-per-user'] ?? DEMO_SIZE.postsPerUser),
+    mediaPerPost: Number(values['media-per-post'] ?? DEMO_SIZE.mediaPerPost),
+  };
+  if (!Object.values(size).every((n) => Number.isInteger(n) && n >= 0) || size.users < 1) {
+    console.error('--users must be a positive integer, the other sizes whole numbers');
+    process.exit(2);
+  }
+  const logger = createLogger('seed');
+  const databases = await provideDatabases(logger);
+  try {
+    await migrateAll(databases.urls);
+    const plan = await seedAll(databases.urls, size);
+    logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded');
+  } finally {
+    await databases.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

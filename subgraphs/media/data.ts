@@ -1,0 +1,81 @@
+import DataLoader from 'dataloader';
+import { Prisma, type Media, type PrismaClient } from './generated/prisma/client';
+
+export type { Media };
+
+/** A media row as raw SQL returns it. */
+interface MediaRow {
+  id: string;
+  owner_id: string;
+  post_id: string | null;
+  purpose: Media['purpose'];
+  kind: Media['kind'];
+  mime_type: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+  alt: string | null;
+  position: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const MEDIA_COLUMNS = Prisma.raw(
+  'id, owner_id, post_id, purpose, kind, mime_type, width, height, bytes, alt, position, created_at, updated_at',
+);
+
+const toMedia = (row: MediaRow): Media => ({
+  id: row.id,
+  ownerId: row.owner_id,
+  postId: row.post_id,
+  purpose: row.purpose,
+  kind: row.kind,
+  mimeType: row.mime_type,
+  width: row.width,
+  height: row.height,
+  bytes: row.bytes,
+  alt: row.alt,
+  position: row.position,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
+  const map = new Map(rows.map((row) => [row.id, row]));
+  return ids.map((id) => map.get(id) ?? null);
+}
+
+function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  return keys.map((key) => groups.get(key) ?? []);
+}
+
+/** Per-request loaders: one query per kind of lookup, however many rows ask. */
+export function createLoaders(db: PrismaClient) {
+  return {
+    media: new DataLoader<string, Media | null>(async (ids) => byId(ids, await db.media.findMany({ where: { id: { in: [...ids] } } }))),
+    /** All media of each post, in display order; `Post.media` and `Post.coverImage` share it. */
+    mediaOfPost: new DataLoader<string, Media[]>(async (postIds) =>
+      groupBy(
+        postIds,
+        await db.media.findMany({
+          where: { postId: { in: [...postIds] }, purpose: 'POST' },
+          orderBy: [{ position: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
+        }),
+        (row) => row.postId!,
+      ),
+    ),
+    /** The newest avatar of each user: DISTINCT ON reads one row per owner from the index. */
+    avatarOfUser: new DataLoader<string, Media | null>(async (ownerIds) => {
+      const rows = await db.$queryRaw<MediaRow[]>`
+        SELECT DISTINCT ON (owner_id) ${MEDIA_COLUMNS} FROM media
+        WHERE owner_id = ANY(${[...ownerIds]}::uuid[]) AND purpose = 'AVATAR'
+        ORDER BY owner_id, created_at DESC, id DESC`;
+      const byOwner = new Map(rows.map((row) => [row.owner_id, toMedia(row)]));
+      return ownerIds.map((id) => byOwner.get(id) ?? null);
+    }),
+  };
+}
+
+export type MediaLoaders = ReturnType<typeof createLoaders>;

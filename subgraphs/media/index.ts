@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/main';
+import { createMediaSubgraph } from './subgraph';
+
+runSubgraph('media', createMediaSubgraph);

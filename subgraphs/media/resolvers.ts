@@ -1,0 +1,81 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { envString } from '../../lib/config';
+import { isId, notFound, requireId } from '../../lib/errors';
+import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
+import { isRecordNotFound } from '../../lib/prisma-errors';
+import { DateTime } from '../../lib/scalars';
+import type { Media } from './data';
+import type { MediaContext } from './subgraph';
+import * as valid from './validation';
+
+/**
+ * Prefix of every media URL: empty by default, so URLs are paths on whichever origin serves
+ * the graph (the BFFs proxy them). `MEDIA_PUBLIC_URL` sets an absolute origin (a CDN).
+ */
+const PUBLIC_URL = envString('MEDIA_PUBLIC_URL', '').replace(/\/$/, '');
+
+const referenceId = (id: string) => (isId(id) ? id.toLowerCase() : null);
+
+export const resolvers: GraphQLResolverMap<MediaContext> = {
+  DateTime,
+  Query: {
+    media: (_, { id }: { id: string }, { loaders }) => loaders.media.load(requireId('id', id)),
+    mediaList: async (_, args: PageArgs & { ownerId?: string | null; postId?: string | null }, { db }) => {
+      const page = readPage(args);
+      const ownerId = args.ownerId != null ? requireId('ownerId', args.ownerId) : undefined;
+      const postId = args.postId != null ? requireId('postId', args.postId) : undefined;
+      const rows = await db.media.findMany({
+        where: { ...(ownerId && { ownerId }), ...(postId && { postId }), ...afterCursor(page.after) },
+        orderBy: NEWEST_FIRST,
+        take: page.first + 1,
+      });
+      return toConnection(rows, page.first);
+    },
+  },
+  Mutation: {
+    createMedia: (_, { input }: { input: valid.CreateMediaInput }, { db }) => db.media.create({ data: valid.newMedia(input) }),
+    updateMedia: async (_, { id, input }: { id: string; input: { alt?: string | null; position?: number | null } }, { db }) => {
+      const mediaId = requireId('id', id);
+      const data = {
+        ...(input.alt != null && { alt: valid.alt('input.alt', input.alt) }),
+        ...(input.position != null && { position: valid.position('input.position', input.position) }),
+      };
+      return db.media.update({ where: { id: mediaId }, data }).catch((error) => {
+        if (isRecordNotFound(error)) throw notFound('Media', mediaId);
+        throw error;
+      });
+    },
+    deleteMedia: async (_, { id }: { id: string }, { db }) => {
+      const mediaId = requireId('id', id);
+      const { count } = await db.media.deleteMany({ where: { id: mediaId } });
+      if (count === 0) throw notFound('Media', mediaId);
+      return mediaId;
+    },
+  },
+  Media: {
+    __resolveReference: (ref: { id: string }, { loaders }: MediaContext) => {
+      const id = referenceId(ref.id);
+      return id ? loaders.media.load(id) : null;
+    },
+    owner: (media: Media) => ({ __typename: 'User', id: media.ownerId }),
+    post: (media: Media) => (media.postId ? { __typename: 'Post', id: media.postId } : null),
+    url: (media: Media, { size }: { size: string }) =>
+      `${PUBLIC_URL}/media/${media.id}/${media.kind === 'IMAGE' ? size.toLowerCase() : 'original'}`,
+  },
+  Post: {
+    media: (post: { id: string }, _: unknown, { loaders }: MediaContext) => {
+      const id = referenceId(post.id);
+      return id ? loaders.mediaOfPost.load(id) : null;
+    },
+    coverImage: async (post: { id: string }, _: unknown, { loaders }: MediaContext) => {
+      const id = referenceId(post.id);
+      return id ? ((await loaders.mediaOfPost.load(id)).find((m) => m.kind === 'IMAGE') ?? null) : null;
+    },
+  },
+  User: {
+    avatar: (user: { id: string }, _: unknown, { loaders }: MediaContext) => {
+      const id = referenceId(user.id);
+      return id ? loaders.avatarOfUser.load(id) : null;
+    },
+  },
+};

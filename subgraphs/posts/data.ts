@@ -1,0 +1,83 @@
+import DataLoader from 'dataloader';
+import type { Page } from '../../lib/pagination';
+import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
+
+export type { Post, PostStatus };
+
+/** One author's page of posts, asked for by `User.posts`. */
+export interface AuthorPageKey {
+  authorId: string;
+  status: PostStatus;
+  page: Page;
+}
+
+interface PostRow {
+  id: string;
+  author_id: string;
+  title: string;
+  body: string;
+  body_html: string;
+  status: PostStatus;
+  created_at: Date;
+  updated_at: Date;
+  published_at: Date | null;
+}
+
+const toPost = (row: PostRow): Post => ({
+  id: row.id,
+  authorId: row.author_id,
+  title: row.title,
+  body: row.body,
+  bodyHtml: row.body_html,
+  status: row.status,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  publishedAt: row.published_at,
+});
+
+/**
+ * `first + 1` newest posts of each author in one statement: a window over the authors, so a
+ * page of users with their posts costs one query, not one per user. Keys that share status and
+ * page (the usual case: one selection for a list of users) go into the same statement.
+ */
+async function postsOfAuthors(db: PrismaClient, keys: readonly AuthorPageKey[]): Promise<Post[][]> {
+  const groups = new Map<string, AuthorPageKey[]>();
+  for (const key of keys) {
+    const group = `${key.status}|${key.page.first}|${key.page.after?.createdAt.toISOString()}|${key.page.after?.id}`;
+    groups.set(group, [...(groups.get(group) ?? []), key]);
+  }
+  const byKey = new Map<AuthorPageKey, Post[]>();
+  await Promise.all(
+    [...groups.values()].map(async (group) => {
+      const { status, page } = group[0];
+      const authorIds = [...new Set(group.map((k) => k.authorId))];
+      const after = page.after ? Prisma.sql`AND (created_at, id) < (${page.after.createdAt}, ${page.after.id}::uuid)` : Prisma.empty;
+      const rows = await db.$queryRaw<PostRow[]>`
+        SELECT id, author_id, title, body, body_html, status, created_at, updated_at, published_at FROM (
+          SELECT *, row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC, id DESC) AS rank
+          FROM posts
+          WHERE author_id = ANY(${authorIds}::uuid[]) AND status = ${status}::"PostStatus" ${after}
+        ) ranked
+        WHERE rank <= ${page.first + 1}
+        ORDER BY author_id, created_at DESC, id DESC`;
+      const byAuthor = new Map<string, Post[]>();
+      for (const row of rows) byAuthor.set(row.author_id, [...(byAuthor.get(row.author_id) ?? []), toPost(row)]);
+      for (const key of group) byKey.set(key, byAuthor.get(key.authorId) ?? []);
+    }),
+  );
+  return keys.map((key) => byKey.get(key)!);
+}
+
+/** Per-request loaders: one query per kind of lookup, however many rows ask. */
+export function createLoaders(db: PrismaClient) {
+  return {
+    post: new DataLoader<string, Post | null>(async (ids) => {
+      const rows = await db.post.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }),
+    postsOfAuthor: new DataLoader<AuthorPageKey, Post[]>((keys) => postsOfAuthors(db, keys), { cache: false }),
+  };
+}
+
+export type PostLoaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/main';
+import { createPostsSubgraph } from './subgraph';
+
+runSubgraph('posts', createPostsSubgraph);

@@ -1,0 +1,19 @@
+import type { Database } from '../../lib/database';
+import { chunks, type SeedPlan } from '../../lib/seed-plan';
+import { PrismaClient } from './generated/prisma/client';
+import { renderMarkdown } from './markdown';
+
+/** Replaces all posts with the plan's. */
+export async function seedPosts(database: Database, plan: SeedPlan): Promise<void> {
+  const db = new PrismaClient({ adapter: database.adapter });
+  try {
+    await db.post.deleteMany();
+    for (const batch of chunks(plan.posts)) {
+      await db.post.createMany({
+        data: batch.map((p) => ({ ...p, bodyHtml: renderMarkdown(p.body), publishedAt: p.status === 'PUBLISHED' ? p.createdAt : null })),
+      });
+    }
+  } finally {
+    await db.$disconnect();
+  }
+}

@@ -1,0 +1,4 @@
+import { runSubgraph } from '../../lib/main';
+import { createUsersSubgraph } from './subgraph';
+
+runSubgraph('users', createUsersSubgraph);

@@ -1,0 +1,43 @@
+import { badInput } from '../../lib/errors';
+import type { Role } from './generated/prisma/client';
+
+/** Input checks of the users subgraph; each returns the normalised value or throws BAD_USER_INPUT. */
+
+const HANDLE = /^[a-z0-9_]{3,30}$/;
+// Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by mail, not regex.
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function handle(field: string, value: string): string {
+  const normalised = value.trim().toLowerCase();
+  if (!HANDLE.test(normalised)) throw badInput(field, 'must be 3–30 characters of a–z, 0–9 and _');
+  return normalised;
+}
+
+export function displayName(field: string, value: string): string {
+  const trimmed = value.trim();
+  if (trimmed.length < 1 || trimmed.length > 80) throw badInput(field, 'must be 1–80 characters');
+  return trimmed;
+}
+
+export function email(field: string, value: string): string {
+  const normalised = value.trim().toLowerCase();
+  if (normalised.length > 254 || !EMAIL.test(normalised)) throw badInput(field, 'must be an email address such as ada@example.com');
+  return normalised;
+}
+
+export interface UserFields {
+  handle?: string | null;
+  displayName?: string | null;
+  email?: string | null;
+  role?: Role | null;
+}
+
+/** Validates the fields present in `input` (null means "not given"). */
+export function userFields(input: UserFields) {
+  return {
+    ...(input.handle != null && { handle: handle('input.handle', input.handle) }),
+    ...(input.displayName != null && { displayName: displayName('input.displayName', input.displayName) }),
+    ...(input.email != null && { email: email('input.email', input.email) }),
+    ...(input.role != null && { role: input.role }),
+  };
+}
