@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { buildSchema, isNonNullType, isObjectType } from 'graphql';
+import { compose, readSupergraphConfig, SUPERGRAPH_SDL } from '../../lib/composition';
+
+describe('composition', () => {
+  const result = compose();
+
+  it('composes the subgraphs of supergraph.yaml without errors', () => {
+    expect(result.ok ? [] : result.errors).toEqual([]);
+  });
+
+  it('matches the committed supergraph.graphql (run `npm run compose` when this fails)', () => {
+    expect(result.ok && result.supergraphSdl).toBe(readFileSync(SUPERGRAPH_SDL, 'utf8'));
+  });
+
+  it('lists the three subgraphs with their schema files', () => {
+    expect(readSupergraphConfig().map((s) => s.name)).toEqual(['users', 'posts', 'media']);
+  });
+
+  it('reports composition errors with composition’s own messages', () => {
+    const broken = readSupergraphConfig().map((s) =>
+      s.name === 'media' ? { ...s, schemaFile: require.resolve('./fixtures/conflicting-media.graphql') } : s,
+    );
+    const outcome = compose(broken);
+    expect(outcome.ok).toBe(false);
+    expect(!outcome.ok && outcome.errors.join('\n')).toMatch(/Post\.title/);
+  });
+
+  // A field that one subgraph contributes to another's entity must be nullable: when that
+  // subgraph fails, only the field becomes null, never the entity that holds it.
+  it('makes every field contributed to another subgraph’s entity nullable', () => {
+    const owners: Record<string, string> = { User: 'users', Post: 'posts', Media: 'media' };
+    const offenders: string[] = [];
+    for (const subgraph of readSupergraphConfig()) {
+      const schema = buildSchema(readFileSync(subgraph.schemaFile, 'utf8').replace(/^extend schema[^\n]*\n/m, '') + FEDERATION_STUBS);
+      for (const [typeName, owner] of Object.entries(owners)) {
+        const type = schema.getType(typeName);
+        if (owner === subgraph.name || !type || !isObjectType(type)) continue;
+        for (const field of Object.values(type.getFields())) {
+          if (field.name !== 'id' && isNonNullType(field.type)) offenders.push(`${subgraph.name}: ${typeName}.${field.name}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
+
+const FEDERATION_STUBS = `
+directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
+directive @shareable repeatable on OBJECT | FIELD_DEFINITION
+`;

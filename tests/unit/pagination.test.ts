@@ -1,0 +1,42 @@
+import { GraphQLError } from 'graphql';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, readPage, toConnection } from '../../lib/pagination';
+
+const row = (n: number) => ({ id: `00000000-0000-0000-0000-00000000000${n}`, createdAt: new Date(Date.UTC(2026, 0, n)) });
+
+function codeOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error instanceof GraphQLError ? { code: error.extensions.code, field: error.extensions.field } : error;
+  }
+  return 'no error';
+}
+
+describe('cursor pagination', () => {
+  it('round-trips a cursor', () => {
+    expect(decodeCursor(encodeCursor(row(3)))).toEqual(row(3));
+  });
+
+  it.each(['garbage', Buffer.from('[1,2]').toString('base64url'), Buffer.from('["not a date","x"]').toString('base64url'), ''])(
+    'refuses a cursor it did not make (%p) with BAD_USER_INPUT on the field',
+    (cursor) => expect(codeOf(() => decodeCursor(cursor, 'posts.after'))).toEqual({ code: 'BAD_USER_INPUT', field: 'posts.after' }),
+  );
+
+  it.each([0, -1, MAX_PAGE_SIZE + 1, 2.5])('refuses first = %p', (first) => {
+    expect(codeOf(() => readPage({ first }))).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
+  });
+
+  it('defaults to 20 and accepts the bounds', () => {
+    expect(readPage({}).first).toBe(20);
+    expect(readPage({ first: 1 }).first).toBe(1);
+    expect(readPage({ first: MAX_PAGE_SIZE }).first).toBe(MAX_PAGE_SIZE);
+  });
+
+  it('reads one extra row as "there is a next page" and drops it', () => {
+    const connection = toConnection([row(3), row(2), row(1)], 2);
+    expect(connection.nodes).toEqual([row(3), row(2)]);
+    expect(connection.pageInfo).toEqual({ hasNextPage: true, endCursor: encodeCursor(row(2)) });
+    expect(toConnection([row(1)], 2).pageInfo).toEqual({ hasNextPage: false, endCursor: encodeCursor(row(1)) });
+    expect(toConnection([], 2).pageInfo).toEqual({ hasNextPage: false, endCursor: null });
+  });
+});
