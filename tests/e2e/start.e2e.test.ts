@@ -18,8 +18,9 @@ let dataDir: string;
 const output: string[] = [];
 
 afterAll(() => {
-  if (child?.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
-  rmSync(dataDir, { recursive: true, force: true });
+  // Only when the test failed before Ctrl-C: take down whatever is left of the group.
+  if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 function groupAlive(pgid: number): boolean {
