@@ -9,8 +9,8 @@ const transform = {
     { tsconfig: { module: 'commonjs', target: 'ES2022', esModuleInterop: true, isolatedModules: true, allowJs: true } },
   ],
 };
-// jose and marked ship ESM only; let ts-jest turn them into CommonJS for jest's runtime.
-const transformIgnorePatterns = ['/node_modules/(?!(jose|marked)/)'];
+// jose ships ESM only; let ts-jest turn it into CommonJS for jest's runtime.
+const transformIgnorePatterns = ['/node_modules/(?!jose/)'];
 
 module.exports = {
   globalSetup: '<rootDir>/tests/support/global-setup.ts',

@@ -42,6 +42,8 @@ export function openDatabase(url: string): Database {
     max: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
     connectionTimeoutMillis: envInt('DATABASE_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
     idleTimeoutMillis: 30_000,
+    // The adapter reads timestamptz as UTC; a server in another zone would shift every instant.
+    options: '-c TimeZone=UTC',
     Client: CountingClient,
   });
   // An idle client losing its connection (database restart) must not crash the process;

@@ -5,6 +5,25 @@ import { GraphQLError } from 'graphql';
  * `extensions.code`; messages tell the caller how to fix the request.
  */
 
+/**
+ * Error codes that are ours to show a client with their message. Anything else is an internal
+ * failure: masked to a fixed message, its detail logged with the request id.
+ */
+export const PUBLIC_CODES = new Set([
+  'BAD_USER_INPUT',
+  'NOT_FOUND',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_NOT_IN_LIST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'SUBGRAPH_UNAVAILABLE',
+]);
+
 /** A field of the input is invalid; `field` names it (e.g. `input.title`). */
 export function badInput(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, {
@@ -29,4 +48,20 @@ export function isId(value: string): boolean {
 export function requireId(field: string, value: string): string {
   if (!isId(value)) throw badInput(field, `"${value}" is not a valid id`);
   return value.toLowerCase();
+}
+
+// C0 controls except tab, line feed and carriage return, DEL, and lone surrogates: Postgres cannot
+// store NUL, and none of these belong in text a person wrote.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Checks free text: no control characters, and `min`–`max` characters counted as Postgres counts
+ * them (code points, so an emoji is one). Returns it trimmed unless `trim` is false.
+ */
+export function text(field: string, value: string, { min = 0, max, trim = true }: { min?: number; max: number; trim?: boolean }): string {
+  const result = trim ? value.trim() : value;
+  if (CONTROL.test(result)) throw badInput(field, 'must not contain control characters');
+  const length = [...result].length;
+  if (length < min || length > max) throw badInput(field, min > 0 ? `must be ${min}–${max} characters` : `must be at most ${max} characters`);
+  return result;
 }

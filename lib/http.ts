@@ -11,10 +11,27 @@ export interface RequestInfo {
   req: IncomingMessage;
 }
 
-export interface HttpServiceOptions<TContext extends BaseContext> {
+export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefined> {
   apollo: ApolloServer<TContext>;
   logger: Logger;
-  context: (request: RequestInfo) => Promise<TContext>;
+  /**
+   * Runs on `/graphql` before the body is read; its result reaches `context`. Throw an
+   * HttpError to refuse the request (e.g. 401) before anything executes.
+   */
+  authenticate?: (req: IncomingMessage) => Promise<TAuth>;
+  context: (request: RequestInfo & { auth: TAuth }) => Promise<TContext>;
+  /**
+   * Runs first on every request; returns true when it has answered (a CORS preflight, a refused
+   * origin). Headers it sets stay on the response otherwise.
+   */
+  intercept?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  /**
+   * Sees a GraphQL request before Apollo parses it, and may rewrite it (fill in a persisted
+   * query) or refuse it by throwing an HttpError.
+   */
+  prepare?: (request: { method: string; body: unknown; search: string }) => { body: unknown; search: string };
+  /** Extra GET routes by exact path, e.g. `/.well-known/jwks.json`. */
+  routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** `GET /ready`: dependencies reachable. */
   ready: () => Promise<boolean>;
   /** `GET /metrics`: Prometheus text format. */
@@ -31,17 +48,20 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-class HttpError extends Error {
+/** An HTTP-level refusal, answered with `status` and a GraphQL-shaped error carrying `code`. */
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Headers to send with the refusal (e.g. a Set-Cookie that clears a dead session). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown) {
+export function sendJson(res: ServerResponse, status: number, body: unknown) {
   const payload = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
   res.end(payload);
@@ -49,6 +69,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown) {
 
 /** A GraphQL-shaped error for failures before GraphQL execution (bad JSON, oversized body). */
 function sendHttpError(res: ServerResponse, error: HttpError) {
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
 }
 
@@ -79,16 +100,21 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
  * The request handler of a GraphQL service: `/graphql` through Apollo Server, `/health`,
  * `/ready` and `/metrics`, a request id on every response, one log line per request.
  */
-export function createRequestHandler<TContext extends BaseContext>(options: HttpServiceOptions<TContext>) {
+export function createRequestHandler<TContext extends BaseContext, TAuth = undefined>(options: HttpServiceOptions<TContext, TAuth>) {
   const { apollo, logger, maxBodyBytes = 1024 * 1024 } = options;
 
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint();
     const requestId = requestIdOf(req);
     const log = logger.child({ requestId });
-    const url = new URL(req.url ?? '/', 'http://service.invalid');
     res.setHeader('x-request-id', requestId);
     let operationName: string | undefined;
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://service.invalid');
+    } catch {
+      return sendHttpError(res, new HttpError(400, 'BAD_REQUEST', 'Malformed request URL'));
+    }
 
     res.on('finish', () => {
       if (url.pathname !== '/graphql') return; // probes would drown the log
@@ -99,6 +125,7 @@ export function createRequestHandler<TContext extends BaseContext>(options: Http
     });
 
     try {
+      if (options.intercept && (await options.intercept(req, res))) return;
       if (req.method === 'GET' && url.pathname === '/health') return sendJson(res, 200, { status: 'ok' });
       if (req.method === 'GET' && url.pathname === '/ready') {
         const ok = await options.ready();
@@ -108,11 +135,16 @@ export function createRequestHandler<TContext extends BaseContext>(options: Http
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
         return void res.end(options.metrics());
       }
+      const route = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
+      if (route) return void (await route(req, res));
       if (url.pathname !== '/graphql') {
         return sendJson(res, 404, { errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
       }
 
-      const body = parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
+      const auth = (options.authenticate ? await options.authenticate(req) : undefined) as TAuth;
+      let body = parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
+      let search = url.search;
+      if (options.prepare) ({ body, search } = options.prepare({ method: req.method ?? 'GET', body, search }));
       operationName =
         (body as { operationName?: string } | undefined)?.operationName ?? url.searchParams.get('operationName') ?? undefined;
       const headers = new HeaderMap();
@@ -120,8 +152,8 @@ export function createRequestHandler<TContext extends BaseContext>(options: Http
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       const response = await apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => options.context({ requestId, log, req }),
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+        context: () => options.context({ requestId, log, req, auth }),
       });
       for (const [key, value] of response.headers) res.setHeader(key, value);
       res.statusCode = response.status ?? 200;
@@ -146,7 +178,13 @@ export function createHttpServer(): http.Server {
 }
 
 export function serve(server: http.Server, handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>): void {
-  server.on('request', (req, res) => void handler(req, res));
+  // The handler answers its own errors; this is the last line, so no request can crash the process.
+  server.on('request', (req, res) =>
+    handler(req, res).catch(() => {
+      if (!res.headersSent) sendHttpError(res, new HttpError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+      else res.destroy();
+    }),
+  );
 }
 
 /** Listens and resolves with the bound port (useful with port 0). */

@@ -1,7 +1,8 @@
-import { DEFAULT_PORTS, envInt, envString, portVariable, type SubgraphName } from './config';
-import { databaseUrl, openDatabase, type Database } from './database';
+import { ConfigError, DEFAULT_PORTS, envInt, envString, portVariable, type SubgraphName } from './config';
+import { databaseUrl, openDatabase } from './database';
+import { parsePublicKeys } from './keys';
 import { createLogger, type Logger } from './logger';
-import type { Service } from './subgraph';
+import type { Service, SubgraphDeps } from './subgraph';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,7 +19,11 @@ export function runService(name: string, port: number, build: (logger: Logger) =
     .then(async (service) => {
       const bound = await service.listen(port, host);
       logger.info({ port: bound, url: `http://${host}:${bound}/graphql` }, 'listening');
+      let stopping = false;
       const shutdown = (signal: string) => {
+        // Ctrl-C reaches every process of the group and `npm start` then sends SIGTERM too: stop once.
+        if (stopping) return;
+        stopping = true;
         logger.info({ signal }, 'shutting down');
         setTimeout(() => {
           logger.error('shutdown took too long; exiting');
@@ -32,8 +37,8 @@ export function runService(name: string, port: number, build: (logger: Logger) =
           },
         );
       };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
     })
     .catch((error) => {
       logger.fatal({ err: error }, `${name} failed to start`);
@@ -42,8 +47,15 @@ export function runService(name: string, port: number, build: (logger: Logger) =
 }
 
 /** The `index.ts` of a subgraph: its database from `<NAME>_DATABASE_URL`, its port from `<NAME>_PORT`. */
-export function runSubgraph(name: SubgraphName, create: (database: Database, logger: Logger) => Promise<Service>): void {
-  runService(name, envInt(portVariable(name), DEFAULT_PORTS[name], { max: 65535 }), async (logger) =>
-    create(openDatabase(databaseUrl(name)), logger),
-  );
+export function runSubgraph(name: SubgraphName, create: (deps: SubgraphDeps) => Promise<Service>): void {
+  runService(name, envInt(portVariable(name), DEFAULT_PORTS[name], { max: 65535 }), async (logger) => {
+    const keys = envString(GATEWAY_PUBLIC_KEYS);
+    if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
+    return create({ database: openDatabase(databaseUrl(name)), logger, gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS) });
+  });
 }
+
+/** Env of the subgraphs: the public keys of the BFFs' assertion signing keys, as a JWKS. */
+export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
+/** Env of the BFFs: the private JWK they sign assertions with. */
+export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';

@@ -1,4 +1,4 @@
-import { badInput } from './errors';
+import { badInput, isId } from './errors';
 
 /**
  * Cursor pagination shared by every list in the graph. All lists are ordered newest
@@ -28,12 +28,15 @@ export function encodeCursor(row: Cursor): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
 }
 
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function decodeCursor(cursor: string, field = 'after'): Cursor {
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     const date = new Date(createdAt);
-    if (typeof id === 'string' && typeof createdAt === 'string' && !Number.isNaN(date.getTime())) {
-      return { createdAt: date, id };
+    // Only what encodeCursor makes: an ISO instant Postgres can hold, and a UUID.
+    if (typeof id === 'string' && isId(id) && typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) && !Number.isNaN(date.getTime())) {
+      return { createdAt: date, id: id.toLowerCase() };
     }
   } catch {
     // fall through to the error below

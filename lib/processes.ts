@@ -9,6 +9,7 @@ export const SERVICE_ENTRIES = {
   posts: 'subgraphs/posts/index.ts',
   media: 'subgraphs/media/index.ts',
   'bff-web': 'bff-web/index.ts',
+  'bff-mobile': 'bff-mobile/index.ts',
 } as const;
 export type ServiceName = keyof typeof SERVICE_ENTRIES;
 
@@ -33,20 +34,24 @@ export interface StartOptions {
   onLine?: (line: string) => void;
   /** How long to wait for the `listening` line. */
   timeoutMs?: number;
+  /** Called as soon as the process exists, before it listens, so a caller can always stop it. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 /**
  * Starts one service as its own Node process (TypeScript through tsx) and resolves once it
  * has logged the port it listens on. Readiness is a separate step: `waitUntilReady`.
  */
-export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_000 }: StartOptions): Promise<RunningService> {
+export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_000, onSpawn }: StartOptions): Promise<RunningService> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, SERVICE_ENTRIES[name])], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  onSpawn?.(child);
   const output: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.on('error', (error) => output.push(`failed to start: ${error.message}`));
 
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`${name} did not report its port within ${timeoutMs} ms`)), timeoutMs);
@@ -71,14 +76,7 @@ export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_00
           child,
           output,
           exited,
-          async stop(graceMs = 10_000) {
-            if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-            child.kill('SIGTERM');
-            const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-            const code = await exited;
-            clearTimeout(kill);
-            return code;
-          },
+          stop: (graceMs) => stopChild(child, graceMs),
         });
       });
     }
@@ -110,4 +108,15 @@ export async function waitUntilReady(origin: string, timeoutMs = 30_000): Promis
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${origin}/ready did not answer 200 within ${timeoutMs} ms (last: ${last})`);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const code = await exited;
+  clearTimeout(kill);
+  return code;
 }

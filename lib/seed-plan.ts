@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
  * Demo and benchmark data, planned once and written by each subgraph's own seeder with its
  * own client: the plan holds the ids that link them, no service reads another's database.
  */
+/** Every seeded account's password, for trying the demo. Seed data is for development only. */
+export const DEMO_PASSWORD = 'demo-password';
+
 export interface SeedUser {
   id: string;
   handle: string;

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { DocumentNode } from 'graphql';
 import gql from 'graphql-tag';
+import type { JWK } from 'jose';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -9,14 +11,31 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Database } from './database';
-import { createHttpServer, createRequestHandler, listen, serve, type RequestInfo } from './http';
+import { PUBLIC_CODES } from './errors';
+import { createHttpServer, createRequestHandler, HttpError, listen, serve, type RequestInfo } from './http';
+import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
 import type { Logger } from './logger';
 
 /** What every subgraph's context holds besides its own data access. */
 export interface BaseSubgraphContext extends BaseContext {
   requestId: string;
   log: Logger;
+  /** Who is asking, from the verified gateway assertion. */
+  caller: Caller;
+  /** Set by a resolver that signs someone in or out; reported to the BFF in response headers. */
+  session: { token?: string; ended?: boolean };
 }
+
+/**
+ * The response header in which a subgraph hands a freshly issued access token to the BFF,
+ * which turns it into a cookie (web) or a field of its own payload (mobile). Tokens never
+ * travel in a subgraph's GraphQL response body.
+ */
+export const SESSION_HEADER = 'x-session-token';
+/** The response header that tells the BFF the session has ended (sign-out). */
+export const SESSION_ENDED_HEADER = 'x-session-ended';
+
+export type Routes = Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 
 export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   name: string;
@@ -24,8 +43,11 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   resolvers: GraphQLResolverMap<TContext>;
   database: Database;
   logger: Logger;
+  /** The BFFs' public keys: only requests with an assertion they signed are served. */
+  gatewayKeys: JWK[];
   /** Builds the per-request context; loaders are created here so their cache lives one request. */
-  context: (request: RequestInfo) => TContext;
+  context: (request: RequestInfo & { auth: Caller }) => TContext;
+  routes?: Routes;
   /** Stops what the service opened besides the database pool (e.g. its Prisma client). */
   onStop?: () => Promise<void>;
 }
@@ -35,19 +57,19 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Error codes that are ours to show; anything else is an internal failure and is masked. */
-const PUBLIC_CODES = new Set([
-  'BAD_USER_INPUT',
-  'NOT_FOUND',
-  'UNAUTHENTICATED',
-  'FORBIDDEN',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
-]);
+/** Reports a session issued or ended during the request in response headers. */
+function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          if (contextValue.session?.token) response.http.headers.set(SESSION_HEADER, contextValue.session.token);
+          if (contextValue.session?.ended) response.http.headers.set(SESSION_ENDED_HEADER, '1');
+        },
+      };
+    },
+  };
+}
 
 /** Logs internal errors with the request id; the client sees only the masked form. */
 function logInternalErrors<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
@@ -75,8 +97,15 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   const apollo = new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     includeStacktraceInErrorResponses: false,
+    // Shutdown is lib/main.ts's: Apollo's own handler would re-raise the signal before the pool is closed.
+    stopOnTerminationSignals: false,
     // Inline traces (ftv1) are for Apollo usage reporting, which this graph does not use.
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginInlineTraceDisabled(), logInternalErrors<TContext>()],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginInlineTraceDisabled(),
+      logInternalErrors<TContext>(),
+      sessionHeader<TContext>(),
+    ],
     formatError(formatted) {
       const code = formatted.extensions?.code as string | undefined;
       if (code && PUBLIC_CODES.has(code)) return formatted;
@@ -85,9 +114,21 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   });
   await apollo.start();
 
-  serve(httpServer, createRequestHandler<TContext>({
+  const verifyAssertion = assertionVerifier(options.gatewayKeys);
+  serve(httpServer, createRequestHandler<TContext, Caller>({
     apollo,
     logger,
+    routes: options.routes,
+    // Only the gateways may call a subgraph: no valid assertion, nothing runs.
+    async authenticate(req) {
+      const header = req.headers[ASSERTION_HEADER];
+      try {
+        return await verifyAssertion(typeof header === 'string' ? header : undefined);
+      } catch (error) {
+        logger.warn({ reason: (error as Error).message }, 'refused a request without a valid gateway assertion');
+        throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
+      }
+    },
     context: async (request) => options.context(request),
     ready: () => database.ping(),
     metrics: () =>
@@ -109,8 +150,15 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   };
 }
 
-/** The context of a subgraph whose data lives behind a Prisma client. */
-export type PrismaSubgraphContext<TDb, TLoaders> = BaseSubgraphContext & { db: TDb; loaders: TLoaders };
+/** The context of a subgraph whose data lives behind a Prisma client, plus what it adds (`TExtra`). */
+export type PrismaSubgraphContext<TDb, TLoaders, TExtra = unknown> = BaseSubgraphContext & { db: TDb; loaders: TLoaders } & TExtra;
+
+/** What a subgraph process gives its subgraph: its database, logger and the gateways' keys. */
+export interface SubgraphDeps {
+  database: Database;
+  logger: Logger;
+  gatewayKeys: JWK[];
+}
 
 /** Reads `schema.graphql` beside a subgraph's modules. */
 export function loadTypeDefs(dir: string): DocumentNode {
@@ -119,24 +167,30 @@ export function loadTypeDefs(dir: string): DocumentNode {
 
 /**
  * Declares a Prisma-backed subgraph: its client is made once per process, its loaders once
- * per request (so their cache never outlives a request).
+ * per request (so their cache never outlives a request). `extra` is prepared once at start and
+ * merged into every context; `routes` adds GET endpoints.
  */
-export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLoaders>(spec: {
+export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLoaders, TExtra extends object = object>(spec: {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<PrismaSubgraphContext<TDb, TLoaders>>;
+  resolvers: GraphQLResolverMap<PrismaSubgraphContext<TDb, TLoaders, TExtra>>;
   createPrisma: (database: Database) => TDb;
   createLoaders: (db: TDb) => TLoaders;
+  extra?: () => Promise<TExtra>;
+  routes?: (extra: TExtra) => Routes;
 }) {
-  return (database: Database, logger: Logger): Promise<Service> => {
+  return async ({ database, logger, gatewayKeys }: SubgraphDeps): Promise<Service> => {
     const db = spec.createPrisma(database);
-    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders>>({
+    const extra = ((await spec.extra?.()) ?? {}) as TExtra;
+    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TExtra>>({
       name: spec.name,
       typeDefs: spec.typeDefs,
       resolvers: spec.resolvers,
       database,
       logger,
-      context: ({ requestId, log }) => ({ requestId, log, db, loaders: spec.createLoaders(db) }),
+      gatewayKeys,
+      routes: spec.routes?.(extra),
+      context: ({ requestId, log, auth }) => ({ ...extra, requestId, log, caller: auth, session: {}, db, loaders: spec.createLoaders(db) }),
       onStop: () => db.$disconnect(),
     });
   };

@@ -1,18 +1,23 @@
 /**
  * `npm start`: provides the databases (embedded unless the three URLs are set), applies the
- * migrations, seeds an empty install, starts the subgraphs and bff-web as separate processes,
+ * migrations, seeds an empty install, starts the subgraphs and both BFFs as separate processes,
  * prints their URLs, and on Ctrl-C (or SIGTERM) stops them all and the database.
  */
+import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_PORTS, envInt, portVariable, SUBGRAPHS } from '../lib/config';
+import { subgraphUrlVariable } from '../lib/bff';
 import { databaseEnv, migrateAll, provideDatabases, type Databases } from '../lib/databases';
-import { subgraphUrlVariable } from '../lib/gateway';
+import { gatewayKeyEnv, loadPrivateJwk } from '../lib/keys';
 import { createLogger } from '../lib/logger';
-import { startService, waitUntilReady, type RunningService, type ServiceName } from '../lib/processes';
+import { GATEWAY_SIGNING_KEY } from '../lib/main';
+import { startService, stopChild, waitUntilReady, type RunningService, type ServiceName } from '../lib/processes';
 import { isEmpty, seedAll } from '../lib/seed';
+import { DEMO_PASSWORD } from '../lib/seed-plan';
 
 const logger = createLogger('start');
-const running: RunningService[] = [];
-let databases: Databases | undefined;
+/** Every child, recorded when spawned: whatever happens, shutdown can stop it. */
+const children: ChildProcess[] = [];
+let databases: Promise<Databases> | undefined;
 let stopping = false;
 
 function port(name: ServiceName): number {
@@ -23,34 +28,39 @@ async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
   logger.info('stopping all services');
-  await Promise.all(running.map((service) => service.stop()));
-  await databases?.stop();
+  await Promise.all(children.map((child) => stopChild(child)));
+  // A database still starting is stopped once it is up.
+  await databases?.then((d) => d.stop()).catch(() => undefined);
   logger.info('stopped');
   process.exit(code);
 }
 
 async function main() {
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
 
-  databases = await provideDatabases(logger);
-  await migrateAll(databases.urls);
+  databases = provideDatabases(logger);
+  const { urls, embedded } = await databases;
+  await migrateAll(urls);
   logger.info('migrations applied');
-  if (await isEmpty(databases.urls)) {
-    const plan = await seedAll(databases.urls);
+  if (await isEmpty(urls)) {
+    const plan = await seedAll(urls);
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded an empty install with demo data');
   }
+  const keys = gatewayKeyEnv((await loadPrivateJwk(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')).json);
 
-  const forward = (line: string) => process.stdout.write(`${line}\n`);
-  const subgraphs = await Promise.all(
-    SUBGRAPHS.map((name) =>
-      startService(name, { env: { ...databaseEnv(databases!.urls), [portVariable(name)]: String(port(name)) }, onLine: forward }),
-    ),
-  );
-  running.push(...subgraphs);
-  const gatewayEnv = Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`]));
-  const bffWeb = await startService('bff-web', { env: { ...gatewayEnv, [portVariable('bff-web')]: String(port('bff-web')) }, onLine: forward });
-  running.push(bffWeb);
+  const start = (name: ServiceName, env: Record<string, string>) => {
+    if (stopping) throw new Error('stopping');
+    return startService(name, {
+      env: { ...env, [portVariable(name)]: String(port(name)) },
+      onLine: (line) => process.stdout.write(`${line}\n`),
+      onSpawn: (child) => children.push(child),
+    });
+  };
+  const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(name, { ...databaseEnv(urls), ...keys.subgraph })));
+  const gatewayEnv = { ...keys.bff, ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])) };
+  const bffs = await Promise.all((['bff-web', 'bff-mobile'] as const).map((name) => start(name, gatewayEnv)));
+  const running: RunningService[] = [...subgraphs, ...bffs];
   await Promise.all(running.map((service) => waitUntilReady(service.origin)));
 
   for (const service of running) {
@@ -60,12 +70,15 @@ async function main() {
       void shutdown(1);
     });
   }
+  const [web, mobile] = bffs;
   const lines = [
     '',
     'The federated graph is running:',
-    `  bff-web   ${bffWeb.origin}/graphql   (Apollo Sandbox: open it in a browser)`,
-    ...subgraphs.map((s) => `  ${s.name.padEnd(9)} ${s.origin}/graphql`),
-    databases.embedded ? `  database  embedded PostgreSQL, ${databases.urls.users.replace(/\/\/[^@]*@/, '//').replace(/\/users$/, '')}` : '',
+    `  bff-web    ${web.origin}/graphql   (open in a browser for Apollo Sandbox)`,
+    `  bff-mobile ${mobile.origin}/graphql`,
+    ...subgraphs.map((s) => `  ${s.name.padEnd(10)} ${s.origin}/graphql   (internal: gateways only)`),
+    embedded ? `  database   embedded PostgreSQL, ${urls.users.replace(/\/\/[^@]*@/, '//').replace(/\/users$/, '')}` : '',
+    `Demo accounts: ada@example.com (admin), grace@example.com, …; password "${DEMO_PASSWORD}".`,
     'Press Ctrl-C to stop everything.',
     '',
   ];
@@ -73,6 +86,6 @@ async function main() {
 }
 
 main().catch(async (error) => {
-  logger.fatal({ err: error }, 'start failed');
+  if (!stopping) logger.fatal({ err: error }, 'start failed');
   await shutdown(1);
 });

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { envString } from '../../lib/config';
+import { requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
 import { isId, notFound, requireId } from '../../lib/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
 import { isRecordNotFound } from '../../lib/prisma-errors';
@@ -15,6 +16,15 @@ import * as valid from './validation';
 const PUBLIC_URL = envString('MEDIA_PUBLIC_URL', '').replace(/\/$/, '');
 
 const referenceId = (id: string) => (isId(id) ? id.toLowerCase() : null);
+
+/** The media record if the viewer owns it or is an admin; NOT_FOUND, UNAUTHENTICATED or FORBIDDEN otherwise. */
+async function mediaToChange(loaders: MediaContext['loaders'], caller: MediaContext['caller'], mediaId: string, action: string) {
+  requireViewer(caller, action);
+  const media = await loaders.media.load(mediaId);
+  if (!media) throw notFound('Media', mediaId);
+  requireOwnerOrAdmin(caller, media.ownerId, action);
+  return media;
+}
 
 export const resolvers: GraphQLResolverMap<MediaContext> = {
   DateTime,
@@ -33,9 +43,16 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
     },
   },
   Mutation: {
-    createMedia: (_, { input }: { input: valid.CreateMediaInput }, { db }) => db.media.create({ data: valid.newMedia(input) }),
-    updateMedia: async (_, { id, input }: { id: string; input: { alt?: string | null; position?: number | null } }, { db }) => {
+    createMedia: (_, { input }: { input: valid.CreateMediaInput }, { db, caller }) => {
+      // Anyone signed in may have an avatar; attaching media to posts is for those who write them.
+      // Whether the viewer wrote that post is the posts subgraph's knowledge: the upload flow checks it.
+      const viewer =
+        input.purpose === 'AVATAR' ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
+      return db.media.create({ data: valid.newMedia(input, viewer.id) });
+    },
+    updateMedia: async (_, { id, input }: { id: string; input: { alt?: string | null; position?: number | null } }, { db, loaders, caller }) => {
       const mediaId = requireId('id', id);
+      await mediaToChange(loaders, caller, mediaId, 'change this media');
       const data = {
         ...(input.alt != null && { alt: valid.alt('input.alt', input.alt) }),
         ...(input.position != null && { position: valid.position('input.position', input.position) }),
@@ -45,8 +62,9 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
         throw error;
       });
     },
-    deleteMedia: async (_, { id }: { id: string }, { db }) => {
+    deleteMedia: async (_, { id }: { id: string }, { db, loaders, caller }) => {
       const mediaId = requireId('id', id);
+      await mediaToChange(loaders, caller, mediaId, 'delete this media');
       const { count } = await db.media.deleteMany({ where: { id: mediaId } });
       if (count === 0) throw notFound('Media', mediaId);
       return mediaId;

@@ -1,4 +1,4 @@
-import { badInput, requireId } from '../../lib/errors';
+import { badInput, requireId, text } from '../../lib/errors';
 import type { MediaKind, MediaPurpose } from './generated/prisma/client';
 
 export const MIME_TYPES: Record<MediaKind, readonly string[]> = {
@@ -10,7 +10,6 @@ export const MAX_BYTES = 500 * 1024 * 1024;
 export const MAX_DIMENSION = 100_000;
 
 export interface CreateMediaInput {
-  ownerId: string;
   postId?: string | null;
   purpose: MediaPurpose;
   kind: MediaKind;
@@ -23,9 +22,7 @@ export interface CreateMediaInput {
 }
 
 export function alt(field: string, value: string): string {
-  const trimmed = value.trim();
-  if (trimmed.length > 500) throw badInput(field, 'must be at most 500 characters');
-  return trimmed;
+  return text(field, value, { max: 500 });
 }
 
 export function position(field: string, value: number): number {
@@ -42,9 +39,8 @@ function dimension(field: string, value: number | null | undefined, required: bo
   return value;
 }
 
-/** Checks a new record's metadata as a whole; returns the data to store. */
-export function newMedia(input: CreateMediaInput) {
-  const ownerId = requireId('input.ownerId', input.ownerId);
+/** Checks a new record's metadata as a whole; returns the data to store, owned by `ownerId`. */
+export function newMedia(input: CreateMediaInput, ownerId: string) {
   let postId: string | null = null;
   if (input.purpose === 'POST') {
     if (input.postId == null) throw badInput('input.postId', 'is required when purpose is POST');

@@ -1,10 +1,20 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError } from 'graphql';
+import { forbidden, isOwnerOrAdmin, requireOwnerOrAdmin } from '../../lib/authz';
+import { envString } from '../../lib/config';
 import { badInput, isId, notFound, requireId } from '../../lib/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
 import { isRecordNotFound, uniqueViolation } from '../../lib/prisma-errors';
 import { DateTime } from '../../lib/scalars';
+import type { User } from './data';
+import type { Role } from './generated/prisma/client';
+import { checkPassword, hashPassword, verifyPassword } from './passwords';
 import type { UsersContext } from './subgraph';
-import { userFields, type UserFields } from './validation';
+import * as valid from './validation';
+
+/** The role of a new account (`SIGNUP_ROLE`: READER or AUTHOR, default AUTHOR). Admins are made by admins. */
+const SIGNUP_ROLE = envString('SIGNUP_ROLE', 'AUTHOR') as Role;
+if (SIGNUP_ROLE !== 'READER' && SIGNUP_ROLE !== 'AUTHOR') throw new Error('SIGNUP_ROLE must be READER or AUTHOR');
 
 /** Turns a unique-constraint violation into a field-level BAD_USER_INPUT. */
 function explainConflict(error: unknown): never {
@@ -16,12 +26,31 @@ function explainConflict(error: unknown): never {
   throw error;
 }
 
+/** Signs `user` in: the token goes to the BFF in a response header, the payload says who and until when. */
+async function startSession(user: User, context: UsersContext) {
+  const { token, expiresAt } = await context.tokens.issue({ id: user.id, role: user.role });
+  context.session.token = token;
+  // The rest of this request (the payload's `user { email }`) is answered as the signed-in user.
+  context.caller = { ...context.caller, viewer: { id: user.id, role: user.role } };
+  return { user, expiresAt };
+}
+
+interface SignUpInput {
+  email: string;
+  password: string;
+  handle: string;
+  displayName: string;
+}
+
 export const resolvers: GraphQLResolverMap<UsersContext> = {
   DateTime,
   Query: {
+    me: (_, __, { caller, loaders }) => (caller.viewer ? loaders.user.load(caller.viewer.id) : null),
     user: (_, { id }: { id: string }, { loaders }) => loaders.user.load(requireId('id', id)),
-    userByHandle: (_, { handle }: { handle: string }, { db }) =>
-      db.user.findUnique({ where: { handle: handle.trim().toLowerCase() } }),
+    userByHandle: (_, { handle }: { handle: string }, { db }) => {
+      const normalised = valid.normaliseHandle(handle);
+      return normalised ? db.user.findUnique({ where: { handle: normalised } }) : null;
+    },
     users: async (_, args: PageArgs, { db }) => {
       const page = readPage(args);
       const rows = await db.user.findMany({ where: afterCursor(page.after), orderBy: NEWEST_FIRST, take: page.first + 1 });
@@ -29,22 +58,47 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     },
   },
   Mutation: {
-    createUser: async (_, { input }: { input: Required<UserFields> }, { db }) => {
-      const data = userFields(input);
-      return db.user
-        .create({ data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: data.role ?? 'READER' } })
+    signUp: async (_, { input }: { input: SignUpInput }, context) => {
+      const data = valid.userFields(input);
+      const password = checkPassword('input.password', input.password);
+      const user = await context.db.user
+        .create({
+          data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash: await hashPassword(password) },
+        })
         .catch(explainConflict);
+      return startSession(user, context);
     },
-    updateUser: async (_, { id, input }: { id: string; input: UserFields }, { db }) => {
+    signIn: async (_, { email, password }: { email: string; password: string }, context) => {
+      let address: string | null = null;
+      try {
+        address = valid.email('email', email);
+      } catch {
+        // Not an address anyone has: answered like an unknown one, below.
+      }
+      const user = address ? await context.db.user.findUnique({ where: { email: address } }) : null;
+      // Unknown email and wrong password take the same time and give the same answer.
+      if (!(await verifyPassword(password, user?.passwordHash ?? null)) || !user) {
+        throw new GraphQLError('Email or password is incorrect', { extensions: { code: 'UNAUTHENTICATED' } });
+      }
+      return startSession(user, context);
+    },
+    signOut: (_, __, { session }) => {
+      session.ended = true;
+      return true;
+    },
+    updateUser: async (_, { id, input }: { id: string; input: valid.UserFields }, { db, caller }) => {
       const userId = requireId('id', id);
-      const data = userFields(input);
+      const viewer = requireOwnerOrAdmin(caller, userId, 'change this account');
+      const data = valid.userFields(input);
+      if (data.role !== undefined && viewer.role !== 'ADMIN') throw forbidden('Only an admin can change a role');
       return db.user.update({ where: { id: userId }, data }).catch((error) => {
         if (isRecordNotFound(error)) throw notFound('User', userId);
         return explainConflict(error);
       });
     },
-    deleteUser: async (_, { id }: { id: string }, { db }) => {
+    deleteUser: async (_, { id }: { id: string }, { db, caller }) => {
       const userId = requireId('id', id);
+      requireOwnerOrAdmin(caller, userId, 'delete this account');
       const { count } = await db.user.deleteMany({ where: { id: userId } });
       if (count === 0) throw notFound('User', userId);
       return userId;
@@ -53,5 +107,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
   User: {
     // A reference with a malformed id (from another subgraph's data) resolves to null, not an error.
     __resolveReference: (ref: { id: string }, { loaders }: UsersContext) => (isId(ref.id) ? loaders.user.load(ref.id.toLowerCase()) : null),
+    email: (user: User, _: unknown, { caller }: UsersContext) => (isOwnerOrAdmin(caller, user.id) ? user.email : null),
   },
 };
+

@@ -1,13 +1,15 @@
 import type { Database } from '../../lib/database';
-import { chunks, type SeedPlan } from '../../lib/seed-plan';
+import { chunks, DEMO_PASSWORD, type SeedPlan } from '../../lib/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
+import { hashPassword } from './passwords';
 
-/** Replaces all users with the plan's. */
+/** Replaces all users with the plan's; they all sign in with DEMO_PASSWORD. */
 export async function seedUsers(database: Database, plan: SeedPlan): Promise<void> {
   const db = new PrismaClient({ adapter: database.adapter });
   try {
+    const passwordHash = await hashPassword(DEMO_PASSWORD);
     await db.user.deleteMany();
-    for (const batch of chunks(plan.users)) await db.user.createMany({ data: batch });
+    for (const batch of chunks(plan.users)) await db.user.createMany({ data: batch.map((user) => ({ ...user, passwordHash })) });
   } finally {
     await db.$disconnect();
   }

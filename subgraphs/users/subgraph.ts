@@ -2,16 +2,24 @@ import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../
 import { createLoaders, type UserLoaders } from './data';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
+import { createTokenIssuer, type TokenIssuer } from './tokens';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
-export type UsersContext = PrismaSubgraphContext<PrismaClient, UserLoaders>;
+export type UsersContext = PrismaSubgraphContext<PrismaClient, UserLoaders, { tokens: TokenIssuer }>;
 
-/** The users subgraph over a database; it listens when asked. */
+/** The users subgraph: accounts, sign-in, and the access tokens' public keys at /.well-known/jwks.json. */
 export const createUsersSubgraph = prismaSubgraph({
   name: 'users',
   typeDefs,
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
+  extra: async () => ({ tokens: await createTokenIssuer() }),
+  routes: ({ tokens }) => ({
+    '/.well-known/jwks.json': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });
+      res.end(JSON.stringify(tokens.jwks));
+    },
+  }),
 });

@@ -1,4 +1,4 @@
-import { badInput } from '../../lib/errors';
+import { badInput, text } from '../../lib/errors';
 import type { Role } from './generated/prisma/client';
 
 /** Input checks of the users subgraph; each returns the normalised value or throws BAD_USER_INPUT. */
@@ -7,6 +7,12 @@ const HANDLE = /^[a-z0-9_]{3,30}$/;
 // Deliberately simple: one @, no spaces, a dot in the domain. Deliverability is proven by mail, not regex.
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+/** A handle as stored, or null when `value` cannot be one (so a lookup need not ask the database). */
+export function normaliseHandle(value: string): string | null {
+  const normalised = value.trim().toLowerCase();
+  return HANDLE.test(normalised) ? normalised : null;
+}
+
 export function handle(field: string, value: string): string {
   const normalised = value.trim().toLowerCase();
   if (!HANDLE.test(normalised)) throw badInput(field, 'must be 3–30 characters of a–z, 0–9 and _');
@@ -14,14 +20,12 @@ export function handle(field: string, value: string): string {
 }
 
 export function displayName(field: string, value: string): string {
-  const trimmed = value.trim();
-  if (trimmed.length < 1 || trimmed.length > 80) throw badInput(field, 'must be 1–80 characters');
-  return trimmed;
+  return text(field, value, { min: 1, max: 80 });
 }
 
 export function email(field: string, value: string): string {
-  const normalised = value.trim().toLowerCase();
-  if (normalised.length > 254 || !EMAIL.test(normalised)) throw badInput(field, 'must be an email address such as ada@example.com');
+  const normalised = text(field, value, { max: 254 }).toLowerCase();
+  if (!EMAIL.test(normalised)) throw badInput(field, 'must be an email address such as ada@example.com');
   return normalised;
 }
 

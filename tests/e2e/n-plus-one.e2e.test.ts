@@ -20,7 +20,7 @@ afterAll(() => stack?.stop());
 async function statementsFor(query: string, variables: Record<string, unknown>) {
   const names: SubgraphName[] = ['users', 'posts', 'media'];
   const before = await Promise.all(names.map((n) => statementCount(stack.subgraphs[n])));
-  const { body } = await graphql(stack.gateway, query, variables);
+  const { body } = await graphql(stack.web, query, variables);
   expect(body.errors).toBeUndefined();
   const after = await Promise.all(names.map((n) => statementCount(stack.subgraphs[n])));
   return { body, statements: Object.fromEntries(names.map((n, i) => [n, after[i] - before[i]])) };

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { SUBGRAPHS } from '../../lib/config';
@@ -11,16 +12,13 @@ import { graphql } from '../support/stack';
 /**
  * The newcomer's path: `npm start` with no database configured starts the embedded Postgres,
  * migrates, seeds, starts every service, and serves a query spanning all three subgraphs
- * through one URL; Ctrl-C stops all of it, the database included.
+ * through one URL; Ctrl-C (or SIGTERM) stops all of it, the database included.
  */
-let child: ChildProcess;
-let dataDir: string;
-const output: string[] = [];
-
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-start-'));
+const children: ChildProcess[] = [];
 afterAll(() => {
-  // Only when the test failed before Ctrl-C: take down whatever is left of the group.
-  if (child?.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  for (const child of children) if (child.pid && groupAlive(child.pid)) process.kill(-child.pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function groupAlive(pgid: number): boolean {
@@ -32,37 +30,53 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-it('starts the whole graph on the embedded database, serves a cross-subgraph query, and stops cleanly on Ctrl-C', async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-start-'));
-  const ports = { web: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
+async function groupGone(pgid: number): Promise<boolean> {
+  const deadline = Date.now() + 20_000;
+  while (groupAlive(pgid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  return !groupAlive(pgid);
+}
+
+async function ports() {
+  return { web: await freePort(), mobile: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
+}
+
+/**
+ * `npm start` in its own process group, as a terminal runs it, on the embedded database; with
+ * `direct`, the start script's own node process, so a signal reaches it and nothing else.
+ */
+function npmStart(p: Awaited<ReturnType<typeof ports>>, direct = false) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    NODE_ENV: 'development',
     DATA_DIR: dataDir,
-    EMBEDDED_POSTGRES_PORT: String(ports.pg),
-    BFF_WEB_PORT: String(ports.web),
-    USERS_PORT: String(ports.users),
-    POSTS_PORT: String(ports.posts),
-    MEDIA_PORT: String(ports.media),
+    EMBEDDED_POSTGRES_PORT: String(p.pg),
+    BFF_WEB_PORT: String(p.web),
+    BFF_MOBILE_PORT: String(p.mobile),
+    USERS_PORT: String(p.users),
+    POSTS_PORT: String(p.posts),
+    MEDIA_PORT: String(p.media),
   };
   for (const name of SUBGRAPHS) delete env[`${name.toUpperCase()}_DATABASE_URL`];
-
-  // Its own process group, so "Ctrl-C" can go to every process in it, as a terminal does.
-  child = spawn('npm', ['start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, args] = direct ? [process.execPath, ['--import', 'tsx', 'scripts/start.ts']] : ['npm', ['start']];
+  const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const output: string[] = [];
   child.stdout!.on('data', (chunk) => output.push(String(chunk)));
   child.stderr!.on('data', (chunk) => output.push(String(chunk)));
   const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit ${code}`)));
+  return { child, output, exited };
+}
 
-  const origin = `http://127.0.0.1:${ports.web}`;
+it('starts the whole graph on the embedded database, serves a cross-subgraph query, and stops cleanly on Ctrl-C', async () => {
+  const p = await ports();
+  const { child, output, exited } = npmStart(p);
+  const origin = `http://127.0.0.1:${p.web}`;
   await waitUntilReady(origin, 90_000).catch((error) => {
     throw new Error(`${error.message}\n${output.join('')}`);
   });
-  // The subgraphs are ready too by the time the URLs are printed.
-  for (const port of [ports.users, ports.posts, ports.media]) await waitUntilReady(`http://127.0.0.1:${port}`, 30_000);
+  for (const port of [p.mobile, p.users, p.posts, p.media]) await waitUntilReady(`http://127.0.0.1:${port}`, 30_000);
 
-  const { body } = await graphql(
-    origin,
-    `{ posts(first: 5) { nodes { title author { handle } media { kind url(size: THUMB) } coverImage { alt } } } }`,
-  );
+  const { body } = await graphql(origin, `{ posts(first: 5) { nodes { title author { handle } media { kind url(size: THUMB) } coverImage { alt } } } }`);
   expect(body.errors).toBeUndefined();
   expect(body.data.posts.nodes).toHaveLength(5);
   for (const post of body.data.posts.nodes) {
@@ -70,15 +84,42 @@ it('starts the whole graph on the embedded database, serves a cross-subgraph que
     expect(post.media.map((m: { kind: string }) => m.kind)).toEqual(['IMAGE', 'VIDEO']);
     expect(post.coverImage.alt).toMatch(/^Figure 1 on /);
   }
-  expect(output.join('')).toContain(`bff-web   ${origin}/graphql`);
+  // The demo accounts can sign in.
+  const signIn = await graphql(origin, `mutation { signIn(email: "ada@example.com", password: "demo-password") { user { role } } }`);
+  expect(signIn.body.data.signIn.user.role).toBe('ADMIN');
+  expect(output.join('')).toContain(`bff-web    ${origin}/graphql`);
 
   process.kill(-child.pid!, 'SIGINT');
   // npm itself ends by the signal, as it does in a terminal; what matters is what it leaves behind.
   expect(['SIGINT', 'exit 0', 'exit 130']).toContain(await exited);
-  // Every process of the group is gone (services and the Postgres server), and the ports are free.
-  const deadline = Date.now() + 15_000;
-  while (groupAlive(child.pid!) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  expect(groupAlive(child.pid!)).toBe(false);
+  expect(await groupGone(child.pid!)).toBe(true);
   await expect(fetch(`${origin}/health`)).rejects.toThrow();
-  await expect(fetch(`http://127.0.0.1:${ports.posts}/health`)).rejects.toThrow();
+});
+
+it('stops every service and the database when only the start process gets SIGTERM', async () => {
+  const p = await ports();
+  const { child, output } = npmStart(p, true);
+  await waitUntilReady(`http://127.0.0.1:${p.mobile}`, 90_000).catch((error) => {
+    throw new Error(`${error.message}\n${output.join('')}`);
+  });
+  process.kill(child.pid!, 'SIGTERM'); // the parent only, as a process manager would
+  expect(await groupGone(child.pid!)).toBe(true);
+  for (const port of [p.web, p.mobile, p.users, p.posts, p.media, p.pg]) {
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  }
+});
+
+it('leaves nothing running when a service cannot start', async () => {
+  const p = await ports();
+  const blocker = net.createServer().listen(p.posts, '127.0.0.1');
+  await new Promise((r) => blocker.once('listening', r));
+  try {
+    const { child, exited, output } = npmStart(p, true);
+    expect(await exited).toBe('exit 1');
+    expect(output.join('')).toMatch(/posts exited with code 1 before listening|EADDRINUSE/);
+    expect(await groupGone(child.pid!)).toBe(true);
+    for (const port of [p.users, p.media, p.pg]) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+  } finally {
+    blocker.close();
+  }
 });

@@ -1,13 +1,15 @@
-import { SUBGRAPHS, portVariable, type SubgraphName } from '../../lib/config';
+import { portVariable, SUBGRAPHS, type SubgraphName } from '../../lib/config';
+import { subgraphUrlVariable } from '../../lib/bff';
 import { databaseEnv } from '../../lib/databases';
-import { subgraphUrlVariable } from '../../lib/gateway';
+import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity';
+import { gatewayKeyEnv, generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
 import { startService, waitUntilReady, type RunningService } from '../../lib/processes';
 import { createTestDatabases, type TestDatabases } from './test-databases';
 
 export interface GraphQLResponse<T = any> {
   status: number;
   headers: Headers;
-  body: { data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+  body: { data?: T; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[]; extensions?: unknown };
 }
 
 /** POSTs one operation to `origin`/graphql and returns status, headers and parsed body. */
@@ -33,33 +35,70 @@ export async function statementCount(service: RunningService): Promise<number> {
   return Number(match[1]);
 }
 
+/** The browser origin bff-web is configured to allow in tests. */
+export const WEB_ORIGIN = 'http://app.test';
+
 export interface Stack {
-  /** bff-web's origin: the one URL clients use. */
-  gateway: string;
+  /** bff-web's origin. */
+  web: string;
+  /** bff-mobile's origin. */
+  mobile: string;
   subgraphs: Record<SubgraphName, RunningService>;
+  bffs: Record<'bff-web' | 'bff-mobile', RunningService>;
   databases: TestDatabases;
+  /** A gateway assertion for `viewer`, signed with the stack's gateway key, for calling a subgraph directly. */
+  assertion(viewer: Viewer | null, client?: string): Promise<string>;
+  /** Calls a subgraph directly, as a gateway would (with an assertion) or without one. */
+  subgraph(name: SubgraphName, query: string, variables?: Record<string, unknown>, viewer?: Viewer | null | 'none'): Promise<GraphQLResponse>;
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** Extra environment for both BFFs (e.g. NODE_ENV=production). */
+  bffEnv?: Record<string, string>;
+}
+
 /**
- * The whole graph for one test suite: its own databases, the three subgraphs and bff-web as
- * separate processes on free ports, each awaited through /ready.
+ * The whole graph for one test suite: its own databases and keys, the three subgraphs and both
+ * BFFs as separate processes on free ports, each awaited through /ready.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databases = await createTestDatabases();
   const started: RunningService[] = [];
   try {
-    const env = databaseEnv(databases.urls);
-    const subgraphs = await Promise.all(SUBGRAPHS.map((name) => startService(name, { env: { ...env, [portVariable(name)]: '0' } })));
+    const gatewayJwk = JSON.stringify(await generatePrivateJwk());
+    const keys = gatewayKeyEnv(gatewayJwk);
+    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()) };
+    const subgraphs = await Promise.all(
+      SUBGRAPHS.map((name) => startService(name, { env: { ...subgraphEnv, [portVariable(name)]: '0' } })),
+    );
     started.push(...subgraphs);
-    const gatewayEnv = Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`]));
-    const gateway = await startService('bff-web', { env: { ...gatewayEnv, [portVariable('bff-web')]: '0' } });
-    started.push(gateway);
+    const bffEnv = {
+      ...keys.bff,
+      ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+      WEB_ORIGINS: WEB_ORIGIN,
+      ...options.bffEnv,
+    };
+    const [web, mobile] = await Promise.all(
+      (['bff-web', 'bff-mobile'] as const).map((name) => startService(name, { env: { ...bffEnv, [portVariable(name)]: '0' } })),
+    );
+    started.push(web, mobile);
     await Promise.all(started.map((s) => waitUntilReady(s.origin)));
+
+    const sign = assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), 'bff-web');
+    const byName = Object.fromEntries(subgraphs.map((s) => [s.name, s])) as Record<SubgraphName, RunningService>;
     return {
-      gateway: gateway.origin,
-      subgraphs: Object.fromEntries(subgraphs.map((s) => [s.name, s])) as Record<SubgraphName, RunningService>,
+      web: web.origin,
+      mobile: mobile.origin,
+      subgraphs: byName,
+      bffs: { 'bff-web': web, 'bff-mobile': mobile },
       databases,
+      assertion: async (viewer, client = 'bff-web') =>
+        client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
+      async subgraph(name, query, variables, viewer = null) {
+        const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
+        return graphql(byName[name].origin, query, variables, headers);
+      },
       async stop() {
         await Promise.all(started.map((s) => s.stop()));
         await databases.drop();

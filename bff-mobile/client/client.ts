@@ -1,0 +1,155 @@
+import manifest from './persisted-query-manifest.json';
+
+/**
+ * The mobile app's GraphQL client, as small as a phone needs: `fetch`, a bearer token, and
+ * persisted queries. Each operation is first sent by hash only; when the server does not know
+ * the hash yet (automatic persisted queries, outside production) it is sent once with its text.
+ */
+export interface MobileClientOptions {
+  /** bff-mobile's origin, e.g. http://127.0.0.1:4100 */
+  baseUrl: string;
+  token?: string;
+  fetch?: typeof fetch;
+}
+
+export interface GraphQLErrorShape {
+  message: string;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+export class MobileApiError extends Error {
+  constructor(
+    readonly errors: GraphQLErrorShape[],
+    readonly status: number,
+  ) {
+    super(errors.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; '));
+  }
+  get code(): string | undefined {
+    return this.errors[0]?.extensions?.code;
+  }
+}
+
+export interface Card {
+  id: string;
+  title: string;
+  excerpt: string;
+  authorHandle: string | null;
+  authorAvatarThumbUrl: string | null;
+  coverThumbUrl: string | null;
+  imageCount: number | null;
+  videoCount: number | null;
+  publishedAt: string | null;
+}
+export interface Feed {
+  cards: Card[];
+  nextCursor: string | null;
+  hasMore: boolean;
+}
+export interface MediaItem {
+  id: string;
+  kind: 'IMAGE' | 'VIDEO';
+  thumbUrl: string;
+  url: string;
+  alt: string | null;
+  width?: number | null;
+  height?: number | null;
+}
+export interface AuthorChip {
+  id: string;
+  handle: string;
+  displayName: string;
+  avatarThumbUrl?: string | null;
+}
+export interface PostScreen {
+  id: string;
+  title: string;
+  bodyHtml: string;
+  published: boolean;
+  publishedAt: string | null;
+  author?: AuthorChip | null;
+  media?: MediaItem[] | null;
+}
+export interface Session {
+  accessToken: string;
+  expiresAt: string;
+  user: AuthorChip;
+}
+
+type OperationName = (typeof manifest.operations)[number]['name'];
+const OPERATIONS = new Map(manifest.operations.map((op) => [op.name, op]));
+
+export interface Result<T> {
+  data: T;
+  /** Errors beside the data: a part of the answer is missing (e.g. media unavailable). */
+  errors: GraphQLErrorShape[];
+}
+
+export class MobileClient {
+  private token: string | undefined;
+  private readonly fetch: typeof fetch;
+
+  constructor(private readonly options: MobileClientOptions) {
+    this.token = options.token;
+    this.fetch = options.fetch ?? fetch;
+  }
+
+  get accessToken(): string | undefined {
+    return this.token;
+  }
+
+  /** Runs a manifest operation; throws MobileApiError when there is no data at all. */
+  async execute<T>(name: OperationName, variables: Record<string, unknown> = {}): Promise<Result<T>> {
+    const op = OPERATIONS.get(name);
+    if (!op) throw new Error(`unknown operation ${name}`);
+    const extensions = { persistedQuery: { version: 1, sha256Hash: op.id } };
+    let response = await this.post({ operationName: name, variables, extensions });
+    if (response.body.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') {
+      response = await this.post({ operationName: name, variables, extensions, query: op.body });
+    }
+    const { data, errors = [] } = response.body;
+    if (!data || Object.values(data).every((v) => v === null && errors.length > 0)) throw new MobileApiError(errors, response.status);
+    return { data: data as T, errors };
+  }
+
+  private async post(body: Record<string, unknown>) {
+    const response = await this.fetch(`${this.options.baseUrl}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'apollographql-client-name': 'mobile-app',
+        ...(this.token && { authorization: `Bearer ${this.token}` }),
+      },
+      body: JSON.stringify(body),
+    });
+    const parsed = (await response.json()) as { data?: Record<string, unknown> | null; errors?: GraphQLErrorShape[] };
+    return { status: response.status, body: parsed };
+  }
+
+  async feed(first?: number, after?: string | null) {
+    return (await this.execute<{ feed: Feed }>('Feed', { first, after })).data.feed;
+  }
+
+  async postScreen(id: string) {
+    return (await this.execute<{ post: PostScreen | null }>('Post', { id })).data.post;
+  }
+
+  async signIn(email: string, password: string): Promise<Session> {
+    const { signIn } = (await this.execute<{ signIn: Session }>('SignIn', { email, password })).data;
+    this.token = signIn.accessToken;
+    return signIn;
+  }
+
+  async signUp(input: { email: string; password: string; handle: string; displayName: string }): Promise<Session> {
+    const { signUp } = (await this.execute<{ signUp: Session }>('SignUp', input)).data;
+    this.token = signUp.accessToken;
+    return signUp;
+  }
+
+  async createPost(title: string, body: string, publish = true) {
+    return (await this.execute<{ createPost: PostScreen }>('CreatePost', { title, body, publish })).data.createPost;
+  }
+
+  async attachMedia(postId: string, media: { kind: 'IMAGE' | 'VIDEO'; mimeType: string; width?: number; height?: number; bytes: number; alt?: string }) {
+    return (await this.execute<{ attachMedia: MediaItem }>('AttachMedia', { postId, media })).data.attachMedia;
+  }
+}

@@ -1,0 +1,64 @@
+import { GraphQLError } from 'graphql';
+import { badInput } from '../lib/errors';
+import { DateTime } from '../lib/scalars';
+import type { MobileContext } from './server';
+import * as shape from './shape';
+
+/** Mobile pages are small: 10 by default, 30 at most. */
+const MAX_PAGE = 30;
+
+function page(first: number | null | undefined): number {
+  const value = first ?? 10;
+  if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE) throw badInput('first', `must be between 1 and ${MAX_PAGE}`);
+  return value;
+}
+
+type Args<T> = T & Record<string, unknown>;
+
+export const resolvers = {
+  DateTime,
+  Query: {
+    feed: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext) => {
+      const data = await run<{ posts: shape.SgConnection<shape.SgCard> }>('MobileFeed', { first: page(first), after });
+      return shape.feed(data.posts);
+    },
+    post: async (_: unknown, { id }: Args<{ id: string }>, { run }: MobileContext) => {
+      const data = await run<{ post: shape.SgPost | null }>('MobilePost', { id });
+      return data.post && shape.postScreen(data.post);
+    },
+    profile: async (_: unknown, { handle, first, after }: Args<{ handle: string; first?: number; after?: string }>, { run }: MobileContext) => {
+      const data = await run<{ userByHandle: shape.SgProfile | null }>('MobileProfileByHandle', { handle, first: page(first), after });
+      return data.userByHandle && shape.profileScreen(data.userByHandle);
+    },
+    me: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext) => {
+      const data = await run<{ me: shape.SgProfile | null }>('MobileMe', { first: page(first), after });
+      return data.me && shape.profileScreen(data.me);
+    },
+  },
+  Mutation: {
+    signIn: async (_: unknown, { email, password }: Args<{ email: string; password: string }>, context: MobileContext) => {
+      const data = await context.run<{ signIn: { expiresAt: string; user: shape.SgAuthor } }>('MobileSignIn', { email, password });
+      return session(context, data.signIn);
+    },
+    signUp: async (_: unknown, input: Args<{ email: string; password: string; handle: string; displayName: string }>, context: MobileContext) => {
+      const data = await context.run<{ signUp: { expiresAt: string; user: shape.SgAuthor } }>('MobileSignUp', { input });
+      return session(context, data.signUp);
+    },
+    createPost: async (_: unknown, { title, body, publish }: Args<{ title: string; body: string; publish?: boolean }>, { run }: MobileContext) => {
+      const data = await run<{ createPost: shape.SgPost }>('MobileCreatePost', {
+        input: { title, body, status: publish === false ? 'DRAFT' : 'PUBLISHED' },
+      });
+      return shape.postScreen(data.createPost);
+    },
+    attachMedia: async (_: unknown, { postId, media }: Args<{ postId: string; media: Record<string, unknown> }>, { run }: MobileContext) => {
+      const data = await run<{ createMedia: shape.SgMedia }>('MobileAttachMedia', { input: { ...media, postId, purpose: 'POST' } });
+      return shape.mediaItem(data.createMedia);
+    },
+  },
+};
+
+/** The users subgraph hands the token to this BFF out of band; the mobile client gets it in the payload. */
+function session(context: MobileContext, result: { expiresAt: string; user: shape.SgAuthor }) {
+  if (!context.session.token) throw new GraphQLError('Sign-in did not produce a session', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return { accessToken: context.session.token, expiresAt: result.expiresAt, user: shape.authorChip(result.user) };
+}

@@ -1,0 +1,191 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { GraphQLFormattedError } from 'graphql';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { envBool, envString, envUrl } from './config';
+import { readSupergraphConfig } from './composition';
+import { PUBLIC_CODES } from './errors';
+import { HttpError } from './http';
+import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from './identity';
+import { loadSigningKey } from './keys';
+import type { Logger } from './logger';
+import { GATEWAY_SIGNING_KEY } from './main';
+import { SESSION_HEADER, SESSION_ENDED_HEADER } from './subgraph';
+import { tokenSettings } from './tokens';
+
+/** What every BFF request carries through the gateway to the subgraphs. */
+export interface BffContext extends BaseContext {
+  requestId: string;
+  log: Logger;
+  /** The verified client identity; null when anonymous. */
+  viewer: Viewer | null;
+  /** What the users subgraph said about the session during this request (sign-in or sign-out). */
+  session: { token?: string; ended?: boolean };
+}
+
+/** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
+export function subgraphUrlVariable(name: string): string {
+  return `${name.toUpperCase()}_SUBGRAPH_URL`;
+}
+
+/** Subgraph URLs: supergraph.yaml's routing URLs, each overridable by env. */
+export function subgraphUrls(): Record<string, string> {
+  return Object.fromEntries(readSupergraphConfig().map((s) => [s.name, envUrl(subgraphUrlVariable(s.name), s.routingUrl)]));
+}
+
+/**
+ * Verifies the access tokens users issues: ES256 only, against users' JWKS
+ * (`USERS_JWKS_URL`, default `/.well-known/jwks.json` on the users subgraph), fetched once and
+ * refetched when a token names an unknown `kid`; `iss`, `aud`, `exp` checked.
+ */
+export function clientTokenVerifier(jwksUrl: string) {
+  const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  const { issuer, audience } = tokenSettings();
+  return async function verify(token: string): Promise<Viewer> {
+    try {
+      const { payload } = await jwtVerify(token, jwks, {
+        issuer,
+        audience,
+        algorithms: ['ES256'],
+        typ: 'at+jwt',
+        requiredClaims: ['sub', 'exp', 'iat', 'jti'],
+      });
+      if (!ROLES.includes(payload.role as Role)) throw new Error('unknown role');
+      return { id: payload.sub!, role: payload.role as Role };
+    } catch {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; sign in again');
+    }
+  };
+}
+
+export function defaultJwksUrl(urls: Record<string, string>): string {
+  return envUrl('USERS_JWKS_URL', new URL('/.well-known/jwks.json', urls.users).toString());
+}
+
+/**
+ * A subgraph data source that signs each request with a gateway assertion for the verified
+ * viewer, forwards the request id, and picks up session changes reported by users.
+ */
+class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    private readonly sign: (viewer: Viewer | null) => Promise<string>,
+  ) {
+    super({ url });
+  }
+
+  async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<BffContext>) {
+    const headers = request.http!.headers;
+    headers.set(ASSERTION_HEADER, await this.sign(context?.viewer ?? null));
+    if (context?.requestId) headers.set('x-request-id', context.requestId);
+  }
+
+  didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<BffContext>['didReceiveResponse']>>[0]) {
+    if (this.subgraph === 'users' && context?.session) {
+      const token = response.http?.headers.get(SESSION_HEADER);
+      if (token) context.session.token = token;
+      if (response.http?.headers.get(SESSION_ENDED_HEADER)) context.session.ended = true;
+    }
+    return response;
+  }
+}
+
+/** A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions. */
+export async function createBffGateway(client: string, supergraphSdl: string): Promise<ApolloGateway> {
+  const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
+  const sign = assertionSigner(key, client);
+  const urls = subgraphUrls();
+  return new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => new BffDataSource(name, urls[name], sign),
+  });
+}
+
+/**
+ * Sandbox and introspection: on outside production; in production off unless
+ * `ENABLE_SANDBOX` / `ENABLE_INTROSPECTION` say otherwise.
+ */
+export function explorationSettings() {
+  const production = envString('NODE_ENV') === 'production';
+  const sandbox = envBool('ENABLE_SANDBOX', !production);
+  return {
+    sandbox,
+    introspection: envBool('ENABLE_INTROSPECTION', !production),
+    landingPage: sandbox
+      ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: true })
+      : ApolloServerPluginLandingPageDisabled(),
+  };
+}
+
+/** The bearer token of an `Authorization` header, if any. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+/** A plugin that lets a BFF act on the session users reported (set or clear a cookie, …). */
+export function onSession(act: (context: BffContext, headers: Map<string, string>) => void): ApolloServerPlugin<BffContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, response }) {
+          act(contextValue, response.http.headers as unknown as Map<string, string>);
+        },
+      };
+    },
+  };
+}
+
+/**
+ * What a client may see of an error: a public code keeps its message (and the field or
+ * subgraph it concerns); a subgraph failure becomes SUBGRAPH_UNAVAILABLE naming the subgraph;
+ * anything else a fixed message. Never a stack, a URL, a host or SQL.
+ */
+export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const { code, field, serviceName } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const base = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
+  if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
+    return { message: formatted.message, ...base, extensions: { code, ...(field !== undefined && { field }), ...(serviceName !== undefined && { serviceName }) } };
+  }
+  if (typeof serviceName === 'string') {
+    return { message: `The ${serviceName} service could not answer`, ...base, extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName } };
+  }
+  return { message: 'Internal server error', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/** Logs every error a client will see masked, in full, with the request id. */
+export function logMaskedErrors(): ApolloServerPlugin<BffContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const code = error.extensions?.code as string | undefined;
+            if (!code || !PUBLIC_CODES.has(code)) {
+              contextValue.log?.error({ err: error.originalError ?? error, path: error.path, extensions: error.extensions }, 'masked error');
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+/** Apollo Server options both BFFs share. */
+export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = []) {
+  const { introspection, landingPage } = explorationSettings();
+  return {
+    introspection,
+    includeStacktraceInErrorResponses: false,
+    // Shutdown is lib/main.ts's: Apollo's own handler would re-raise the signal mid-drain.
+    stopOnTerminationSignals: false,
+    csrfPrevention: true,
+    formatError: maskError,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors(), ...plugins],
+  };
+}

@@ -1,0 +1,16 @@
+import { envInt, envString } from './config';
+
+/**
+ * Settings of the access tokens the users subgraph issues and the BFFs verify; both sides read
+ * them from the same env, so they cannot disagree.
+ */
+export function tokenSettings() {
+  return {
+    /** `iss` of every access token (`AUTH_ISSUER`, default `federated-graph/users`). */
+    issuer: envString('AUTH_ISSUER', 'federated-graph/users'),
+    /** `aud` of every access token (`AUTH_AUDIENCE`, default `federated-graph`). */
+    audience: envString('AUTH_AUDIENCE', 'federated-graph'),
+    /** Lifetime in seconds (`ACCESS_TOKEN_TTL_SECONDS`, default 900 = 15 minutes). */
+    ttlSeconds: envInt('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86_400 }),
+  };
+}

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, type JWK } from 'jose';
+import { envString } from '../../lib/config';
+import type { Viewer } from '../../lib/identity';
+import { ALGORITHM, loadSigningKey, parsePublicKeys } from '../../lib/keys';
+import { tokenSettings } from '../../lib/tokens';
+
+export interface IssuedToken {
+  token: string;
+  expiresAt: Date;
+}
+
+export interface TokenIssuer {
+  issue(user: Viewer): Promise<IssuedToken>;
+  /** The JWKS served at /.well-known/jwks.json: the current key and any previous ones. */
+  jwks: { keys: JWK[] };
+}
+
+/**
+ * Access tokens: ES256 JWTs with `sub`, `role`, `iss`, `aud`, `iat`, `exp`, `jti` and a `kid`.
+ * The key comes from `AUTH_SIGNING_KEY` (a private JWK), or outside production from a key file
+ * generated once under `<DATA_DIR>/keys`. After a rotation, put the old public key in
+ * `AUTH_PREVIOUS_PUBLIC_KEYS` until its tokens have expired, so they keep verifying.
+ */
+export async function createTokenIssuer(): Promise<TokenIssuer> {
+  const key = await loadSigningKey('AUTH_SIGNING_KEY', 'users-signing.jwk.json');
+  const previous = envString('AUTH_PREVIOUS_PUBLIC_KEYS');
+  const settings = tokenSettings();
+  return {
+    jwks: { keys: [key.publicJwk, ...(previous ? parsePublicKeys(previous, 'AUTH_PREVIOUS_PUBLIC_KEYS') : [])] },
+    async issue(user) {
+      const expiresAt = new Date((Math.floor(Date.now() / 1000) + settings.ttlSeconds) * 1000);
+      const token = await new SignJWT({ role: user.role })
+        .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'at+jwt' })
+        .setSubject(user.id)
+        .setIssuer(settings.issuer)
+        .setAudience(settings.audience)
+        .setIssuedAt()
+        .setExpirationTime(expiresAt)
+        .setJti(randomUUID())
+        .sign(key.privateKey);
+      return { token, expiresAt };
+    },
+  };
+}

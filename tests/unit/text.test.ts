@@ -1,0 +1,45 @@
+import { GraphQLError } from 'graphql';
+import { text } from '../../lib/errors';
+import { decodeCursor, encodeCursor } from '../../lib/pagination';
+
+const code = (fn: () => unknown) => {
+  try {
+    fn();
+    return 'accepted';
+  } catch (error) {
+    return error instanceof GraphQLError ? error.extensions.code : error;
+  }
+};
+
+describe('text input', () => {
+  it('counts characters as Postgres does: an emoji is one', () => {
+    expect(text('f', '😀'.repeat(80), { max: 80 })).toHaveLength(160);
+    expect(code(() => text('f', '😀'.repeat(81), { max: 80 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it.each(['a\u0000b', 'a\u0007b', 'a\u007Fb', 'a\uD800b'])('refuses control characters and lone surrogates (%j)', (value) => {
+    expect(code(() => text('f', value, { max: 80 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('keeps tabs and new lines, trims unless told not to', () => {
+    expect(text('f', ' a\tb\r\nc ', { max: 80 })).toBe('a\tb\r\nc');
+    expect(text('f', ' a ', { max: 80, trim: false })).toBe(' a ');
+    expect(code(() => text('f', '   ', { min: 1, max: 80 }))).toBe('BAD_USER_INPUT');
+  });
+});
+
+describe('cursors made by someone else', () => {
+  const forge = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  it.each([
+    ['a non-UUID id', ['2026-01-01T00:00:00.000Z', 'x']],
+    ['a year Postgres cannot store', ['-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']],
+    ['a date in another format', ['Jan 1 2026', '00000000-0000-4000-8000-000000000000']],
+  ])('refuses %s with BAD_USER_INPUT', (_, value) => {
+    expect(code(() => decodeCursor(forge(value)))).toBe('BAD_USER_INPUT');
+  });
+
+  it('accepts its own', () => {
+    const row = { createdAt: new Date('2026-01-01T00:00:00.000Z'), id: '00000000-0000-4000-8000-000000000000' };
+    expect(decodeCursor(encodeCursor(row))).toEqual(row);
+  });
+});
