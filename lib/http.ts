@@ -48,6 +48,17 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+const NAMED_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
+
+/** The operation's name for the log: `operationName`, else the name of the document's first operation. */
+function operationNameOf(body: unknown, params: URLSearchParams): string | undefined {
+  const request = (typeof body === 'object' && body !== null ? body : {}) as { operationName?: unknown; query?: unknown };
+  const named = request.operationName ?? params.get('operationName');
+  if (typeof named === 'string' && named) return named;
+  const query = request.query ?? params.get('query');
+  return typeof query === 'string' ? NAMED_OPERATION.exec(query)?.[1] : undefined;
+}
+
 /** An HTTP-level refusal, answered with `status` and a GraphQL-shaped error carrying `code`. */
 export class HttpError extends Error {
   constructor(
@@ -119,7 +130,14 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
     res.on('finish', () => {
       if (url.pathname !== '/graphql') return; // probes would drown the log
       log.info(
-        { method: req.method, path: url.pathname, status: res.statusCode, operationName, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method: req.method,
+          path: url.pathname,
+          status: res.statusCode,
+          operationName,
+          client: req.headers['apollographql-client-name'] ?? undefined,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'request',
       );
     });
@@ -145,8 +163,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       let body = parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
       let search = url.search;
       if (options.prepare) ({ body, search } = options.prepare({ method: req.method ?? 'GET', body, search }));
-      operationName =
-        (body as { operationName?: string } | undefined)?.operationName ?? url.searchParams.get('operationName') ?? undefined;
+      operationName = operationNameOf(body, url.searchParams);
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);

@@ -1,0 +1,96 @@
+import { MobileApiError, MobileClient } from '../../bff-mobile/client/client';
+import { seedAll } from '../../lib/seed';
+import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { graphql, startStack, type Stack } from '../support/stack';
+
+/** bff-mobile through the mobile app's own client: persisted queries, bearer tokens, screens. */
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+  await seedAll(stack.databases.urls, { users: 4, postsPerUser: 8, mediaPerPost: 2 });
+});
+afterAll(() => stack?.stop());
+
+/** A client whose HTTP requests are counted. */
+function countingClient(token?: string) {
+  const calls: string[] = [];
+  const client = new MobileClient({
+    baseUrl: stack.mobile,
+    token,
+    fetch: (input, init) => {
+      calls.push(String(init?.body));
+      return fetch(input, init);
+    },
+  });
+  return { client, calls };
+}
+
+describe('the feed', () => {
+  it('returns cards with thumbnails in one round trip once the operation is known', async () => {
+    const { client, calls } = countingClient();
+    await client.feed(); // registers the persisted query (APQ): hash first, then hash and text
+    expect(calls).toHaveLength(2);
+    expect(JSON.parse(calls[0]).query).toBeUndefined();
+
+    calls.length = 0;
+    const feed = await client.feed();
+    expect(calls).toHaveLength(1);
+    expect(JSON.parse(calls[0])).toMatchObject({ operationName: 'Feed', extensions: { persistedQuery: { version: 1 } } });
+    expect(JSON.parse(calls[0]).query).toBeUndefined();
+
+    // Small pages by default, and every card ready to draw: thumbnails, handle, excerpt, counts.
+    expect(feed.cards).toHaveLength(10);
+    expect(feed.hasMore).toBe(true);
+    for (const card of feed.cards) {
+      expect(card.coverThumbUrl).toMatch(/^\/media\/[0-9a-f-]{36}\/thumb$/);
+      expect(card.authorAvatarThumbUrl).toMatch(/^\/media\/[0-9a-f-]{36}\/thumb$/);
+      expect(card.authorHandle).toMatch(/^[a-z]+$/);
+      expect(card.excerpt).toMatch(/^Notes on \w+ What .+ learned about \w+: measure first keep it simple More$/);
+      expect({ images: card.imageCount, videos: card.videoCount }).toEqual({ images: 1, videos: 1 });
+    }
+  });
+
+  it('pages with the cursor it returns, and refuses pages larger than a phone needs', async () => {
+    const { client } = countingClient();
+    const first = await client.feed(5);
+    const second = await client.feed(5, first.nextCursor);
+    expect(new Set([...first.cards, ...second.cards].map((c) => c.id)).size).toBe(10);
+    await expect(client.feed(31)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+});
+
+describe('signed in', () => {
+  it('signs in with a bearer token, writes a post, attaches media, and shows the post screen', async () => {
+    const { client } = countingClient();
+    const session = await client.signIn('grace@example.com', DEMO_PASSWORD);
+    expect(session.accessToken).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(session.user.handle).toBe('grace');
+
+    const post = await client.createPost('From the phone', 'Written on *mobile*.');
+    expect(post).toMatchObject({ title: 'From the phone', published: true, bodyHtml: '<p>Written on <em>mobile</em>.</p>\n' });
+    const image = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'image/jpeg', width: 1200, height: 900, bytes: 2048, alt: 'the view' });
+    expect(image).toMatchObject({ kind: 'IMAGE', thumbUrl: `/media/${image.id}/thumb`, url: `/media/${image.id}/small`, alt: 'the view' });
+
+    const screen = await client.postScreen(post.id);
+    expect(screen).toMatchObject({ id: post.id, author: { handle: 'grace' }, media: [{ id: image.id, thumbUrl: `/media/${image.id}/thumb` }] });
+    const me = await client.execute<{ me: { handle: string } }>('Me');
+    expect(me.data.me.handle).toBe('grace');
+  });
+
+  it('keeps the codes of the supergraph’s errors', async () => {
+    const { client } = countingClient();
+    await expect(client.createPost('No one', 'anonymous')).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(client.postScreen('not-an-id')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await client.signIn('grace@example.com', DEMO_PASSWORD);
+    const [post] = (await client.feed(1)).cards;
+    const error = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'text/html', bytes: 1 }).catch((e: MobileApiError) => e);
+    expect(error).toBeInstanceOf(MobileApiError);
+    expect((error as MobileApiError).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mimeType' });
+  });
+
+  it('refuses an invalid bearer token with 401 UNAUTHENTICATED', async () => {
+    const response = await graphql(stack.mobile, `{ me { handle } }`, undefined, { authorization: 'Bearer not.a.token' });
+    expect(response.status).toBe(401);
+    expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
