@@ -9,6 +9,7 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { envBool, envString, envUrl } from './config';
 import { readSupergraphConfig } from './composition';
 import { PUBLIC_CODES } from './errors';
+import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
 import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from './identity';
 import { loadSigningKey } from './keys';
@@ -179,6 +180,7 @@ export function logMaskedErrors(): ApolloServerPlugin<BffContext> {
 /** Apollo Server options both BFFs share. */
 export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = []) {
   const { introspection, landingPage } = explorationSettings();
+  const limits = queryLimitsFromEnv();
   return {
     introspection,
     includeStacktraceInErrorResponses: false,
@@ -186,6 +188,6 @@ export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     formatError: maskError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors(), ...plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors(), queryLimits<BffContext>(limits), ...plugins],
   };
 }

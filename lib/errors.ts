@@ -22,6 +22,10 @@ export const PUBLIC_CODES = new Set([
   'PERSISTED_QUERY_NOT_IN_LIST',
   'OPERATION_RESOLUTION_FAILURE',
   'SUBGRAPH_UNAVAILABLE',
+  'QUERY_TOO_DEEP',
+  'TOO_MANY_ALIASES',
+  'TOO_MANY_ROOT_FIELDS',
+  'QUERY_TOO_COSTLY',
 ]);
 
 /** A field of the input is invalid; `field` names it (e.g. `input.title`). */

@@ -46,6 +46,10 @@ export interface Stack {
   subgraphs: Record<SubgraphName, RunningService>;
   bffs: Record<'bff-web' | 'bff-mobile', RunningService>;
   databases: TestDatabases;
+  /** The users subgraph's token signing key (a private JWK, JSON), for crafting tokens. */
+  tokenKey: string;
+  /** The BFFs' assertion signing key (a private JWK, JSON), for crafting assertions. */
+  gatewayKey: string;
   /** A gateway assertion for `viewer`, signed with the stack's gateway key, for calling a subgraph directly. */
   assertion(viewer: Viewer | null, client?: string): Promise<string>;
   /** Calls a subgraph directly, as a gateway would (with an assertion) or without one. */
@@ -68,7 +72,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const gatewayJwk = JSON.stringify(await generatePrivateJwk());
     const keys = gatewayKeyEnv(gatewayJwk);
-    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()) };
+    const tokenKey = JSON.stringify(await generatePrivateJwk());
+    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey };
     const subgraphs = await Promise.all(
       SUBGRAPHS.map((name) => startService(name, { env: { ...subgraphEnv, [portVariable(name)]: '0' } })),
     );
@@ -93,6 +98,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       subgraphs: byName,
       bffs: { 'bff-web': web, 'bff-mobile': mobile },
       databases,
+      tokenKey,
+      gatewayKey: gatewayJwk,
       assertion: async (viewer, client = 'bff-web') =>
         client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
       async subgraph(name, query, variables, viewer = null) {

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, type JWK } from 'jose';
+import { MobileClient } from '../../bff-mobile/client/client';
+import { ASSERTION_HEADER, type Viewer } from '../../lib/identity';
+import { generatePrivateJwk, publicHalf, signingKeyFrom } from '../../lib/keys';
+import { graphql, startStack, statementCount, type Stack } from '../support/stack';
+import { signUp, WebSession } from '../support/web';
+
+/** Tokens, assertions and authorisation, each rule tried from the allowed and the refused side. */
+let stack: Stack;
+let admin: WebSession;
+let adminUser: { id: string };
+
+beforeAll(async () => {
+  stack = await startStack();
+  // The first admin is made by an operator: here, a call to users with an admin assertion.
+  const made = await signUp(stack.web, 'the_admin');
+  await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`, { id: made.user.id }, { id: randomUUID(), role: 'ADMIN' });
+  admin = new WebSession(stack.web);
+  await admin.gql(`mutation { signIn(email: "the_admin@example.com", password: "correct horse battery") { expiresAt } }`);
+  adminUser = made.user;
+});
+afterAll(() => stack?.stop());
+
+const CREATE = `mutation { createPost(input: { title: "attempt", body: "x", status: PUBLISHED }) { id } }`;
+const postCount = async () => (await graphql(stack.web, `{ posts(first: 100) { nodes { id } } }`)).body.data.posts.nodes.length;
+
+async function tokenFor(user: { id: string }, claims: Record<string, unknown> = {}, options: { expiresAt?: number; audience?: string; issuer?: string; key?: string } = {}) {
+  const key = await signingKeyFrom(options.key ?? stack.tokenKey, 'test');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: 'AUTHOR', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'at+jwt' })
+    .setSubject(user.id)
+    .setIssuer(options.issuer ?? 'federated-graph/users')
+    .setAudience(options.audience ?? 'federated-graph')
+    .setIssuedAt(now - 60)
+    .setExpirationTime(options.expiresAt ?? now + 600)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+}
+
+describe('client tokens at the BFFs', () => {
+  it('accepts a well-formed token (the control case)', async () => {
+    const { user } = await signUp(stack.web);
+    const response = await graphql(stack.mobile, `mutation { createPost(title: "ok", body: "x") { id } }`, undefined, { authorization: `Bearer ${await tokenFor(user)}` });
+    expect(response.body.errors).toBeUndefined();
+  });
+
+  it.each([
+    ['alg: none', async (user: { id: string }) => {
+      const [, payload] = (await tokenFor(user)).split('.');
+      return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
+    }],
+    ['HS256 signed with the public key', async (user: { id: string }) => {
+      const publicJwk = publicHalf(JSON.parse(stack.tokenKey) as JWK);
+      const secret = new TextEncoder().encode(JSON.stringify(publicJwk));
+      return new SignJWT({ role: 'ADMIN' }).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' }).setSubject(user.id).setIssuer('federated-graph/users').setAudience('federated-graph').setIssuedAt().setExpirationTime('5m').setJti(randomUUID()).sign(secret);
+    }],
+    ['expired', async (user: { id: string }) => tokenFor(user, {}, { expiresAt: Math.floor(Date.now() / 1000) - 5 })],
+    ['for another audience', async (user: { id: string }) => tokenFor(user, {}, { audience: 'some-other-api' })],
+    ['from another issuer', async (user: { id: string }) => tokenFor(user, {}, { issuer: 'https://evil.example' })],
+    ['with a tampered payload', async (user: { id: string }) => {
+      const [header, payload, signature] = (await tokenFor(user)).split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      return `${header}.${Buffer.from(JSON.stringify({ ...claims, role: 'ADMIN' })).toString('base64url')}.${signature}`;
+    }],
+    ['signed by a key users never published', async (user: { id: string }) => tokenFor(user, {}, { key: JSON.stringify(await generatePrivateJwk()) })],
+    ['with a role that does not exist', async (user: { id: string }) => tokenFor(user, { role: 'SUPERUSER' })],
+  ])('refuses a token %s with 401 UNAUTHENTICATED, on both BFFs, and runs nothing', async (_, craft) => {
+    const { user } = await signUp(stack.web);
+    const token = await craft(user);
+    const before = await postCount();
+    const mobile = await graphql(stack.mobile, `mutation { createPost(title: "attempt", body: "x") { id } }`, undefined, { authorization: `Bearer ${token}` });
+    const web = await graphql(stack.web, CREATE, undefined, { cookie: `fg_session=${token}` });
+    for (const response of [mobile, web]) {
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await postCount()).toBe(before);
+  });
+});
+
+describe('gateway assertions at the subgraphs', () => {
+  const direct = (assertion: string) => graphql(stack.subgraphs.posts.origin, CREATE, undefined, { [ASSERTION_HEADER]: assertion });
+
+  it('refuses an assertion that is expired, for another audience, signed by another key, or forged, with 401', async () => {
+    const { user } = await signUp(stack.web);
+    const viewer: Viewer = { id: user.id, role: 'AUTHOR' };
+    const real = await signingKeyFrom(stack.gatewayKey, 'gateway key');
+    const foreign = await signingKeyFrom(JSON.stringify(await generatePrivateJwk()), 'foreign key');
+    const now = Math.floor(Date.now() / 1000);
+    const craft = async (key: typeof real, audience: string, exp: number) =>
+      new SignJWT({ client: 'bff-web', role: viewer.role })
+        .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'gateway-assertion+jwt' })
+        .setIssuer('bff-web')
+        .setAudience(audience)
+        .setSubject(viewer.id)
+        .setIssuedAt(exp - 30)
+        .setExpirationTime(exp)
+        .sign(key.privateKey);
+    const before = await postCount();
+    for (const assertion of [
+      await craft(real, 'federated-graph-subgraphs', now - 5),
+      await craft(real, 'some-other-audience', now + 30),
+      await craft(foreign, 'federated-graph-subgraphs', now + 30),
+      (await stack.assertion(viewer)).replace(/\.[^.]+$/, '.AAAA'),
+      'not-a-jwt',
+    ]) {
+      const response = await direct(assertion);
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect(await postCount()).toBe(before);
+    // The control: a fresh assertion with the real key for the same viewer is accepted.
+    expect((await direct(await craft(real, 'federated-graph-subgraphs', now + 30))).body.errors).toBeUndefined();
+  });
+});
+
+describe('authorisation, through the BFF and directly', () => {
+  it('lets AUTHOR and ADMIN write posts, and not READER or anonymous', async () => {
+    const reader = await signUp(stack.web);
+    await admin.gql(`mutation($id: ID!) { updateUser(id: $id, input: { role: READER }) { role } }`, { id: reader.user.id });
+    await reader.session.gql(`mutation { signIn(email: "${reader.user.handle}@example.com", password: "correct horse battery") { expiresAt } }`);
+    const before = await postCount();
+    expect((await reader.session.gql(CREATE)).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await stack.subgraph('posts', CREATE, {}, { id: reader.user.id, role: 'READER' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await graphql(stack.web, CREATE)).body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await stack.subgraph('posts', CREATE, {}, null)).body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await postCount()).toBe(before);
+    expect((await admin.gql(CREATE)).body.errors).toBeUndefined();
+    expect((await stack.subgraph('posts', CREATE, {}, { id: randomUUID(), role: 'AUTHOR' })).body.errors).toBeUndefined();
+  });
+
+  it('lets only the author or an admin change, publish or delete a post', async () => {
+    const author = await signUp(stack.web);
+    const other = await signUp(stack.web);
+    const { id } = (await author.session.gql(`mutation { createPost(input: { title: "mine", body: "x" }) { id } }`)).body.data.createPost;
+    const update = `mutation($id: ID!) { updatePost(id: $id, input: { title: "taken over", status: PUBLISHED }) { title } }`;
+    // The draft is not even visible to the other author: NOT_FOUND, as if it did not exist.
+    expect((await other.session.gql(update, { id })).body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    await author.session.gql(`mutation($id: ID!) { updatePost(id: $id, input: { status: PUBLISHED }) { id } }`, { id });
+    expect((await other.session.gql(update, { id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await stack.subgraph('posts', `mutation($id: ID!) { deletePost(id: $id) }`, { id }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await graphql(stack.web, `query($id: ID!) { post(id: $id) { title } }`, { id })).body.data.post.title).toBe('mine');
+    expect((await admin.gql(`mutation($id: ID!) { updatePost(id: $id, input: { title: "moderated" }) { title } }`, { id })).body.data.updatePost.title).toBe('moderated');
+    expect((await author.session.gql(`mutation($id: ID!) { deletePost(id: $id) }`, { id })).body.data.deletePost).toBe(id);
+  });
+
+  it('shows drafts to their author and admins only', async () => {
+    const author = await signUp(stack.web);
+    const other = await signUp(stack.web);
+    const { id } = (await author.session.gql(`mutation { createPost(input: { title: "secret draft", body: "x" }) { id } }`)).body.data.createPost;
+    const read = `query($id: ID!) { post(id: $id) { title } }`;
+    expect((await author.session.gql(read, { id })).body.data.post).toEqual({ title: 'secret draft' });
+    expect((await admin.gql(read, { id })).body.data.post).toEqual({ title: 'secret draft' });
+    expect((await other.session.gql(read, { id })).body.data.post).toBeNull();
+    expect((await graphql(stack.web, read, { id })).body.data.post).toBeNull();
+    expect((await stack.subgraph('posts', read, { id }, { id: other.user.id, role: 'AUTHOR' })).body.data.post).toBeNull();
+    const theirDrafts = `query($a: ID!) { posts(authorId: $a, status: DRAFT) { nodes { id } } }`;
+    expect((await other.session.gql(theirDrafts, { a: author.user.id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await admin.gql(theirDrafts, { a: author.user.id })).body.data.posts.nodes).toEqual([{ id }]);
+  });
+
+  it('shows an email to its user and admins only, and lets only an admin change a role', async () => {
+    const user = await signUp(stack.web);
+    const other = await signUp(stack.web);
+    const read = `query($id: ID!) { user(id: $id) { email } }`;
+    expect((await user.session.gql(read, { id: user.user.id })).body.data.user.email).toBe(`${user.user.handle}@example.com`);
+    expect((await admin.gql(read, { id: user.user.id })).body.data.user.email).toBe(`${user.user.handle}@example.com`);
+    expect((await other.session.gql(read, { id: user.user.id })).body.data.user.email).toBeNull();
+    expect((await stack.subgraph('users', read, { id: user.user.id }, null)).body.data.user.email).toBeNull();
+
+    const promote = `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`;
+    expect((await user.session.gql(promote, { id: user.user.id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await other.session.gql(`mutation($id: ID!) { updateUser(id: $id, input: { displayName: "x" }) { id } }`, { id: user.user.id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await admin.gql(read, { id: user.user.id })).body.data.user).toBeTruthy();
+    expect((await admin.gql(promote, { id: user.user.id })).body.data.updateUser.role).toBe('ADMIN');
+    expect((await graphql(stack.web, `query($id: ID!) { user(id: $id) { role } }`, { id: adminUser.id })).body.data.user.role).toBe('ADMIN');
+  });
+
+  it('lets only a media record’s owner or an admin change or delete it', async () => {
+    const owner = await signUp(stack.web);
+    const other = await signUp(stack.web);
+    const client = new MobileClient({ baseUrl: stack.mobile });
+    await client.signIn(`${owner.user.handle}@example.com`, 'correct horse battery');
+    const post = await client.createPost('with media', 'x');
+    const media = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'image/png', width: 10, height: 10, bytes: 10 });
+    const change = `mutation($id: ID!) { updateMedia(id: $id, input: { alt: "defaced" }) { alt } }`;
+    expect((await other.session.gql(change, { id: media.id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await stack.subgraph('media', `mutation($id: ID!) { deleteMedia(id: $id) }`, { id: media.id }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await owner.session.gql(change.replace('defaced', 'mine'), { id: media.id })).body.data.updateMedia.alt).toBe('mine');
+    expect((await admin.gql(`mutation($id: ID!) { deleteMedia(id: $id) }`, { id: media.id })).body.data.deleteMedia).toBe(media.id);
+  });
+});
+
+describe('query limits at the BFFs', () => {
+  it.each([
+    ['QUERY_TOO_DEEP', `{ posts { nodes { author { posts { nodes { author { posts { nodes { author { posts { nodes { media { post { title } } } } } } } } } } } } } }`],
+    ['TOO_MANY_ALIASES', `{ post(id: "${randomUUID()}") { ${Array.from({ length: 31 }, (_, i) => `t${i}: title`).join(' ')} } }`],
+    ['TOO_MANY_ROOT_FIELDS', `{ ${Array.from({ length: 16 }, (_, i) => `u${i}: __typename`).join(' ')} ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} }`],
+    ['QUERY_TOO_COSTLY', `{ posts(first: 100) { nodes { author { posts(first: 100) { nodes { title media { id } } } } } } }`],
+  ])('refuses %s before any subgraph is called', async (code, query) => {
+    const before = await statementCount(stack.subgraphs.posts);
+    const response = await graphql(stack.web, query);
+    expect(response.status).toBe(400);
+    expect(response.body.errors?.[0].extensions?.code).toBe(code);
+    expect(await statementCount(stack.subgraphs.posts)).toBe(before);
+  });
+
+  it('lets the heaviest page the apps use through', async () => {
+    const response = await graphql(stack.web, `{ posts(first: 100) { nodes { title author { handle avatar { url } } media { url(size: LARGE) owner { handle } } coverImage { url } } } }`);
+    expect(response.body.errors).toBeUndefined();
+  });
+});
