@@ -44,6 +44,12 @@ export const resolvers = {
       const data = await context.run<{ signUp: { expiresAt: string; user: shape.SgAuthor } }>('MobileSignUp', { input });
       return session(context, data.signUp);
     },
+    refreshSession: async (_: unknown, { refreshToken }: Args<{ refreshToken: string }>, context: MobileContext) => {
+      const data = await context.run<{ refreshSession: { expiresAt: string; user: shape.SgAuthor } }>('MobileRefresh', { refreshToken });
+      return session(context, data.refreshSession);
+    },
+    signOut: async (_: unknown, { refreshToken }: Args<{ refreshToken: string }>, { run }: MobileContext) =>
+      (await run<{ signOut: boolean }>('MobileSignOut', { refreshToken })).signOut,
     createPost: async (_: unknown, { title, body, publish }: Args<{ title: string; body: string; publish?: boolean }>, { run }: MobileContext) => {
       const data = await run<{ createPost: shape.SgPost }>('MobileCreatePost', {
         input: { title, body, status: publish === false ? 'DRAFT' : 'PUBLISHED' },
@@ -59,6 +65,7 @@ export const resolvers = {
 
 /** The users subgraph hands the token to this BFF out of band; the mobile client gets it in the payload. */
 function session(context: MobileContext, result: { expiresAt: string; user: shape.SgAuthor }) {
-  if (!context.session.token) throw new GraphQLError('Sign-in did not produce a session', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
-  return { accessToken: context.session.token, expiresAt: result.expiresAt, user: shape.authorChip(result.user) };
+  const { token, refreshToken } = context.session;
+  if (!token || !refreshToken) throw new GraphQLError('Sign-in did not produce a session', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+  return { accessToken: token, refreshToken, expiresAt: result.expiresAt, user: shape.authorChip(result.user) };
 }

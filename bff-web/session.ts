@@ -2,11 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { envBool } from '../lib/config';
 
 /**
- * The web session cookie: httpOnly (scripts never see the token), SameSite=Lax, Path=/, and
- * Secure with the `__Host-` prefix when the request came over TLS. Its lifetime is the token's.
+ * The web session lives in two httpOnly, SameSite=Lax cookies, so scripts never see a token:
+ * the access token (Path=/, its own lifetime) and the refresh token (Path=/graphql, the only
+ * place that uses it). Over TLS both are Secure and carry the `__Host-` prefix.
  */
-const NAME = 'fg_session';
-const SECURE_NAME = `__Host-${NAME}`;
+const ACCESS = 'fg_session';
+const REFRESH = 'fg_refresh';
 
 /** Behind a TLS-terminating proxy, `TRUST_PROXY=true` makes `X-Forwarded-Proto: https` count as TLS. */
 const TRUST_PROXY = envBool('TRUST_PROXY', false);
@@ -16,19 +17,37 @@ export function isTls(req: IncomingMessage): boolean {
   return TRUST_PROXY && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
 }
 
-export function readSessionCookie(req: IncomingMessage): string | undefined {
+function readCookies(req: IncomingMessage): Map<string, string> {
   const cookies = new Map<string, string>();
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const index = part.indexOf('=');
     if (index > 0) cookies.set(part.slice(0, index).trim(), part.slice(index + 1).trim());
   }
-  return cookies.get(SECURE_NAME) ?? cookies.get(NAME);
+  return cookies;
 }
 
-export function sessionCookie(token: string, maxAgeSeconds: number, secure: boolean): string {
-  return [`${secure ? SECURE_NAME : NAME}=${token}`, 'Path=/', 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`, ...(secure ? ['Secure'] : [])].join('; ');
+/** The access and refresh tokens a browser sent, if any. */
+export function readSession(req: IncomingMessage): { access?: string; refresh?: string } {
+  const cookies = readCookies(req);
+  return {
+    access: cookies.get(`__Host-${ACCESS}`) || cookies.get(ACCESS) || undefined,
+    refresh: cookies.get(`__Host-${REFRESH}`) || cookies.get(REFRESH) || undefined,
+  };
 }
 
-export function clearedSessionCookie(secure: boolean): string {
-  return sessionCookie('', 0, secure);
+function cookie(name: string, value: string, path: string, maxAgeSeconds: number, secure: boolean): string {
+  return [`${secure ? `__Host-${name}` : name}=${value}`, `Path=${path}`, 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`, ...(secure ? ['Secure'] : [])].join('; ');
+}
+
+/** Set-Cookie values for a new session. The `__Host-` prefix requires Path=/, so over TLS both use it. */
+export function sessionCookies(tokens: { access: string; refresh?: string }, ttl: { access: number; refresh: number }, secure: boolean): string[] {
+  return [
+    cookie(ACCESS, tokens.access, '/', ttl.access, secure),
+    ...(tokens.refresh ? [cookie(REFRESH, tokens.refresh, secure ? '/' : '/graphql', ttl.refresh, secure)] : []),
+  ];
+}
+
+/** Set-Cookie values that end the session in the browser. */
+export function clearedSessionCookies(secure: boolean): string[] {
+  return [cookie(ACCESS, '', '/', 0, secure), cookie(REFRESH, '', secure ? '/' : '/graphql', 0, secure)];
 }

@@ -15,7 +15,7 @@ import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from
 import { loadSigningKey } from './keys';
 import type { Logger } from './logger';
 import { GATEWAY_SIGNING_KEY } from './main';
-import { SESSION_HEADER, SESSION_ENDED_HEADER } from './subgraph';
+import { SESSION_ENDED_HEADER, SESSION_HEADER, SESSION_REFRESH_HEADER } from './subgraph';
 import { tokenSettings } from './tokens';
 
 /** What every BFF request carries through the gateway to the subgraphs. */
@@ -25,7 +25,7 @@ export interface BffContext extends BaseContext {
   /** The verified client identity; null when anonymous. */
   viewer: Viewer | null;
   /** What the users subgraph said about the session during this request (sign-in or sign-out). */
-  session: { token?: string; ended?: boolean };
+  session: { token?: string; refreshToken?: string; ended?: boolean };
 }
 
 /** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
@@ -90,21 +90,61 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     if (this.subgraph === 'users' && context?.session) {
       const token = response.http?.headers.get(SESSION_HEADER);
       if (token) context.session.token = token;
+      const refreshToken = response.http?.headers.get(SESSION_REFRESH_HEADER);
+      if (refreshToken) context.session.refreshToken = refreshToken;
       if (response.http?.headers.get(SESSION_ENDED_HEADER)) context.session.ended = true;
     }
     return response;
   }
 }
 
-/** A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions. */
-export async function createBffGateway(client: string, supergraphSdl: string): Promise<ApolloGateway> {
+export interface RenewedSession {
+  accessToken: string;
+  refreshToken: string;
+}
+
+/**
+ * What a BFF asks users about sessions outside any client operation: spending a refresh token
+ * for a new session, and revoking one at sign-out. Direct calls, with an anonymous assertion.
+ */
+export interface Sessions {
+  refresh(refreshToken: string): Promise<RenewedSession | null>;
+  revoke(refreshToken: string): Promise<void>;
+}
+
+function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promise<string>): Sessions {
+  const call = async (query: string, variables: Record<string, unknown>) =>
+    fetch(usersUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign(null) },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(5_000),
+    });
+  return {
+    async refresh(refreshToken) {
+      const response = await call('mutation BffRefresh($t: String!) { refreshSession(refreshToken: $t) { expiresAt } }', { t: refreshToken });
+      const accessToken = response.headers.get(SESSION_HEADER);
+      const next = response.headers.get(SESSION_REFRESH_HEADER);
+      await response.body?.cancel();
+      return accessToken && next ? { accessToken, refreshToken: next } : null;
+    },
+    async revoke(refreshToken) {
+      const response = await call('mutation BffSignOut($t: String) { signOut(refreshToken: $t) }', { t: refreshToken });
+      await response.body?.cancel();
+    },
+  };
+}
+
+/** A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, and its session client. */
+export async function createBffGateway(client: string, supergraphSdl: string): Promise<{ gateway: ApolloGateway; sessions: Sessions }> {
   const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
   const sign = assertionSigner(key, client);
   const urls = subgraphUrls();
-  return new ApolloGateway({
+  const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name }) => new BffDataSource(name, urls[name], sign),
   });
+  return { gateway, sessions: usersSessions(urls.users, sign) };
 }
 
 /**
@@ -129,13 +169,13 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-/** A plugin that lets a BFF act on the session users reported (set or clear a cookie, …). */
-export function onSession(act: (context: BffContext, headers: Map<string, string>) => void): ApolloServerPlugin<BffContext> {
+/** A plugin that lets a BFF act on the session users reported (set or clear cookies, …). */
+export function onSession(act: (context: BffContext, headers: Map<string, string>) => void | Promise<void>): ApolloServerPlugin<BffContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          act(contextValue, response.http.headers as unknown as Map<string, string>);
+          await act(contextValue, response.http.headers as unknown as Map<string, string>);
         },
       };
     },

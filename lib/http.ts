@@ -79,8 +79,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
 }
 
 /** A GraphQL-shaped error for failures before GraphQL execution (bad JSON, oversized body). */
+/**
+ * Sets a response header. Apollo's header map holds one value per name, so several cookies
+ * travel as one `set-cookie` value joined by new lines (which no cookie contains); split here.
+ */
+export function applyHeader(res: ServerResponse, name: string, value: string) {
+  res.setHeader(name, name.toLowerCase() === 'set-cookie' ? value.split('\n') : value);
+}
+
 function sendHttpError(res: ServerResponse, error: HttpError) {
-  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(error.headers)) applyHeader(res, name, value);
   sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
 }
 
@@ -172,7 +180,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
         context: () => options.context({ requestId, log, req, auth }),
       });
-      for (const [key, value] of response.headers) res.setHeader(key, value);
+      for (const [key, value] of response.headers) applyHeader(res, key, value);
       res.statusCode = response.status ?? 200;
       if (response.body.kind === 'complete') return void res.end(response.body.string);
       for await (const chunk of response.body.asyncIterator) res.write(chunk);

@@ -23,7 +23,7 @@ export interface BaseSubgraphContext extends BaseContext {
   /** Who is asking, from the verified gateway assertion. */
   caller: Caller;
   /** Set by a resolver that signs someone in or out; reported to the BFF in response headers. */
-  session: { token?: string; ended?: boolean };
+  session: { token?: string; refreshToken?: string; ended?: boolean };
 }
 
 /**
@@ -32,6 +32,8 @@ export interface BaseSubgraphContext extends BaseContext {
  * travel in a subgraph's GraphQL response body.
  */
 export const SESSION_HEADER = 'x-session-token';
+/** The response header in which users hands a new refresh token to the BFF, beside SESSION_HEADER. */
+export const SESSION_REFRESH_HEADER = 'x-session-refresh';
 /** The response header that tells the BFF the session has ended (sign-out). */
 export const SESSION_ENDED_HEADER = 'x-session-ended';
 
@@ -64,6 +66,7 @@ function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlug
       return {
         async willSendResponse({ contextValue, response }) {
           if (contextValue.session?.token) response.http.headers.set(SESSION_HEADER, contextValue.session.token);
+          if (contextValue.session?.refreshToken) response.http.headers.set(SESSION_REFRESH_HEADER, contextValue.session.refreshToken);
           if (contextValue.session?.ended) response.http.headers.set(SESSION_ENDED_HEADER, '1');
         },
       };

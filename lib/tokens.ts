@@ -12,5 +12,7 @@ export function tokenSettings() {
     audience: envString('AUTH_AUDIENCE', 'federated-graph'),
     /** Lifetime in seconds (`ACCESS_TOKEN_TTL_SECONDS`, default 900 = 15 minutes). */
     ttlSeconds: envInt('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86_400 }),
+    /** Refresh token lifetime in seconds (`REFRESH_TOKEN_TTL_SECONDS`, default 2592000 = 30 days). */
+    refreshTtlSeconds: envInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, { min: 60 }),
   };
 }

@@ -71,6 +71,7 @@ export interface PostScreen {
 }
 export interface Session {
   accessToken: string;
+  refreshToken: string;
   expiresAt: string;
   user: AuthorChip;
 }
@@ -86,6 +87,7 @@ export interface Result<T> {
 
 export class MobileClient {
   private token: string | undefined;
+  private refreshToken: string | undefined;
   private readonly fetch: typeof fetch;
 
   constructor(private readonly options: MobileClientOptions) {
@@ -133,16 +135,30 @@ export class MobileClient {
     return (await this.execute<{ post: PostScreen | null }>('Post', { id })).data.post;
   }
 
+  private keep(session: Session): Session {
+    this.token = session.accessToken;
+    this.refreshToken = session.refreshToken;
+    return session;
+  }
+
   async signIn(email: string, password: string): Promise<Session> {
-    const { signIn } = (await this.execute<{ signIn: Session }>('SignIn', { email, password })).data;
-    this.token = signIn.accessToken;
-    return signIn;
+    return this.keep((await this.execute<{ signIn: Session }>('SignIn', { email, password })).data.signIn);
   }
 
   async signUp(input: { email: string; password: string; handle: string; displayName: string }): Promise<Session> {
-    const { signUp } = (await this.execute<{ signUp: Session }>('SignUp', input)).data;
-    this.token = signUp.accessToken;
-    return signUp;
+    return this.keep((await this.execute<{ signUp: Session }>('SignUp', input)).data.signUp);
+  }
+
+  /** Spends the kept refresh token (or `refreshToken`) for a new session, and keeps that. */
+  async refresh(refreshToken = this.refreshToken): Promise<Session> {
+    if (!refreshToken) throw new Error('no refresh token: sign in first');
+    return this.keep((await this.execute<{ refreshSession: Session }>('RefreshSession', { refreshToken })).data.refreshSession);
+  }
+
+  async signOut(): Promise<void> {
+    if (this.refreshToken) await this.execute('SignOut', { refreshToken: this.refreshToken });
+    this.token = undefined;
+    this.refreshToken = undefined;
   }
 
   async createPost(title: string, body: string, publish = true) {

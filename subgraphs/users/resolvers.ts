@@ -9,6 +9,7 @@ import { DateTime } from '../../lib/scalars';
 import type { User } from './data';
 import type { Role } from './generated/prisma/client';
 import { checkPassword, hashPassword, verifyPassword } from './passwords';
+import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens';
 import type { UsersContext } from './subgraph';
 import * as valid from './validation';
 
@@ -26,10 +27,14 @@ function explainConflict(error: unknown): never {
   throw error;
 }
 
-/** Signs `user` in: the token goes to the BFF in a response header, the payload says who and until when. */
-async function startSession(user: User, context: UsersContext) {
+/**
+ * Signs `user` in: the access token and refresh token go to the BFF in response headers, the
+ * payload says who and until when. `refreshToken` continues a sign-in; otherwise one starts.
+ */
+async function startSession(user: User, context: UsersContext, refreshToken?: string) {
   const { token, expiresAt } = await context.tokens.issue({ id: user.id, role: user.role });
   context.session.token = token;
+  context.session.refreshToken = refreshToken ?? (await issueRefreshToken(context.db, user.id));
   // The rest of this request (the payload's `user { email }`) is answered as the signed-in user.
   context.caller = { ...context.caller, viewer: { id: user.id, role: user.role } };
   return { user, expiresAt };
@@ -82,7 +87,13 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       }
       return startSession(user, context);
     },
-    signOut: (_, __, { session }) => {
+    refreshSession: async (_, { refreshToken }: { refreshToken: string }, context) => {
+      const rotated = await rotateRefreshToken(context.db, refreshToken);
+      if (!rotated) throw new GraphQLError('The session has ended; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+      return startSession(rotated.user, context, rotated.refreshToken);
+    },
+    signOut: async (_, { refreshToken }: { refreshToken?: string | null }, { db, session }) => {
+      if (refreshToken) await revokeRefreshToken(db, refreshToken);
       session.ended = true;
       return true;
     },

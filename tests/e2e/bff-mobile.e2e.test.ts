@@ -94,3 +94,34 @@ describe('signed in', () => {
     expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('refresh tokens', () => {
+  it('rotates the refresh token, refuses a spent one (and with it the whole sign-in), and revokes at sign-out', async () => {
+    const { client } = countingClient();
+    const first = await client.signIn('alan@example.com', DEMO_PASSWORD);
+    expect(first.refreshToken).toMatch(/^[\w-]{43}$/);
+    const second = await client.refresh();
+    expect(second.refreshToken).not.toBe(first.refreshToken);
+    expect(second.accessToken).not.toBe(first.accessToken);
+    expect((await client.execute<{ me: { handle: string } }>('Me')).data.me.handle).toBe('alan');
+
+    const replay = new MobileClient({ baseUrl: stack.mobile });
+    await expect(replay.refresh(first.refreshToken)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // Reuse revoked the family: the legitimate holder's current token is dead too.
+    await expect(client.refresh()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const other = new MobileClient({ baseUrl: stack.mobile });
+    const session = await other.signIn('alan@example.com', DEMO_PASSWORD);
+    await other.signOut();
+    await expect(new MobileClient({ baseUrl: stack.mobile }).refresh(session.refreshToken)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('gives a refreshed token the role the user has now', async () => {
+    const { client } = countingClient();
+    const session = await client.signIn('margaret@example.com', DEMO_PASSWORD);
+    await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { role: READER }) { role } }`, { id: session.user.id }, { id: session.user.id, role: 'ADMIN' });
+    expect((await client.createPost('still allowed', 'the old token says AUTHOR')).title).toBe('still allowed');
+    await client.refresh();
+    await expect(client.createPost('refused', 'the new token says READER')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});

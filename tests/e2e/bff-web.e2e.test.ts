@@ -39,10 +39,11 @@ describe('the cookie session', () => {
     const { user } = await signUp(stack.web, 'cookie_user');
     const browser = new WebSession(stack.web);
     const response = await browser.gql(`mutation { signIn(email: "cookie_user@example.com", password: "correct horse battery") { expiresAt user { id email } } }`);
-    const setCookie = response.headers.get('set-cookie')!;
-    expect(setCookie).toMatch(/^fg_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=900$/);
-    const token = setCookie.split(';')[0].split('=')[1];
-    expect(JSON.stringify(response.body)).not.toContain(token);
+    const [access, refresh] = response.headers.getSetCookie();
+    expect(access).toMatch(/^fg_session=[\w-]+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=900$/);
+    expect(refresh).toMatch(/^fg_refresh=[\w-]{43}; Path=\/graphql; HttpOnly; SameSite=Lax; Max-Age=2592000$/);
+    const token = browser.cookies.get('fg_session')!;
+    for (const secret of [token, browser.cookies.get('fg_refresh')!]) expect(JSON.stringify(response.body)).not.toContain(secret);
     expect(JSON.stringify(response.body)).not.toMatch(/eyJ[\w-]+\.eyJ/);
     expect(response.body.data.signIn.user).toEqual({ id: user.id, email: 'cookie_user@example.com' });
 
@@ -54,7 +55,11 @@ describe('the cookie session', () => {
     expect(post.body.data.createPost.author.id).toBe(user.id);
 
     const out = await browser.gql(`mutation { signOut }`);
-    expect(out.headers.get('set-cookie')).toMatch(/^fg_session=; Path=\/; HttpOnly; SameSite=Lax; Max-Age=0$/);
+    expect(out.headers.getSetCookie()).toEqual([
+      'fg_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
+      'fg_refresh=; Path=/graphql; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
+    expect(browser.cookies.size).toBe(0);
     expect((await browser.gql(`{ me { id } }`)).body.data.me).toBeNull();
   });
 
@@ -62,12 +67,41 @@ describe('the cookie session', () => {
     await signUp(stack.web, 'wrong_pw');
     const response = await new WebSession(stack.web).gql(`mutation { signIn(email: "wrong_pw@example.com", password: "not the password") { expiresAt } }`);
     expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('renews an expired session with the refresh cookie before running the request, rotating it', async () => {
+    const { session, user } = await signUp(stack.web, 'refresher');
+    const firstRefresh = session.cookies.get('fg_refresh')!;
+    session.cookies.delete('fg_session'); // the access cookie has expired and the browser dropped it
+    const me = await session.gql(`{ me { id } }`);
+    expect(me.body.data.me).toEqual({ id: user.id });
+    expect(session.cookies.get('fg_session')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(session.cookies.get('fg_refresh')).not.toBe(firstRefresh);
+
+    // A copy of the spent refresh token (stolen, or a second tab that lost the race) ends the
+    // whole sign-in: it is refused, and so is the token that replaced it.
+    const thief = new WebSession(stack.web);
+    thief.cookies.set('fg_refresh', firstRefresh);
+    const stolen = await thief.gql(`{ me { id } }`);
+    expect(stolen.status).toBe(401);
+    expect(stolen.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    session.cookies.delete('fg_session');
+    expect((await session.gql(`{ me { id } }`)).status).toBe(401);
+  });
+
+  it('revokes the refresh token at sign-out', async () => {
+    const { session } = await signUp(stack.web, 'leaver');
+    const refresh = session.cookies.get('fg_refresh')!;
+    await session.gql(`mutation { signOut }`);
+    const replay = new WebSession(stack.web);
+    replay.cookies.set('fg_refresh', refresh);
+    expect((await replay.gql(`{ me { id } }`)).status).toBe(401);
   });
 
   it('answers a tampered or foreign cookie with 401 UNAUTHENTICATED, clears it, and runs nothing', async () => {
     const { session } = await signUp(stack.web, 'tamper');
-    const [name, token] = session.cookie!.split('=');
+    const [name, token] = ['fg_session', session.cookies.get('fg_session')!];
     const [header, payload, signature] = token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     const forged = Buffer.from(JSON.stringify({ ...claims, role: 'ADMIN' })).toString('base64url');
@@ -76,7 +110,7 @@ describe('the cookie session', () => {
       const response = await graphql(stack.web, `mutation { createPost(input: { title: "x", body: "y", status: PUBLISHED }) { id } }`, undefined, { cookie, origin: WEB_ORIGIN });
       expect(response.status).toBe(401);
       expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-      expect(response.headers.get('set-cookie')).toMatch(/Max-Age=0/);
+      expect(response.headers.getSetCookie()).toEqual(expect.arrayContaining([expect.stringMatching(/^fg_session=; .*Max-Age=0$/)]));
     }
     expect(await countPosts()).toBe(before);
   });

@@ -10,9 +10,12 @@ import { signUp, WebSession } from '../support/web';
 let stack: Stack;
 let admin: WebSession;
 let adminUser: { id: string };
+/** The key users signed with before a rotation; its public half is still published. */
+let previousKey: string;
 
 beforeAll(async () => {
-  stack = await startStack();
+  previousKey = JSON.stringify(await generatePrivateJwk());
+  stack = await startStack({ subgraphEnv: { AUTH_PREVIOUS_PUBLIC_KEYS: JSON.stringify([publicHalf(JSON.parse(previousKey))]) } });
   // The first admin is made by an operator: here, a call to users with an admin assertion.
   const made = await signUp(stack.web, 'the_admin');
   await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`, { id: made.user.id }, { id: randomUUID(), role: 'ADMIN' });
@@ -77,6 +80,20 @@ describe('client tokens at the BFFs', () => {
       expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     }
     expect(await postCount()).toBe(before);
+  });
+});
+
+describe('key rotation', () => {
+  it('publishes the current and the previous key, and still accepts tokens signed with the previous one', async () => {
+    const jwks = (await (await fetch(`${stack.subgraphs.users.origin}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const kids = jwks.keys.map((k) => k.kid);
+    expect(kids).toEqual([(await signingKeyFrom(stack.tokenKey, 'current')).kid, (await signingKeyFrom(previousKey, 'previous')).kid]);
+    expect(jwks.keys.every((k) => k.kty === 'EC' && !('d' in k))).toBe(true);
+
+    const { user } = await signUp(stack.web);
+    const oldToken = await tokenFor(user, {}, { key: previousKey });
+    const response = await graphql(stack.mobile, `mutation { createPost(title: "old key", body: "x") { id } }`, undefined, { authorization: `Bearer ${oldToken}` });
+    expect(response.body.errors).toBeUndefined();
   });
 });
 

@@ -60,6 +60,8 @@ export interface Stack {
 export interface StackOptions {
   /** Extra environment for both BFFs (e.g. NODE_ENV=production). */
   bffEnv?: Record<string, string>;
+  /** Extra environment for the subgraphs. */
+  subgraphEnv?: Record<string, string>;
 }
 
 /**
@@ -73,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const gatewayJwk = JSON.stringify(await generatePrivateJwk());
     const keys = gatewayKeyEnv(gatewayJwk);
     const tokenKey = JSON.stringify(await generatePrivateJwk());
-    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey };
+    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv };
     const subgraphs = await Promise.all(
       SUBGRAPHS.map((name) => startService(name, { env: { ...subgraphEnv, [portVariable(name)]: '0' } })),
     );

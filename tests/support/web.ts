@@ -5,8 +5,14 @@ import { graphql, WEB_ORIGIN, type GraphQLResponse } from './stack';
  * with the page's Origin, and never sees a token.
  */
 export class WebSession {
-  cookie: string | undefined;
+  /** The cookies the server has set, by name. */
+  readonly cookies = new Map<string, string>();
   constructor(private readonly origin: string) {}
+
+  /** The Cookie header a browser would send (every cookie here is for /graphql). */
+  get cookie(): string | undefined {
+    return this.cookies.size ? [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ') : undefined;
+  }
 
   async gql<T = any>(query: string, variables?: Record<string, unknown>, headers: Record<string, string> = {}): Promise<GraphQLResponse<T>> {
     const response = await graphql<T>(this.origin, query, variables, {
@@ -14,10 +20,11 @@ export class WebSession {
       ...(this.cookie && { cookie: this.cookie }),
       ...headers,
     });
-    const setCookie = response.headers.get('set-cookie');
-    if (setCookie) {
+    for (const setCookie of response.headers.getSetCookie()) {
       const [pair] = setCookie.split(';');
-      this.cookie = /=$/.test(pair) || /Max-Age=0/.test(setCookie) ? undefined : pair;
+      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      if (!value || /Max-Age=0/.test(setCookie)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
     }
     return response;
   }
