@@ -7,7 +7,8 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { envBool, envString, envUrl } from './config';
-import { readSupergraphConfig } from './composition';
+export { subgraphUrls, subgraphUrlVariable } from './composition';
+import { subgraphUrls } from './composition';
 import { PUBLIC_CODES } from './errors';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
@@ -26,16 +27,6 @@ export interface BffContext extends BaseContext {
   viewer: Viewer | null;
   /** What the users subgraph said about the session during this request (sign-in or sign-out). */
   session: { token?: string; refreshToken?: string; ended?: boolean };
-}
-
-/** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
-export function subgraphUrlVariable(name: string): string {
-  return `${name.toUpperCase()}_SUBGRAPH_URL`;
-}
-
-/** Subgraph URLs: supergraph.yaml's routing URLs, each overridable by env. */
-export function subgraphUrls(): Record<string, string> {
-  return Object.fromEntries(readSupergraphConfig().map((s) => [s.name, envUrl(subgraphUrlVariable(s.name), s.routingUrl)]));
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import YAML from 'yaml';
+import { envUrl } from './config';
 
 export const ROOT = path.resolve(__dirname, '..');
 export const SUPERGRAPH_CONFIG = path.join(ROOT, 'supergraph.yaml');
@@ -38,4 +39,14 @@ export function compose(subgraphs = readSupergraphConfig()): CompositionResult {
   );
   if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
   return { ok: true, supergraphSdl: result.supergraphSdl };
+}
+
+/** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
+export function subgraphUrlVariable(name: string): string {
+  return `${name.toUpperCase()}_SUBGRAPH_URL`;
+}
+
+/** Subgraph URLs: supergraph.yaml's routing URLs, each overridable by env. */
+export function subgraphUrls(): Record<string, string> {
+  return Object.fromEntries(readSupergraphConfig().map((s) => [s.name, envUrl(subgraphUrlVariable(s.name), s.routingUrl)]));
 }

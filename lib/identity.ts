@@ -20,6 +20,8 @@ export interface Caller {
   viewer: Viewer | null;
   /** The BFF the request came through (`bff-web`, `bff-mobile`). */
   client: string;
+  /** The assertion itself, so a subgraph can ask another on the caller's behalf (and under its rules). */
+  assertion?: string;
 }
 
 /** The request header that carries the assertion from a gateway to a subgraph. */

@@ -126,7 +126,8 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     async authenticate(req) {
       const header = req.headers[ASSERTION_HEADER];
       try {
-        return await verifyAssertion(typeof header === 'string' ? header : undefined);
+        const assertion = typeof header === 'string' ? header : undefined;
+        return { ...(await verifyAssertion(assertion)), assertion };
       } catch (error) {
         logger.warn({ reason: (error as Error).message }, 'refused a request without a valid gateway assertion');
         throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_PORTS, envInt, portVariable, SUBGRAPHS } from '../lib/config';
-import { subgraphUrlVariable } from '../lib/bff';
+import { subgraphUrlVariable } from '../lib/composition';
 import { databaseEnv, migrateAll, provideDatabases, type Databases } from '../lib/databases';
 import { gatewayKeyEnv, loadPrivateJwk } from '../lib/keys';
 import { createLogger } from '../lib/logger';
@@ -57,7 +57,9 @@ async function main() {
       onSpawn: (child) => children.push(child),
     });
   };
-  const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(name, { ...databaseEnv(urls), ...keys.subgraph })));
+  // media asks posts about posts (through its API), so it learns where posts listens.
+  const subgraphEnv = { ...databaseEnv(urls), ...keys.subgraph, [subgraphUrlVariable('posts')]: `http://127.0.0.1:${port('posts')}/graphql` };
+  const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(name, subgraphEnv)));
   const gatewayEnv = { ...keys.bff, ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])) };
   const bffs = await Promise.all((['bff-web', 'bff-mobile'] as const).map((name) => start(name, gatewayEnv)));
   const running: RunningService[] = [...subgraphs, ...bffs];

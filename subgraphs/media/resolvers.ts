@@ -1,11 +1,12 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { envString } from '../../lib/config';
-import { requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
+import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
 import { isId, notFound, requireId } from '../../lib/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
 import { isRecordNotFound } from '../../lib/prisma-errors';
 import { DateTime } from '../../lib/scalars';
 import type { Media } from './data';
+import { postAuthorFor } from './posts-api';
 import type { MediaContext } from './subgraph';
 import * as valid from './validation';
 
@@ -43,12 +44,18 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
     },
   },
   Mutation: {
-    createMedia: (_, { input }: { input: valid.CreateMediaInput }, { db, caller }) => {
-      // Anyone signed in may have an avatar; attaching media to posts is for those who write them.
-      // Whether the viewer wrote that post is the posts subgraph's knowledge: the upload flow checks it.
+    createMedia: async (_, { input }: { input: valid.CreateMediaInput }, { db, caller }) => {
+      // Anyone signed in may have an avatar; media on a post is for its author (or an admin),
+      // which only the posts subgraph knows: it is asked, as the caller.
       const viewer =
         input.purpose === 'AVATAR' ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
-      return db.media.create({ data: valid.newMedia(input, viewer.id) });
+      const data = valid.newMedia(input, viewer.id);
+      if (data.postId) {
+        const authorId = await postAuthorFor(caller, data.postId);
+        if (authorId === null) throw notFound('Post', data.postId);
+        if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+      }
+      return db.media.create({ data });
     },
     updateMedia: async (_, { id, input }: { id: string; input: { alt?: string | null; position?: number | null } }, { db, loaders, caller }) => {
       const mediaId = requireId('id', id);

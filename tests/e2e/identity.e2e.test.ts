@@ -195,6 +195,22 @@ describe('authorisation, through the BFF and directly', () => {
     expect((await graphql(stack.web, `query($id: ID!) { user(id: $id) { role } }`, { id: adminUser.id })).body.data.user.role).toBe('ADMIN');
   });
 
+  it('lets only a post’s author or an admin attach media to it', async () => {
+    const author = await signUp(stack.web);
+    const other = await signUp(stack.web);
+    const { id } = (await author.session.gql(`mutation { createPost(input: { title: "not yours", body: "x", status: PUBLISHED }) { id } }`)).body.data.createPost;
+    const attach = `mutation($input: CreateMediaInput!) { createMedia(input: $input) { id } }`;
+    const input = { postId: id, purpose: 'POST', kind: 'IMAGE', mimeType: 'image/png', width: 1, height: 1, bytes: 1 };
+    const client = new MobileClient({ baseUrl: stack.mobile });
+    await client.signIn(`${other.user.handle}@example.com`, 'correct horse battery');
+    await expect(client.attachMedia(id, { kind: 'IMAGE', mimeType: 'image/png', width: 1, height: 1, bytes: 1 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await stack.subgraph('media', attach, { input }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await stack.subgraph('media', attach, { input: { ...input, postId: randomUUID() } }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+    expect((await graphql(stack.web, `query($id: ID!) { post(id: $id) { media { id } } }`, { id })).body.data.post.media).toEqual([]);
+    expect((await stack.subgraph('media', attach, { input }, { id: author.user.id, role: 'AUTHOR' })).body.errors).toBeUndefined();
+    expect((await stack.subgraph('media', attach, { input }, { id: randomUUID(), role: 'ADMIN' })).body.errors).toBeUndefined();
+  });
+
   it('lets only a media record’s owner or an admin change or delete it', async () => {
     const owner = await signUp(stack.web);
     const other = await signUp(stack.web);

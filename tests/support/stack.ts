@@ -1,5 +1,5 @@
-import { portVariable, SUBGRAPHS, type SubgraphName } from '../../lib/config';
-import { subgraphUrlVariable } from '../../lib/bff';
+import { portVariable, type SubgraphName } from '../../lib/config';
+import { subgraphUrlVariable } from '../../lib/composition';
 import { databaseEnv } from '../../lib/databases';
 import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity';
 import { gatewayKeyEnv, generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
@@ -76,10 +76,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const keys = gatewayKeyEnv(gatewayJwk);
     const tokenKey = JSON.stringify(await generatePrivateJwk());
     const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv };
-    const subgraphs = await Promise.all(
-      SUBGRAPHS.map((name) => startService(name, { env: { ...subgraphEnv, [portVariable(name)]: '0' } })),
-    );
-    started.push(...subgraphs);
+    const startSubgraph = async (name: SubgraphName, env: Record<string, string> = {}) => {
+      const service = await startService(name, { env: { ...subgraphEnv, ...env, [portVariable(name)]: '0' } });
+      started.push(service);
+      return service;
+    };
+    // media asks posts about posts (through its API), so it starts once posts' port is known.
+    const [users, posts] = await Promise.all([startSubgraph('users'), startSubgraph('posts')]);
+    const media = await startSubgraph('media', { [subgraphUrlVariable('posts')]: `${posts.origin}/graphql` });
+    const subgraphs = [users, posts, media];
     const bffEnv = {
       ...keys.bff,
       ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
