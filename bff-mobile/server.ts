@@ -55,7 +55,7 @@ const partialErrors: ApolloServerPlugin<BffContext> = {
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
 export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'));
+  const { gateway } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,

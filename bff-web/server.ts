@@ -46,7 +46,7 @@ interface WebAuth {
  */
 export async function createWebBff(logger: Logger): Promise<Service> {
   const supergraphSdl = contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
-  const { gateway, sessions } = await createBffGateway('bff-web', supergraphSdl);
+  const { gateway, sessions } = await createBffGateway('bff-web', supergraphSdl, logger);
   const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));
   const { ttlSeconds, refreshTtlSeconds } = tokenSettings();
   const ttl = { access: ttlSeconds, refresh: refreshTtlSeconds };

@@ -10,6 +10,7 @@ import { envBool, envString, envUrl } from './config';
 export { subgraphUrls, subgraphUrlVariable } from './composition';
 import { subgraphUrls } from './composition';
 import { PUBLIC_CODES } from './errors';
+import { CircuitBreaker, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
 import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from './identity';
@@ -62,13 +63,24 @@ export function defaultJwksUrl(urls: Record<string, string>): string {
  * A subgraph data source that signs each request with a gateway assertion for the verified
  * viewer, forwards the request id, and picks up session changes reported by users.
  */
+type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
+
 class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
     private readonly sign: (viewer: Viewer | null) => Promise<string>,
+    logger: Logger,
   ) {
-    super({ url });
+    const settings = resilienceSettings(subgraph);
+    super({ url, fetcher: resilientFetch(new CircuitBreaker(subgraph, settings, logger), settings) as unknown as Fetcher });
+  }
+
+  /** Any failed call becomes SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client; the reason goes to the log. */
+  didEncounterError(error: Error, _request: unknown, _response: unknown, context?: BffContext): never {
+    const code = error instanceof SubgraphCallError ? error.code : 'SUBGRAPH_UNAVAILABLE';
+    context?.log?.warn({ subgraph: this.subgraph, code, reason: error.message }, 'subgraph call failed');
+    throw subgraphError(this.subgraph, code);
   }
 
   async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<BffContext>) {
@@ -127,13 +139,13 @@ function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promis
 }
 
 /** A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, and its session client. */
-export async function createBffGateway(client: string, supergraphSdl: string): Promise<{ gateway: ApolloGateway; sessions: Sessions }> {
+export async function createBffGateway(client: string, supergraphSdl: string, logger: Logger): Promise<{ gateway: ApolloGateway; sessions: Sessions }> {
   const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
   const sign = assertionSigner(key, client);
   const urls = subgraphUrls();
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name }) => new BffDataSource(name, urls[name], sign),
+    buildService: ({ name }) => new BffDataSource(name, urls[name], sign, logger),
   });
   return { gateway, sessions: usersSessions(urls.users, sign) };
 }

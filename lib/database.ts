@@ -13,6 +13,8 @@ export interface Database {
   counter: StatementCounter;
   /** True when a trivial query succeeds within the pool's connection timeout. */
   ping(): Promise<boolean>;
+  /** Why the database cannot be reached right now, or null when it can. */
+  problem(): Promise<string | null>;
   close(): Promise<void>;
 }
 
@@ -54,14 +56,55 @@ export function openDatabase(url: string): Database {
     pool,
     adapter,
     counter,
-    async ping() {
+    async problem() {
       try {
         await pool.query('SELECT 1');
-        return true;
-      } catch {
-        return false;
+        return null;
+      } catch (error) {
+        return (error as Error).message || (error as { code?: string }).code || 'unknown error';
       }
+    },
+    async ping() {
+      return (await this.problem()) === null;
     },
     close: () => pool.end(),
   };
+}
+
+/** Errors that mean "the database cannot be reached", as pg, the adapter and Prisma report them. */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  '57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', '53300', '55000', '3D000',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024',
+]);
+const UNREACHABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'DatabaseDoesNotExist', 'DatabaseAccessDenied']);
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|not currently accepting connections|the database system is (starting up|shutting down)/i;
+
+/** True when `error` (or anything in its cause chain) says the database is unreachable. */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 6) return false;
+  const e = error as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; originalCode?: unknown; meta?: { driverAdapterError?: unknown } };
+  if (typeof e.code === 'string' && UNREACHABLE_CODES.has(e.code)) return true;
+  if (typeof e.originalCode === 'string' && UNREACHABLE_CODES.has(e.originalCode)) return true;
+  if (typeof e.kind === 'string' && UNREACHABLE_KINDS.has(e.kind)) return true;
+  if (typeof e.message === 'string' && UNREACHABLE_MESSAGES.test(e.message)) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.meta?.driverAdapterError, depth + 1);
+}
+
+/**
+ * Waits in the background until the database answers, with backoff from 200 ms to 5 s, logging
+ * why it waits; the service listens meanwhile and its /ready says 503.
+ */
+export async function waitForDatabase(database: Database, logger: import('./logger').Logger): Promise<void> {
+  let delay = 200;
+  for (let attempt = 1; ; attempt++) {
+    const problem = await database.problem();
+    if (problem === null) {
+      if (attempt > 1) logger.info({ attempts: attempt }, 'the database is reachable');
+      return;
+    }
+    logger.warn({ attempt, retryInMs: delay, reason: problem }, 'waiting for the database');
+    await new Promise((resolve) => setTimeout(resolve, delay).unref());
+    delay = Math.min(delay * 2, 5_000);
+  }
 }

@@ -1,5 +1,5 @@
 import { ConfigError, DEFAULT_PORTS, envInt, envString, portVariable, type SubgraphName } from './config';
-import { databaseUrl, openDatabase } from './database';
+import { databaseUrl, openDatabase, waitForDatabase } from './database';
 import { parsePublicKeys } from './keys';
 import { createLogger, type Logger } from './logger';
 import type { Service, SubgraphDeps } from './subgraph';
@@ -51,7 +51,10 @@ export function runSubgraph(name: SubgraphName, create: (deps: SubgraphDeps) => 
   runService(name, envInt(portVariable(name), DEFAULT_PORTS[name], { max: 65535 }), async (logger) => {
     const keys = envString(GATEWAY_PUBLIC_KEYS);
     if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
-    return create({ database: openDatabase(databaseUrl(name)), logger, gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS) });
+    const database = openDatabase(databaseUrl(name));
+    // Start whether or not the database is up yet; /ready tells the difference.
+    void waitForDatabase(database, logger);
+    return create({ database, logger, gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS) });
   });
 }
 

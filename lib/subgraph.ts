@@ -10,7 +10,7 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import type { Database } from './database';
+import { isDatabaseUnavailable, type Database } from './database';
 import { PUBLIC_CODES } from './errors';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve, type RequestInfo } from './http';
 import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
@@ -109,9 +109,12 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       logInternalErrors<TContext>(),
       sessionHeader<TContext>(),
     ],
-    formatError(formatted) {
+    formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
       if (code && PUBLIC_CODES.has(code)) return formatted;
+      if (isDatabaseUnavailable(unwrapResolverError(error))) {
+        return { message: `The ${name} service cannot reach its database; try again shortly`, path: formatted.path, extensions: { code: 'DATABASE_UNAVAILABLE' } };
+      }
       return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
     },
   });

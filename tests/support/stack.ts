@@ -52,6 +52,10 @@ export interface Stack {
   gatewayKey: string;
   /** A gateway assertion for `viewer`, signed with the stack's gateway key, for calling a subgraph directly. */
   assertion(viewer: Viewer | null, client?: string): Promise<string>;
+  /** Stops a subgraph (SIGTERM); resolves with its exit code. */
+  stopSubgraph(name: SubgraphName): Promise<number | null>;
+  /** Starts a stopped subgraph again, on the port it had, with the environment it had; by default awaits /ready. */
+  startSubgraph(name: SubgraphName, options?: { ready?: boolean }): Promise<RunningService>;
   /** Calls a subgraph directly, as a gateway would (with an assertion) or without one. */
   subgraph(name: SubgraphName, query: string, variables?: Record<string, unknown>, viewer?: Viewer | null | 'none'): Promise<GraphQLResponse>;
   stop(): Promise<void>;
@@ -76,8 +80,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const keys = gatewayKeyEnv(gatewayJwk);
     const tokenKey = JSON.stringify(await generatePrivateJwk());
     const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv };
-    const startSubgraph = async (name: SubgraphName, env: Record<string, string> = {}) => {
-      const service = await startService(name, { env: { ...subgraphEnv, ...env, [portVariable(name)]: '0' } });
+    const envOf = {} as Record<SubgraphName, Record<string, string>>;
+    const startSubgraph = async (name: SubgraphName, env: Record<string, string> = {}, port = 0) => {
+      envOf[name] = { ...subgraphEnv, ...env };
+      const service = await startService(name, { env: { ...envOf[name], [portVariable(name)]: String(port) } });
       started.push(service);
       return service;
     };
@@ -109,6 +115,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       gatewayKey: gatewayJwk,
       assertion: async (viewer, client = 'bff-web') =>
         client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
+      stopSubgraph: (name) => byName[name].stop(),
+      async startSubgraph(name, { ready = true } = {}) {
+        const service = await startSubgraph(name, envOf[name], byName[name].port);
+        if (ready) await waitUntilReady(service.origin);
+        byName[name] = service;
+        return service;
+      },
       async subgraph(name, query, variables, viewer = null) {
         const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
         return graphql(byName[name].origin, query, variables, headers);

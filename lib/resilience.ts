@@ -1,0 +1,125 @@
+import { GraphQLError } from 'graphql';
+import { envInt } from './config';
+import type { Logger } from './logger';
+
+/**
+ * How a BFF calls one subgraph: every call has a timeout, and a circuit breaker stops calling a
+ * subgraph that keeps failing, so a request costs milliseconds instead of a timeout while it is
+ * down. After `resetMs` one call is let through (half-open): success closes the breaker, failure
+ * opens it again.
+ */
+export interface ResilienceSettings {
+  /** `<NAME>_SUBGRAPH_TIMEOUT_MS`, else `SUBGRAPH_TIMEOUT_MS`, default 2000. */
+  timeoutMs: number;
+  /** Consecutive failures that open the breaker (`BREAKER_FAILURE_THRESHOLD`, default 5). */
+  failureThreshold: number;
+  /** How long it stays open before a probe (`BREAKER_RESET_MS`, default 5000). */
+  resetMs: number;
+}
+
+export function resilienceSettings(subgraph: string): ResilienceSettings {
+  const timeout = envInt('SUBGRAPH_TIMEOUT_MS', 2_000, { min: 10, max: 120_000 });
+  return {
+    timeoutMs: envInt(`${subgraph.toUpperCase()}_SUBGRAPH_TIMEOUT_MS`, timeout, { min: 10, max: 120_000 }),
+    failureThreshold: envInt('BREAKER_FAILURE_THRESHOLD', 5, { min: 1 }),
+    resetMs: envInt('BREAKER_RESET_MS', 5_000, { min: 10 }),
+  };
+}
+
+/** Why a call to a subgraph failed, as a client will see it. */
+export type SubgraphFailure = 'SUBGRAPH_UNAVAILABLE' | 'SUBGRAPH_TIMEOUT';
+
+export class SubgraphCallError extends Error {
+  constructor(
+    readonly code: SubgraphFailure,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export class CircuitBreaker {
+  private state: 'closed' | 'open' | 'half-open' = 'closed';
+  private failures = 0;
+  private openedAt = 0;
+  private probing = false;
+
+  constructor(
+    readonly subgraph: string,
+    private readonly settings: ResilienceSettings,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get current() {
+    return this.state;
+  }
+
+  /** Throws at once while open; lets one probe through once `resetMs` has passed. */
+  before(): void {
+    if (this.state === 'open' && this.now() - this.openedAt >= this.settings.resetMs) {
+      this.state = 'half-open';
+      this.probing = false;
+    }
+    if (this.state === 'open' || (this.state === 'half-open' && this.probing)) {
+      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `circuit open for ${this.subgraph}`);
+    }
+    if (this.state === 'half-open') this.probing = true;
+  }
+
+  success(): void {
+    if (this.state !== 'closed') this.logger.info({ subgraph: this.subgraph }, 'circuit closed: the subgraph answers again');
+    this.state = 'closed';
+    this.failures = 0;
+    this.probing = false;
+  }
+
+  failure(reason: string): void {
+    this.failures += 1;
+    if (this.state === 'half-open' || (this.state === 'closed' && this.failures >= this.settings.failureThreshold)) {
+      if (this.state === 'closed') this.logger.warn({ subgraph: this.subgraph, failures: this.failures, reason }, 'circuit opened');
+      this.state = 'open';
+      this.openedAt = this.now();
+      this.probing = false;
+    }
+  }
+}
+
+/**
+ * A fetch for one subgraph with a timeout and a breaker. Counts as failures: no connection, no
+ * answer in time, HTTP 5xx, and a body that is not JSON (the body is read here, to know).
+ */
+export function resilientFetch(breaker: CircuitBreaker, settings: ResilienceSettings) {
+  return async (url: string, init: RequestInit): Promise<Response> => {
+    breaker.before();
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(url, { ...init, signal: AbortSignal.timeout(settings.timeoutMs) });
+      text = await response.text();
+    } catch (error) {
+      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      const reason = timedOut ? `no answer within ${settings.timeoutMs} ms` : `${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+      breaker.failure(reason);
+      throw new SubgraphCallError(timedOut ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE', reason);
+    }
+    if (response.status >= 500) {
+      breaker.failure(`HTTP ${response.status}`);
+      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `HTTP ${response.status}: ${text.slice(0, 200)}`);
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      breaker.failure('invalid JSON');
+      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON (HTTP ${response.status}): ${text.slice(0, 200)}`);
+    }
+    breaker.success();
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  };
+}
+
+/** The error a client sees for a failed subgraph call: code and subgraph, never the reason. */
+export function subgraphError(subgraph: string, code: SubgraphFailure): GraphQLError {
+  const message = code === 'SUBGRAPH_TIMEOUT' ? `The ${subgraph} service did not answer in time` : `The ${subgraph} service is unavailable`;
+  return new GraphQLError(message, { extensions: { code, serviceName: subgraph } });
+}
