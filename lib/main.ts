@@ -18,7 +18,8 @@ export function runService(name: string, port: number, build: (logger: Logger) =
   build(logger)
     .then(async (service) => {
       const bound = await service.listen(port, host);
-      logger.info({ port: bound, url: `http://${host}:${bound}/graphql` }, 'listening');
+      // Always printed, whatever LOG_LEVEL says: whoever started the process learns the port from it.
+      logger.child({}, { level: 'info' }).info({ port: bound, url: `http://${host}:${bound}/graphql` }, 'listening');
       let stopping = false;
       const shutdown = (signal: string) => {
         // Ctrl-C reaches every process of the group and `npm start` then sends SIGTERM too: stop once.

@@ -4,13 +4,13 @@
  * prints their URLs, and on Ctrl-C (or SIGTERM) stops them all and the database.
  */
 import type { ChildProcess } from 'node:child_process';
-import { DEFAULT_PORTS, envInt, portVariable, SUBGRAPHS } from '../lib/config';
-import { subgraphUrlVariable } from '../lib/composition';
-import { databaseEnv, migrateAll, provideDatabases, type Databases } from '../lib/databases';
-import { gatewayKeyEnv, loadPrivateJwk } from '../lib/keys';
+import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config';
+import { migrateAll, provideDatabases, type Databases } from '../lib/databases';
+import { loadPrivateJwk } from '../lib/keys';
+import { launchGraph } from '../lib/launch';
 import { createLogger } from '../lib/logger';
 import { GATEWAY_SIGNING_KEY } from '../lib/main';
-import { startService, stopChild, waitUntilReady, type RunningService, type ServiceName } from '../lib/processes';
+import { stopChild, type ServiceName } from '../lib/processes';
 import { isEmpty, seedAll } from '../lib/seed';
 import { DEMO_PASSWORD } from '../lib/seed-plan';
 
@@ -47,25 +47,20 @@ async function main() {
     const plan = await seedAll(urls);
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded an empty install with demo data');
   }
-  const keys = gatewayKeyEnv((await loadPrivateJwk(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')).json);
-
-  const start = (name: ServiceName, env: Record<string, string>) => {
-    if (stopping) throw new Error('stopping');
-    return startService(name, {
-      env: { ...env, [portVariable(name)]: String(port(name)) },
-      onLine: (line) => process.stdout.write(`${line}\n`),
-      onSpawn: (child) => children.push(child),
-    });
-  };
-  // media asks posts about posts (through its API), so it learns where posts listens.
-  const subgraphEnv = { ...databaseEnv(urls), ...keys.subgraph, [subgraphUrlVariable('posts')]: `http://127.0.0.1:${port('posts')}/graphql` };
-  const subgraphs = await Promise.all(SUBGRAPHS.map((name) => start(name, subgraphEnv)));
-  const gatewayEnv = { ...keys.bff, ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])) };
-  const bffs = await Promise.all((['bff-web', 'bff-mobile'] as const).map((name) => start(name, gatewayEnv)));
-  const running: RunningService[] = [...subgraphs, ...bffs];
-  await Promise.all(running.map((service) => waitUntilReady(service.origin)));
-
-  for (const service of running) {
+  const gatewayKey = (await loadPrivateJwk(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')).json;
+  const graph = await launchGraph({
+    urls,
+    gatewayKey,
+    portOf: port,
+    onLine: (line) => process.stdout.write(`${line}\n`),
+    onSpawn: (child) => {
+      if (stopping) child.kill('SIGTERM');
+      children.push(child);
+    },
+  });
+  const subgraphs = Object.values(graph.subgraphs);
+  const bffs = [graph.web, graph.mobile];
+  for (const service of [...subgraphs, ...bffs]) {
     service.exited.then((code) => {
       if (stopping) return;
       logger.error({ service: service.name, code }, 'a service exited; stopping the rest');

@@ -1,9 +1,9 @@
-import { portVariable, type SubgraphName } from '../../lib/config';
-import { subgraphUrlVariable } from '../../lib/composition';
-import { databaseEnv } from '../../lib/databases';
+import type { SubgraphName } from '../../lib/config';
+import type { ChildProcess } from 'node:child_process';
 import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity';
-import { gatewayKeyEnv, generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
-import { startService, waitUntilReady, type RunningService } from '../../lib/processes';
+import { generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
+import { launchGraph } from '../../lib/launch';
+import { stopChild, type RunningService } from '../../lib/processes';
 import { createTestDatabases, type TestDatabases } from './test-databases';
 
 export interface GraphQLResponse<T = any> {
@@ -74,37 +74,21 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databases = await createTestDatabases();
-  const started: RunningService[] = [];
+  const spawned: ChildProcess[] = [];
   try {
     const gatewayJwk = JSON.stringify(await generatePrivateJwk());
-    const keys = gatewayKeyEnv(gatewayJwk);
     const tokenKey = JSON.stringify(await generatePrivateJwk());
-    const subgraphEnv = { ...databaseEnv(databases.urls), ...keys.subgraph, AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv };
-    const envOf = {} as Record<SubgraphName, Record<string, string>>;
-    const startSubgraph = async (name: SubgraphName, env: Record<string, string> = {}, port = 0) => {
-      envOf[name] = { ...subgraphEnv, ...env };
-      const service = await startService(name, { env: { ...envOf[name], [portVariable(name)]: String(port) } });
-      started.push(service);
-      return service;
-    };
-    // media asks posts about posts (through its API), so it starts once posts' port is known.
-    const [users, posts] = await Promise.all([startSubgraph('users'), startSubgraph('posts')]);
-    const media = await startSubgraph('media', { [subgraphUrlVariable('posts')]: `${posts.origin}/graphql` });
-    const subgraphs = [users, posts, media];
-    const bffEnv = {
-      ...keys.bff,
-      ...Object.fromEntries(subgraphs.map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
-      WEB_ORIGINS: WEB_ORIGIN,
-      ...options.bffEnv,
-    };
-    const [web, mobile] = await Promise.all(
-      (['bff-web', 'bff-mobile'] as const).map((name) => startService(name, { env: { ...bffEnv, [portVariable(name)]: '0' } })),
-    );
-    started.push(web, mobile);
-    await Promise.all(started.map((s) => waitUntilReady(s.origin)));
-
+    const graph = await launchGraph({
+      urls: databases.urls,
+      gatewayKey: gatewayJwk,
+      portOf: () => 0,
+      subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv },
+      bffEnv: { WEB_ORIGINS: WEB_ORIGIN, ...options.bffEnv },
+      onSpawn: (child) => spawned.push(child),
+    });
+    const { web, mobile } = graph;
+    const byName = graph.subgraphs;
     const sign = assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), 'bff-web');
-    const byName = Object.fromEntries(subgraphs.map((s) => [s.name, s])) as Record<SubgraphName, RunningService>;
     return {
       web: web.origin,
       mobile: mobile.origin,
@@ -116,23 +100,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       assertion: async (viewer, client = 'bff-web') =>
         client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
       stopSubgraph: (name) => byName[name].stop(),
-      async startSubgraph(name, { ready = true } = {}) {
-        const service = await startSubgraph(name, envOf[name], byName[name].port);
-        if (ready) await waitUntilReady(service.origin);
-        byName[name] = service;
-        return service;
-      },
+      startSubgraph: (name, startOptions) => graph.restart(name, startOptions),
       async subgraph(name, query, variables, viewer = null) {
         const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
         return graphql(byName[name].origin, query, variables, headers);
       },
       async stop() {
-        await Promise.all(started.map((s) => s.stop()));
+        await Promise.all(spawned.map((child) => stopChild(child)));
         await databases.drop();
       },
     };
   } catch (error) {
-    await Promise.all(started.map((s) => s.stop()));
+    await Promise.all(spawned.map((child) => stopChild(child)));
     await databases.drop();
     throw error;
   }
