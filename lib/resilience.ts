@@ -13,7 +13,7 @@ export interface ResilienceSettings {
   timeoutMs: number;
   /** Consecutive failures that open the breaker (`BREAKER_FAILURE_THRESHOLD`, default 5). */
   failureThreshold: number;
-  /** How long it stays open before a probe (`BREAKER_RESET_MS`, default 5000). */
+  /** How long it stays open before a probe (`BREAKER_RESET_MS`, default 2000): a probe is one request, recovery lags by at most this. */
   resetMs: number;
 }
 
@@ -22,7 +22,7 @@ export function resilienceSettings(subgraph: string): ResilienceSettings {
   return {
     timeoutMs: envInt(`${subgraph.toUpperCase()}_SUBGRAPH_TIMEOUT_MS`, timeout, { min: 10, max: 120_000 }),
     failureThreshold: envInt('BREAKER_FAILURE_THRESHOLD', 5, { min: 1 }),
-    resetMs: envInt('BREAKER_RESET_MS', 5_000, { min: 10 }),
+    resetMs: envInt('BREAKER_RESET_MS', 2_000, { min: 10 }),
   };
 }
 
