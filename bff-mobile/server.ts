@@ -8,7 +8,6 @@ import {
   clientTokenVerifier,
   createBffGateway,
   defaultJwksUrl,
-  logMaskedErrors,
   maskError,
   subgraphUrls,
   type BffContext,
@@ -19,6 +18,7 @@ import { createHttpServer, createRequestHandler, listen, serve } from '../lib/ht
 import type { Logger } from '../lib/logger';
 import type { Service } from '../lib/subgraph';
 import { splitOperations } from './documents';
+import { logMaskedErrors } from '../lib/plugins';
 import { resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
 
@@ -61,7 +61,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
     stopOnTerminationSignals: false,
-    plugins: [logMaskedErrors()],
+    plugins: [logMaskedErrors<BffContext>()],
   });
   await supergraph.start();
   const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));

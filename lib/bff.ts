@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -10,6 +10,7 @@ import { envBool, envString, envUrl } from './config';
 export { subgraphUrls, subgraphUrlVariable } from './composition';
 import { subgraphUrls } from './composition';
 import { PUBLIC_CODES } from './errors';
+import { logMaskedErrors } from './plugins';
 import { CircuitBreaker, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
@@ -81,6 +82,18 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     const code = error instanceof SubgraphCallError ? error.code : 'SUBGRAPH_UNAVAILABLE';
     context?.log?.warn({ subgraph: this.subgraph, code, reason: error.message }, 'subgraph call failed');
     throw subgraphError(this.subgraph, code);
+  }
+
+  /** A failed call's error names where in the response its data was needed (`path`). */
+  async process(options: GraphQLDataSourceProcessOptions<BffContext>) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      // The gateway writes "each item of this list" as @; a GraphQL path has field names and indexes only.
+      const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest?.filter((segment) => segment !== '@') : undefined;
+      if (error instanceof GraphQLError && path) throw new GraphQLError(error.message, { path, extensions: error.extensions });
+      throw error;
+    }
   }
 
   async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<BffContext>) {
@@ -202,24 +215,6 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
   return { message: 'Internal server error', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-/** Logs every error a client will see masked, in full, with the request id. */
-export function logMaskedErrors(): ApolloServerPlugin<BffContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const code = error.extensions?.code as string | undefined;
-            if (!code || !PUBLIC_CODES.has(code)) {
-              contextValue.log?.error({ err: error.originalError ?? error, path: error.path, extensions: error.extensions }, 'masked error');
-            }
-          }
-        },
-      };
-    },
-  };
-}
-
 /** Apollo Server options both BFFs share. */
 export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = []) {
   const { introspection, landingPage } = explorationSettings();
@@ -231,6 +226,6 @@ export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     formatError: maskError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors(), queryLimits<BffContext>(limits), ...plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors<BffContext>(), queryLimits<BffContext>(limits), ...plugins],
   };
 }

@@ -12,6 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isDatabaseUnavailable, type Database } from './database';
 import { PUBLIC_CODES } from './errors';
+import { logMaskedErrors } from './plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve, type RequestInfo } from './http';
 import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
 import type { Logger } from './logger';
@@ -74,24 +75,6 @@ function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlug
   };
 }
 
-/** Logs internal errors with the request id; the client sees only the masked form. */
-function logInternalErrors<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didEncounterErrors({ errors, contextValue }) {
-          for (const error of errors) {
-            const code = error.extensions?.code as string | undefined;
-            if (!code || !PUBLIC_CODES.has(code)) {
-              contextValue.log?.error({ err: unwrapResolverError(error), path: error.path }, 'internal error');
-            }
-          }
-        },
-      };
-    },
-  };
-}
-
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
   const { name, database, logger } = options;
@@ -106,7 +89,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
-      logInternalErrors<TContext>(),
+      logMaskedErrors<TContext>(),
       sessionHeader<TContext>(),
     ],
     formatError(formatted, error) {

@@ -23,8 +23,8 @@ beforeAll(async () => {
   await seedAll(stack.databases.urls, { users: 3, postsPerUser: 6, mediaPerPost: 2 });
   mediaPort = stack.subgraphs.media.port;
 });
+afterEach(() => closeFakes());
 afterAll(async () => {
-  for (const server of fakes) server.close();
   await stack?.stop();
 });
 
@@ -66,7 +66,10 @@ function expectPostsWithoutMedia(body: GraphQLResponse['body'], code: string) {
     expect(post.coverImage).toBeNull();
   }
   expect(body.errors?.length).toBeGreaterThan(0);
-  for (const error of body.errors!) expect(error.extensions).toEqual({ code, serviceName: 'media' });
+  for (const error of body.errors!) {
+    expect(error.extensions).toEqual({ code, serviceName: 'media' });
+    expect(error.path).toEqual(['posts', 'nodes']);
+  }
   expect(JSON.stringify(body.errors)).not.toMatch(/127\.0\.0\.1|localhost|http:|ECONN|stack|at \w+ \(/);
 }
 
