@@ -17,6 +17,7 @@ import type { Logger } from '../lib/logger';
 import type { Service } from '../lib/subgraph';
 import { tokenSettings } from '../lib/tokens';
 import { allowedOrigins, originGuard } from './origins';
+import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';
 
 /** Elements tagged with these are not part of the web contract. */
@@ -24,17 +25,14 @@ export const WEB_EXCLUDED_TAGS = ['internal', 'mobile'];
 
 interface WebContext extends BffContext {
   tls: boolean;
-  /** The refresh token the browser sent (revoked at sign-out). */
+  /** The refresh token the browser holds now (revoked at sign-out). */
   refreshToken?: string;
-  /** Cookies to set whatever the operation does: a session renewed before it ran. */
-  cookies: string[];
 }
 
 interface WebAuth {
   viewer: BffContext['viewer'];
   tls: boolean;
   refreshToken?: string;
-  cookies: string[];
 }
 
 /**
@@ -52,15 +50,16 @@ export async function createWebBff(logger: Logger): Promise<Service> {
   const ttl = { access: ttlSeconds, refresh: refreshTtlSeconds };
 
   const httpServer = createHttpServer();
+  const refresh = sharedRefresh(sessions);
   const cookies = onSession(async (context, headers) => {
     const web = context as WebContext;
-    let set = web.cookies;
-    if (context.session.token) set = sessionCookies({ access: context.session.token, refresh: context.session.refreshToken }, ttl, web.tls);
-    else if (context.session.ended) {
-      if (web.refreshToken) await sessions.revoke(web.refreshToken);
-      set = clearedSessionCookies(web.tls);
+    if (context.session.token) {
+      headers.set('set-cookie', sessionCookies({ access: context.session.token, refresh: context.session.refreshToken }, ttl, web.tls).join('\n'));
+    } else if (context.session.ended) {
+      // The browser forgets the session even if users cannot be told right now.
+      if (web.refreshToken) await sessions.revoke(web.refreshToken).catch((error) => web.log.warn({ err: error }, 'could not revoke at sign-out'));
+      headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
-    if (set.length) headers.set('set-cookie', set.join('\n'));
   });
   const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies]) });
   await apollo.start();
@@ -72,27 +71,28 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       apollo: apollo as unknown as ApolloServer<WebContext>,
       logger,
       intercept: guard,
-      // The access cookie when it verifies; else the refresh cookie buys a new session first.
-      async authenticate(req) {
+      // The access cookie when it verifies; else the refresh cookie buys a new session first,
+      // whose cookies go on the response at once (whatever happens to the request after).
+      async authenticate(req, res) {
         const tls = isTls(req);
-        const { access, refresh } = readSession(req);
+        const { access, refresh: refreshToken } = readSession(req, tls);
         const dead = () => new HttpError(401, 'UNAUTHENTICATED', 'The session has ended; sign in again', { 'set-cookie': clearedSessionCookies(tls).join('\n') });
         if (access) {
           try {
-            return { viewer: await verify(access), tls, refreshToken: refresh, cookies: [] };
-          } catch {
-            if (!refresh) throw dead();
+            return { viewer: await verify(access), tls, refreshToken };
+          } catch (error) {
+            if ((error as HttpError).status !== 401) throw error; // keys unavailable: not the session's fault
+            if (!refreshToken) throw dead();
           }
         }
-        if (!refresh) return { viewer: null, tls, cookies: [] };
-        const renewed = await sessions.refresh(refresh);
-        if (!renewed) throw dead();
-        return {
-          viewer: await verify(renewed.accessToken),
-          tls,
-          refreshToken: renewed.refreshToken,
-          cookies: sessionCookies({ access: renewed.accessToken, refresh: renewed.refreshToken }, ttl, tls),
-        };
+        if (!refreshToken) return { viewer: null, tls };
+        const outcome = await refresh(refreshToken);
+        if (outcome.kind === 'ended') throw dead();
+        if (outcome.kind === 'unavailable') {
+          throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Sessions cannot be checked right now; try again shortly');
+        }
+        res.appendHeader('set-cookie', sessionCookies({ access: outcome.accessToken, refresh: outcome.refreshToken }, ttl, tls));
+        return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken };
       },
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
       // Ready once the supergraph is loaded, which start() has done.

@@ -26,13 +26,14 @@ function readCookies(req: IncomingMessage): Map<string, string> {
   return cookies;
 }
 
-/** The access and refresh tokens a browser sent, if any. */
-export function readSession(req: IncomingMessage): { access?: string; refresh?: string } {
+/**
+ * The access and refresh tokens a browser sent, if any. Over TLS only the `__Host-` names count:
+ * a sibling subdomain can plant a plain cookie, never a `__Host-` one.
+ */
+export function readSession(req: IncomingMessage, tls: boolean): { access?: string; refresh?: string } {
   const cookies = readCookies(req);
-  return {
-    access: cookies.get(`__Host-${ACCESS}`) || cookies.get(ACCESS) || undefined,
-    refresh: cookies.get(`__Host-${REFRESH}`) || cookies.get(REFRESH) || undefined,
-  };
+  const name = (base: string) => (tls ? `__Host-${base}` : base);
+  return { access: cookies.get(name(ACCESS)) || undefined, refresh: cookies.get(name(REFRESH)) || undefined };
 }
 
 function cookie(name: string, value: string, path: string, maxAgeSeconds: number, secure: boolean): string {

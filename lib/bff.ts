@@ -33,11 +33,15 @@ export interface BffContext extends BaseContext {
 
 /**
  * Verifies the access tokens users issues: ES256 only, against users' JWKS
- * (`USERS_JWKS_URL`, default `/.well-known/jwks.json` on the users subgraph), fetched once and
- * refetched when a token names an unknown `kid`; `iss`, `aud`, `exp` checked.
+ * (`USERS_JWKS_URL`, default `/.well-known/jwks.json` on the users subgraph); `iss`, `aud`, `exp`
+ * checked. Keys are fetched once and again only when a token names an unknown `kid` (at most
+ * every 30 s), so users being down does not stop the BFFs from verifying tokens: an invalid token
+ * is 401, keys that cannot be fetched 503 (never a reason to end a session).
  */
 export function clientTokenVerifier(jwksUrl: string) {
-  const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: Infinity });
+  // Fetched at start when users is up, so verifying does not wait for (or depend on) it later.
+  jwks.reload().catch(() => undefined);
   const { issuer, audience } = tokenSettings();
   return async function verify(token: string): Promise<Viewer> {
     try {
@@ -50,7 +54,16 @@ export function clientTokenVerifier(jwksUrl: string) {
       });
       if (!ROLES.includes(payload.role as Role)) throw new Error('unknown role');
       return { id: payload.sub!, role: payload.role as Role };
-    } catch {
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const keysUnreachable =
+        code === 'ERR_JWKS_TIMEOUT' ||
+        code === 'ERR_JWKS_INVALID' ||
+        (error instanceof TypeError && /fetch/i.test(error.message)) ||
+        /JSON Web Key Set HTTP response/.test((error as Error).message);
+      if (keysUnreachable) {
+        throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Sign-in cannot be checked right now; try again shortly');
+      }
       throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; sign in again');
     }
   };
@@ -114,17 +127,15 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
   }
 }
 
-export interface RenewedSession {
-  accessToken: string;
-  refreshToken: string;
-}
+/** What spending a refresh token gave: a new session, a definite end, or no answer (try later). */
+export type RefreshOutcome = { kind: 'renewed'; accessToken: string; refreshToken: string } | { kind: 'ended' } | { kind: 'unavailable' };
 
 /**
  * What a BFF asks users about sessions outside any client operation: spending a refresh token
  * for a new session, and revoking one at sign-out. Direct calls, with an anonymous assertion.
  */
 export interface Sessions {
-  refresh(refreshToken: string): Promise<RenewedSession | null>;
+  refresh(refreshToken: string): Promise<RefreshOutcome>;
   revoke(refreshToken: string): Promise<void>;
 }
 
@@ -138,11 +149,17 @@ function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promis
     });
   return {
     async refresh(refreshToken) {
-      const response = await call('mutation BffRefresh($t: String!) { refreshSession(refreshToken: $t) { expiresAt } }', { t: refreshToken });
-      const accessToken = response.headers.get(SESSION_HEADER);
-      const next = response.headers.get(SESSION_REFRESH_HEADER);
-      await response.body?.cancel();
-      return accessToken && next ? { accessToken, refreshToken: next } : null;
+      try {
+        const response = await call('mutation BffRefresh($t: String!) { refreshSession(refreshToken: $t) { expiresAt } }', { t: refreshToken });
+        const accessToken = response.headers.get(SESSION_HEADER);
+        const next = response.headers.get(SESSION_REFRESH_HEADER);
+        const body = (await response.json().catch(() => ({}))) as { errors?: { extensions?: { code?: string } }[] };
+        if (accessToken && next) return { kind: 'renewed', accessToken, refreshToken: next };
+        // Only users saying UNAUTHENTICATED ends a session; an outage must not log anyone out.
+        return body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED' ? { kind: 'ended' } : { kind: 'unavailable' };
+      } catch {
+        return { kind: 'unavailable' };
+      }
     },
     async revoke(refreshToken) {
       const response = await call('mutation BffSignOut($t: String) { signOut(refreshToken: $t) }', { t: refreshToken });

@@ -18,7 +18,7 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
    * Runs on `/graphql` before the body is read; its result reaches `context`. Throw an
    * HttpError to refuse the request (e.g. 401) before anything executes.
    */
-  authenticate?: (req: IncomingMessage) => Promise<TAuth>;
+  authenticate?: (req: IncomingMessage, res: ServerResponse) => Promise<TAuth>;
   context: (request: RequestInfo & { auth: TAuth }) => Promise<TContext>;
   /**
    * Runs first on every request; returns true when it has answered (a CORS preflight, a refused
@@ -84,7 +84,9 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
  * travel as one `set-cookie` value joined by new lines (which no cookie contains); split here.
  */
 export function applyHeader(res: ServerResponse, name: string, value: string) {
-  res.setHeader(name, name.toLowerCase() === 'set-cookie' ? value.split('\n') : value);
+  // Cookies add up: one set before the operation ran (a renewed session) must not be replaced.
+  if (name.toLowerCase() === 'set-cookie') res.appendHeader('set-cookie', value.split('\n'));
+  else res.setHeader(name, value);
 }
 
 function sendHttpError(res: ServerResponse, error: HttpError) {
@@ -167,7 +169,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
         return sendJson(res, 404, { errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
       }
 
-      const auth = (options.authenticate ? await options.authenticate(req) : undefined) as TAuth;
+      const auth = (options.authenticate ? await options.authenticate(req, res) : undefined) as TAuth;
       let body = parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
       let search = url.search;
       if (options.prepare) ({ body, search } = options.prepare({ method: req.method ?? 'GET', body, search }));

@@ -13,13 +13,16 @@ export const SERVICE_ENTRIES = {
 } as const;
 export type ServiceName = keyof typeof SERVICE_ENTRIES;
 
+/** The most recent lines of a service's output that are kept (see RunningService.output). */
+const MAX_KEPT_LINES = 2_000;
+
 export interface RunningService {
   name: ServiceName;
   port: number;
   /** `http://127.0.0.1:<port>` */
   origin: string;
   child: ChildProcess;
-  /** Every line the process printed, for diagnosing a failed test or start. */
+  /** The last 2,000 lines the process printed, for diagnosing a failed test or start. */
   output: string[];
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
@@ -65,6 +68,8 @@ export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_00
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         output.push(line);
+        // Enough to diagnose a failure; a long-running service's log is not kept in memory.
+        if (output.length > MAX_KEPT_LINES) output.splice(0, output.length - MAX_KEPT_LINES);
         onLine?.(line);
         const port = listeningPort(line);
         if (port === undefined) return;

@@ -107,6 +107,21 @@ function measure(
   return total;
 }
 
+/** Root fields, fragments and inline fragments expanded (each spread counted once). */
+function rootFieldCount(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
+  let count = 0;
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (!selection.name.value.startsWith('__')) count += 1;
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      count += rootFieldCount(selection.selectionSet, fragments, seen);
+    } else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
+      count += rootFieldCount(fragments[selection.name.value].selectionSet, fragments, new Set([...seen, selection.name.value]));
+    }
+  }
+  return count;
+}
+
 /** A plugin that refuses operations beyond `limits` before they are executed. */
 export function queryLimits<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
   return {
@@ -119,11 +134,17 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits): 
           );
           const root = schema.getRootType(operation.operation);
           if (!root) return;
-          const roots = operation.selectionSet.selections.filter((s) => s.kind !== Kind.FIELD || !s.name.value.startsWith('__')).length;
+          const roots = rootFieldCount(operation.selectionSet, fragments);
           if (roots > limits.rootFields) {
             throw refuse('TOO_MANY_ROOT_FIELDS', `This operation asks for ${roots} root fields; the limit is ${limits.rootFields}. Split it.`);
           }
-          const m = measure(schema, operation.selectionSet, root, fragments, request.variables ?? {}, false);
+          // A variable the request leaves out takes its default from the operation.
+          const defaults = Object.fromEntries(
+            (operation.variableDefinitions ?? [])
+              .filter((v) => v.defaultValue?.kind === Kind.INT)
+              .map((v) => [v.variable.name.value, Number((v.defaultValue as { value: string }).value)]),
+          );
+          const m = measure(schema, operation.selectionSet, root, fragments, { ...defaults, ...request.variables }, false);
           if (m.depth > limits.depth) throw refuse('QUERY_TOO_DEEP', `This operation nests ${m.depth} levels deep; the limit is ${limits.depth}.`);
           if (m.aliases > limits.aliases) throw refuse('TOO_MANY_ALIASES', `This operation uses ${m.aliases} aliases; the limit is ${limits.aliases}.`);
           if (m.cost > limits.cost) {

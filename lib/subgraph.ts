@@ -166,12 +166,12 @@ export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLo
   resolvers: GraphQLResolverMap<PrismaSubgraphContext<TDb, TLoaders, TExtra>>;
   createPrisma: (database: Database) => TDb;
   createLoaders: (db: TDb) => TLoaders;
-  extra?: () => Promise<TExtra>;
+  extra?: (db: TDb, logger: Logger) => Promise<TExtra>;
   routes?: (extra: TExtra) => Routes;
 }) {
   return async ({ database, logger, gatewayKeys }: SubgraphDeps): Promise<Service> => {
     const db = spec.createPrisma(database);
-    const extra = ((await spec.extra?.()) ?? {}) as TExtra;
+    const extra = ((await spec.extra?.(db, logger)) ?? {}) as TExtra;
     return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TExtra>>({
       name: spec.name,
       typeDefs: spec.typeDefs,

@@ -6,7 +6,7 @@ import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from
 import { isRecordNotFound } from '../../lib/prisma-errors';
 import { DateTime } from '../../lib/scalars';
 import type { Media } from './data';
-import { postAuthorFor } from './posts-api';
+import { postAuthorFor, visiblePostIds } from './posts-api';
 import type { MediaContext } from './subgraph';
 import * as valid from './validation';
 
@@ -30,8 +30,13 @@ async function mediaToChange(loaders: MediaContext['loaders'], caller: MediaCont
 export const resolvers: GraphQLResolverMap<MediaContext> = {
   DateTime,
   Query: {
-    media: (_, { id }: { id: string }, { loaders }) => loaders.media.load(requireId('id', id)),
-    mediaList: async (_, args: PageArgs & { ownerId?: string | null; postId?: string | null }, { db }) => {
+    // Media on a post the caller may not see (a draft) is hidden like the post itself.
+    media: async (_, { id }: { id: string }, { loaders, caller }) => {
+      const media = await loaders.media.load(requireId('id', id));
+      if (!media?.postId) return media;
+      return (await visiblePostIds(caller, [media.postId])).has(media.postId) ? media : null;
+    },
+    mediaList: async (_, args: PageArgs & { ownerId?: string | null; postId?: string | null }, { db, caller }) => {
       const page = readPage(args);
       const ownerId = args.ownerId != null ? requireId('ownerId', args.ownerId) : undefined;
       const postId = args.postId != null ? requireId('postId', args.postId) : undefined;
@@ -40,7 +45,11 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
         orderBy: NEWEST_FIRST,
         take: page.first + 1,
       });
-      return toConnection(rows, page.first);
+      // A page keeps its cursors; media of posts the caller may not see is left out of it.
+      const visible = await visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
+      const connection = toConnection(rows, page.first);
+      const shown = (media: Media) => !media.postId || visible.has(media.postId);
+      return { ...connection, edges: connection.edges.filter((e) => shown(e.node)), nodes: connection.nodes.filter(shown) };
     },
   },
   Mutation: {

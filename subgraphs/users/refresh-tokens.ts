@@ -6,36 +6,65 @@ import type { PrismaClient, User } from './generated/prisma/client';
  * Refresh tokens: 32 random bytes, given to the BFF once and stored only as their SHA-256.
  * Using one spends it and returns its successor in the same family; presenting a spent one
  * again means it was copied, so the whole family is revoked and both holders must sign in.
+ *
+ * Rotation and revocation of a family take the same transaction-scoped advisory lock, so they
+ * happen one after the other: a revocation sees the successor a concurrent rotation wrote, and
+ * a rotation after a revocation finds its token revoked.
  */
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export async function issueRefreshToken(db: PrismaClient, userId: string, familyId: string = randomUUID()): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + tokenSettings().refreshTtlSeconds * 1000);
-  await db.refreshToken.create({ data: { userId, familyId, tokenHash: hash(token), expiresAt } });
-  return token;
+type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+async function lockFamily(tx: Tx, familyId: string): Promise<void> {
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${familyId}))`;
 }
 
-async function revokeFamily(db: PrismaClient, familyId: string): Promise<void> {
-  await db.refreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+function newToken(tx: Tx | PrismaClient, userId: string, familyId: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + tokenSettings().refreshTtlSeconds * 1000);
+  return tx.refreshToken.create({ data: { userId, familyId, tokenHash: hash(token), expiresAt } }).then(() => token);
+}
+
+/** Starts a new family (a sign-in) for `userId`. */
+export function issueRefreshToken(db: PrismaClient, userId: string): Promise<string> {
+  return newToken(db, userId, randomUUID());
 }
 
 /** Spends `token` and returns its user and successor, or null when it is unknown, expired, revoked or spent. */
 export async function rotateRefreshToken(db: PrismaClient, token: string): Promise<{ user: User; refreshToken: string } | null> {
   if (!/^[\w-]{43}$/.test(token)) return null;
-  const row = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, include: { user: true } });
-  if (!row || row.revokedAt || row.expiresAt <= new Date()) return null;
-  // Claimed atomically: of two concurrent uses, one wins and the other counts as reuse.
-  const claimed = row.usedAt ? 0 : (await db.refreshToken.updateMany({ where: { id: row.id, usedAt: null, revokedAt: null }, data: { usedAt: new Date() } })).count;
-  if (claimed !== 1) {
-    await revokeFamily(db, row.familyId);
-    return null;
-  }
-  return { user: row.user, refreshToken: await issueRefreshToken(db, row.userId, row.familyId) };
+  const found = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
+  if (!found) return null;
+  return db.$transaction(async (tx) => {
+    await lockFamily(tx, found.familyId);
+    const row = await tx.refreshToken.findUnique({ where: { tokenHash: hash(token) }, include: { user: true } });
+    if (!row || row.revokedAt || row.expiresAt <= new Date()) return null;
+    if (row.usedAt) {
+      await tx.refreshToken.updateMany({ where: { familyId: row.familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+      return null;
+    }
+    await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: new Date() } });
+    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId) };
+  });
 }
 
 /** Revokes the family of `token` (sign-out); unknown tokens are ignored. */
 export async function revokeRefreshToken(db: PrismaClient, token: string): Promise<void> {
-  const row = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) } });
-  if (row) await revokeFamily(db, row.familyId);
+  const row = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
+  if (!row) return;
+  await db.$transaction(async (tx) => {
+    await lockFamily(tx, row.familyId);
+    await tx.refreshToken.updateMany({ where: { familyId: row.familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+  });
+}
+
+/**
+ * Deletes tokens that can no longer matter: expired ones, and those revoked more than a day ago.
+ * Spent tokens stay until they expire, so a copy presented later is still recognised as reuse.
+ */
+export async function purgeRefreshTokens(db: PrismaClient): Promise<number> {
+  const { count } = await db.refreshToken.deleteMany({
+    where: { OR: [{ expiresAt: { lt: new Date() } }, { revokedAt: { lt: new Date(Date.now() - 86_400_000) } }] },
+  });
+  return count;
 }

@@ -2,6 +2,7 @@ import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../
 import { createLoaders, type UserLoaders } from './data';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
+import { purgeRefreshTokens } from './refresh-tokens';
 import { createTokenIssuer, type TokenIssuer } from './tokens';
 
 export const typeDefs = loadTypeDefs(__dirname);
@@ -15,7 +16,16 @@ export const createUsersSubgraph = prismaSubgraph({
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
-  extra: async () => ({ tokens: await createTokenIssuer() }),
+  extra: async (db, logger) => {
+    // Hourly, expired and long-revoked refresh tokens go; the timer never keeps the process alive.
+    setInterval(() => {
+      purgeRefreshTokens(db).then(
+        (count) => count && logger.info({ count }, 'purged refresh tokens'),
+        (error) => logger.warn({ err: error }, 'could not purge refresh tokens'),
+      );
+    }, 3_600_000).unref();
+    return { tokens: await createTokenIssuer() };
+  },
   routes: ({ tokens }) => ({
     '/.well-known/jwks.json': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });

@@ -211,6 +211,20 @@ describe('authorisation, through the BFF and directly', () => {
     expect((await stack.subgraph('media', attach, { input }, { id: randomUUID(), role: 'ADMIN' })).body.errors).toBeUndefined();
   });
 
+  it('hides media on a draft from everyone but its author and admins', async () => {
+    const author = await signUp(stack.web);
+    const { id } = (await author.session.gql(`mutation { createPost(input: { title: "draft with a picture", body: "x" }) { id } }`)).body.data.createPost;
+    const input = { postId: id, purpose: 'POST', kind: 'IMAGE', mimeType: 'image/png', width: 1, height: 1, bytes: 1, alt: 'unreleased' };
+    const media = (await stack.subgraph('media', `mutation($input: CreateMediaInput!) { createMedia(input: $input) { id } }`, { input }, { id: author.user.id, role: 'AUTHOR' })).body.data.createMedia;
+    const list = `query($p: ID!) { mediaList(postId: $p) { nodes { id alt } } }`;
+    const one = `query($id: ID!) { media(id: $id) { id } }`;
+    expect((await graphql(stack.web, list, { p: id })).body.data.mediaList.nodes).toEqual([]);
+    expect((await graphql(stack.web, one, { id: media.id })).body.data.media).toBeNull();
+    expect((await graphql(stack.web, `{ mediaList(first: 100) { nodes { id } } }`)).body.data.mediaList.nodes).not.toContainEqual({ id: media.id });
+    expect((await author.session.gql(list, { p: id })).body.data.mediaList.nodes).toEqual([{ id: media.id, alt: 'unreleased' }]);
+    expect((await admin.gql(one, { id: media.id })).body.data.media).toEqual({ id: media.id });
+  });
+
   it('lets only a media record’s owner or an admin change or delete it', async () => {
     const owner = await signUp(stack.web);
     const other = await signUp(stack.web);
@@ -232,7 +246,11 @@ describe('query limits at the BFFs', () => {
     ['TOO_MANY_ALIASES', `{ post(id: "${randomUUID()}") { ${Array.from({ length: 31 }, (_, i) => `t${i}: title`).join(' ')} } }`],
     ['TOO_MANY_ROOT_FIELDS', `{ ${Array.from({ length: 16 }, (_, i) => `u${i}: __typename`).join(' ')} ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} }`],
     ['QUERY_TOO_COSTLY', `{ posts(first: 100) { nodes { author { posts(first: 100) { nodes { title media { id } } } } } } }`],
-  ])('refuses %s before any subgraph is called', async (code, query) => {
+    ['TOO_MANY_ROOT_FIELDS', `{ ... on Query { ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} } }`],
+    ['TOO_MANY_ROOT_FIELDS', `query { ...Many } fragment Many on Query { ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} }`],
+    ['QUERY_TOO_COSTLY', `query($n: Int = 100) { posts(first: $n) { nodes { author { posts(first: $n) { nodes { title media { id } } } } } } }`],
+    ['QUERY_TOO_DEEP', `query { ...Deep } fragment Deep on Query { posts { nodes { author { posts { nodes { author { posts { nodes { author { posts { nodes { media { post { title } } } } } } } } } } } } } }`],
+  ])('refuses %s before any subgraph is called (%#)', async (code, query) => {
     const before = await statementCount(stack.subgraphs.posts);
     const response = await graphql(stack.web, query);
     expect(response.status).toBe(400);

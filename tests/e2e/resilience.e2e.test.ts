@@ -5,6 +5,7 @@ import { seedAll } from '../../lib/seed';
 import { DEMO_PASSWORD } from '../../lib/seed-plan';
 import { graphql, startStack, type GraphQLResponse, type Stack } from '../support/stack';
 import { adminQuery } from '../support/test-databases';
+import { WebSession } from '../support/web';
 
 /**
  * "Posts keeps working when media is down", proven on real processes: media killed, hung,
@@ -151,9 +152,22 @@ it('media restarted: full answers again, without restarting any BFF', async () =
   expect(stack.bffs['bff-web'].child.exitCode).toBeNull();
 });
 
-it('users down: posts are served with author null and a masked users error', async () => {
+it('users down: posts are served with author null and a masked users error; sessions are kept, not ended', async () => {
+  const browser = new WebSession(stack.web);
+  await browser.gql(`mutation { signIn(email: "ada@example.com", password: "${DEMO_PASSWORD}") { expiresAt } }`);
+  browser.cookies.delete('fg_session'); // its access token expired: the next request must refresh
+  const mobile = new MobileClient({ baseUrl: stack.mobile });
+  await mobile.signIn('grace@example.com', DEMO_PASSWORD);
+  await mobile.execute('Me'); // signed-in traffic before the outage
   await stack.stopSubgraph('users');
   try {
+    // The refresh cannot happen: 503, and the cookies stay (no Set-Cookie clears them).
+    const refused = await browser.gql(`{ posts(first: 1) { nodes { id } } }`);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    expect(browser.cookies.has('fg_refresh')).toBe(true);
+    // A valid access token still verifies with the keys the BFF already has.
+    expect((await mobile.feed(3)).cards).toHaveLength(3);
     const { body } = await graphql(stack.web, `{ posts(first: 5) { nodes { title author { handle } coverImage { url } } } }`);
     expect(body.data.posts.nodes).toHaveLength(5);
     for (const post of body.data.posts.nodes) {
@@ -164,6 +178,8 @@ it('users down: posts are served with author null and a masked users error', asy
   } finally {
     await stack.startSubgraph('users');
   }
+  const recovered = await browser.gql(`{ me { handle } }`);
+  expect(recovered.body.data.me).toEqual({ handle: 'ada' });
 });
 
 it("posts' database stopped and restarted: clear errors meanwhile, no crash, recovery, and no write lost or applied twice", async () => {

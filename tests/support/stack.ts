@@ -83,7 +83,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       gatewayKey: gatewayJwk,
       portOf: () => 0,
       subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv },
-      bffEnv: { WEB_ORIGINS: WEB_ORIGIN, ...options.bffEnv },
+      bffEnv: { WEB_ORIGINS: WEB_ORIGIN, REFRESH_REUSE_WINDOW_MS: '300', ...options.bffEnv },
       onSpawn: (child) => spawned.push(child),
     });
     const { web, mobile } = graph;

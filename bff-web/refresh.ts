@@ -1,0 +1,44 @@
+import type { RefreshOutcome, Sessions } from '../lib/bff';
+import { envInt } from '../lib/config';
+
+/**
+ * How long the outcome of spending a refresh token is remembered for the same token
+ * (`REFRESH_REUSE_WINDOW_MS`, default 3000): long enough for requests the browser sent with the
+ * old cookie before the new one arrived; a copy presented later counts as reuse and ends the sign-in.
+ */
+const REMEMBER_MS = envInt('REFRESH_REUSE_WINDOW_MS', 3_000, { min: 0, max: 60_000 });
+const MAX_REMEMBERED = 10_000;
+
+/**
+ * Spends each refresh token once, whatever the number of requests carrying it: a page that
+ * sends several queries after its access token expired would otherwise spend the same token
+ * several times, and users treats a second use as theft and ends the sign-in. Requests that
+ * arrive together share one refresh; those that arrive within the reuse window get its outcome.
+ */
+export function sharedRefresh(sessions: Sessions) {
+  const inFlight = new Map<string, Promise<RefreshOutcome>>();
+  const recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
+
+  return async function refresh(token: string): Promise<RefreshOutcome> {
+    const now = Date.now();
+    const remembered = recent.get(token);
+    if (remembered && remembered.until > now) return remembered.outcome;
+    const pending = inFlight.get(token);
+    if (pending) return pending;
+
+    const promise = sessions.refresh(token).then((outcome) => {
+      // An outage is not remembered: the next request may find users back.
+      if (outcome.kind !== 'unavailable') {
+        if (recent.size >= MAX_REMEMBERED) for (const [key, value] of recent) if (value.until <= now || recent.size >= MAX_REMEMBERED) recent.delete(key);
+        recent.set(token, { outcome, until: Date.now() + REMEMBER_MS });
+      }
+      return outcome;
+    });
+    inFlight.set(token, promise);
+    try {
+      return await promise;
+    } finally {
+      inFlight.delete(token);
+    }
+  };
+}
