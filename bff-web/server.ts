@@ -64,7 +64,8 @@ export async function createWebBff(logger: Logger): Promise<Service> {
   const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies]) });
   await apollo.start();
 
-  const guard = originGuard(allowedOrigins(explorationSettings().sandbox));
+  // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.
+  const guard = originGuard(allowedOrigins(explorationSettings().sandbox && process.env.NODE_ENV !== 'production'));
   serve(
     httpServer,
     createRequestHandler<WebContext, WebAuth>({

@@ -107,20 +107,23 @@ function measure(
   return total;
 }
 
-/** Root fields, fragments and inline fragments expanded (each spread counted once). */
-function rootFieldCount(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): number {
-  let count = 0;
+/** The names of the root fields, fragments and inline fragments expanded (each spread once). */
+function rootFields(selectionSet: SelectionSetNode, fragments: Record<string, FragmentDefinitionNode>, seen = new Set<string>()): string[] {
+  const names: string[] = [];
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (!selection.name.value.startsWith('__')) count += 1;
+      if (!selection.name.value.startsWith('__')) names.push(selection.name.value);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-      count += rootFieldCount(selection.selectionSet, fragments, seen);
+      names.push(...rootFields(selection.selectionSet, fragments, seen));
     } else if (!seen.has(selection.name.value) && fragments[selection.name.value]) {
-      count += rootFieldCount(fragments[selection.name.value].selectionSet, fragments, new Set([...seen, selection.name.value]));
+      names.push(...rootFields(fragments[selection.name.value].selectionSet, fragments, new Set([...seen, selection.name.value])));
     }
   }
-  return count;
+  return names;
 }
+
+/** Root fields that check a password: one per operation, so aliases cannot multiply guesses. */
+const ONCE_PER_OPERATION = new Set(['signIn', 'signUp']);
 
 /** A plugin that refuses operations beyond `limits` before they are executed. */
 export function queryLimits<TContext extends BaseContext>(limits: QueryLimits): ApolloServerPlugin<TContext> {
@@ -134,7 +137,10 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits): 
           );
           const root = schema.getRootType(operation.operation);
           if (!root) return;
-          const roots = rootFieldCount(operation.selectionSet, fragments);
+          const names = rootFields(operation.selectionSet, fragments);
+          const roots = names.length;
+          const repeated = [...ONCE_PER_OPERATION].find((name) => names.filter((n) => n === name).length > 1);
+          if (repeated) throw refuse('TOO_MANY_ROOT_FIELDS', `${repeated} may appear once per operation`);
           if (roots > limits.rootFields) {
             throw refuse('TOO_MANY_ROOT_FIELDS', `This operation asks for ${roots} root fields; the limit is ${limits.rootFields}. Split it.`);
           }

@@ -249,6 +249,7 @@ describe('query limits at the BFFs', () => {
     ['TOO_MANY_ROOT_FIELDS', `{ ... on Query { ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} } }`],
     ['TOO_MANY_ROOT_FIELDS', `query { ...Many } fragment Many on Query { ${Array.from({ length: 16 }, (_, i) => `p${i}: posts(first: 1) { nodes { id } }`).join(' ')} }`],
     ['QUERY_TOO_COSTLY', `query($n: Int = 100) { posts(first: $n) { nodes { author { posts(first: $n) { nodes { title media { id } } } } } } }`],
+    ['TOO_MANY_ROOT_FIELDS', `mutation { a: signIn(email: "the_admin@example.com", password: "guess one") { expiresAt } b: signIn(email: "the_admin@example.com", password: "guess two") { expiresAt } }`],
     ['QUERY_TOO_DEEP', `query { ...Deep } fragment Deep on Query { posts { nodes { author { posts { nodes { author { posts { nodes { author { posts { nodes { media { post { title } } } } } } } } } } } } } }`],
   ])('refuses %s before any subgraph is called (%#)', async (code, query) => {
     const before = await statementCount(stack.subgraphs.posts);
