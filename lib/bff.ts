@@ -80,6 +80,8 @@ export function defaultJwksUrl(urls: Record<string, string>): string {
 type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
 
 class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
+  private readonly breaker: CircuitBreaker;
+
   constructor(
     private readonly subgraph: string,
     url: string,
@@ -87,7 +89,22 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     logger: Logger,
   ) {
     const settings = resilienceSettings(subgraph);
-    super({ url, fetcher: resilientFetch(new CircuitBreaker(subgraph, settings, logger), settings) as unknown as Fetcher });
+    const breaker = new CircuitBreaker(subgraph, settings, logger);
+    super({ url, fetcher: resilientFetch(breaker, settings) as unknown as Fetcher });
+    this.breaker = breaker;
+  }
+
+  /** The breaker learns the outcome once the body is parsed: a body that is not JSON is a failure. */
+  async parseBody(...args: Parameters<RemoteGraphQLDataSource<BffContext>['parseBody']>) {
+    try {
+      const body = await super.parseBody(...args);
+      if (typeof body !== 'object' || body === null) throw new Error('not a JSON object');
+      this.breaker.success();
+      return body;
+    } catch (error) {
+      this.breaker.failure('invalid JSON');
+      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON: ${(error as Error).message}`);
+    }
   }
 
   /** Any failed call becomes SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client; the reason goes to the log. */

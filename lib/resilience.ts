@@ -86,17 +86,17 @@ export class CircuitBreaker {
 }
 
 /**
- * A fetch for one subgraph with a timeout and a breaker. Counts as failures: no connection, no
- * answer in time, HTTP 5xx, and a body that is not JSON (the body is read here, to know).
+ * A fetch for one subgraph with a timeout and a breaker. Counts as failures here: no connection,
+ * no answer in time, HTTP 5xx. The body is left to the caller, which reports the outcome once it
+ * has parsed it (`breaker.success()`, or `breaker.failure()` for a body that is not JSON), so a
+ * response is read and parsed once.
  */
 export function resilientFetch(breaker: CircuitBreaker, settings: ResilienceSettings) {
   return async (url: string, init: RequestInit): Promise<Response> => {
     breaker.before();
     let response: Response;
-    let text: string;
     try {
       response = await fetch(url, { ...init, signal: AbortSignal.timeout(settings.timeoutMs) });
-      text = await response.text();
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
       const reason = timedOut ? `no answer within ${settings.timeoutMs} ms` : `${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`;
@@ -104,17 +104,11 @@ export function resilientFetch(breaker: CircuitBreaker, settings: ResilienceSett
       throw new SubgraphCallError(timedOut ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE', reason);
     }
     if (response.status >= 500) {
+      const text = await response.text().catch(() => '');
       breaker.failure(`HTTP ${response.status}`);
       throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `HTTP ${response.status}: ${text.slice(0, 200)}`);
     }
-    try {
-      JSON.parse(text);
-    } catch {
-      breaker.failure('invalid JSON');
-      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON (HTTP ${response.status}): ${text.slice(0, 200)}`);
-    }
-    breaker.success();
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return response;
   };
 }
 

@@ -1,0 +1,179 @@
+/**
+ * `npm run bench`: a reproducible benchmark of the gateways and subgraphs. Starts its own graph
+ * (embedded PostgreSQL in a temporary folder, every service on a free loopback port, logging at
+ * warn), seeds 1,000 users, 10,000 posts and 21,000 media records, warms each target, then
+ * measures each scenario with autocannon from this process: fixed connections and duration.
+ *
+ *   npm run bench -- --connections 32 --duration 10
+ *
+ * Scenarios: 1. posts(first: 20) straight to the posts subgraph (the ceiling for one process);
+ * 2. bff-web: 20 posts with author and media (three subgraphs, two levels of entities), and the
+ * same query on a stock @apollo/gateway (the peer); 3. bff-mobile's feed screen (20 cards) by
+ * persisted query; 4. the heavy page at 10, 50 and 100 posts. For each: requests/s, latency
+ * percentiles, errors, the ratio to scenario 1, and SQL statements per request per database
+ * (from each subgraph's counter of statements sent). Figures, not a test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { MobileClient } from '../bff-mobile/client/client';
+import { readManifest } from '../bff-mobile/safelist';
+import { databaseUrlVariable, SUBGRAPHS, type SubgraphName } from '../lib/config';
+import { subgraphUrlVariable } from '../lib/composition';
+import { migrateAll, provideDatabases } from '../lib/databases';
+import { ASSERTION_HEADER, assertionSigner } from '../lib/identity';
+import { generatePrivateJwk, signingKeyFrom } from '../lib/keys';
+import { launchGraph } from '../lib/launch';
+import { createLogger } from '../lib/logger';
+import { stopChild, waitUntilReady } from '../lib/processes';
+import { seedAll } from '../lib/seed';
+
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' } } });
+const CONNECTIONS = Number(values.connections);
+const DURATION_S = Number(values.duration);
+const logger = createLogger('bench');
+
+const page = (first: number) =>
+  `{ posts(first: ${first}) { nodes { id title author { handle displayName } media { id kind url(size: LARGE) } coverImage { url(size: LARGE) } } } }`;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Target {
+  name: string;
+  url: string;
+  body: string;
+  headers?: () => Promise<Record<string, string>>;
+}
+
+interface Result {
+  name: string;
+  rps: number;
+  p50: number;
+  p97_5: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  statements: Record<SubgraphName, number>;
+}
+
+async function main() {
+  for (const name of SUBGRAPHS) delete process.env[databaseUrlVariable(name)];
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-bench-'));
+  process.env.DATA_DIR = dataDir;
+  process.env.EMBEDDED_POSTGRES_PORT = String(await freePort());
+  const children: ChildProcess[] = [];
+  const databases = await provideDatabases(logger);
+  try {
+    await migrateAll(databases.urls);
+    const seedStarted = Date.now();
+    const plan = await seedAll(databases.urls, { users: 1000, postsPerUser: 10, mediaPerPost: 2 });
+    logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length, ms: Date.now() - seedStarted }, 'seeded');
+
+    const gatewayKey = JSON.stringify(await generatePrivateJwk());
+    const graph = await launchGraph({
+      urls: databases.urls,
+      gatewayKey,
+      portOf: () => 0,
+      subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn' },
+      bffEnv: { LOG_LEVEL: 'warn', NODE_ENV: 'production', MOBILE_SAFELIST: 'false' },
+      onSpawn: (child) => children.push(child),
+    });
+
+    // The peer: a stock @apollo/gateway over the same subgraphs and supergraph.
+    const stock = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stock-gateway.ts')], {
+      env: {
+        ...process.env,
+        GATEWAY_SIGNING_KEY: gatewayKey,
+        ...Object.fromEntries(Object.values(graph.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(stock);
+    const stockPort = await new Promise<number>((resolve) =>
+      createInterface({ input: stock.stdout! }).on('line', (line) => {
+        if (line.includes('"listening"')) resolve(JSON.parse(line).port);
+      }),
+    );
+    const stockUrl = `http://127.0.0.1:${stockPort}/`;
+
+    const sign = assertionSigner(await signingKeyFrom(gatewayKey, 'bench'), 'bench');
+    const feed = readManifest().operations.find((op) => op.name === 'Feed')!;
+    await new MobileClient({ baseUrl: graph.mobile.origin }).feed(20); // registers the persisted query
+    const json = (query: string) => JSON.stringify({ query });
+    const targets: Target[] = [
+      { name: '1. posts subgraph alone: posts(first: 20)', url: `${graph.subgraphs.posts.origin}/graphql`, body: json('{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }'), headers: async () => ({ [ASSERTION_HEADER]: await sign(null) }) },
+      { name: '2. bff-web: 20 posts × author × media', url: `${graph.web.origin}/graphql`, body: json(page(20)) },
+      { name: '2. peer: stock @apollo/gateway, same query', url: stockUrl, body: json(page(20)) },
+      { name: '3. bff-mobile: feed, 20 cards, persisted query', url: `${graph.mobile.origin}/graphql`, body: JSON.stringify({ operationName: 'Feed', variables: { first: 20 }, extensions: { persistedQuery: { version: 1, sha256Hash: feed.id } } }) },
+      { name: '4. bff-web: heavy page, 10 posts', url: `${graph.web.origin}/graphql`, body: json(page(10)) },
+      { name: '4. bff-web: heavy page, 50 posts', url: `${graph.web.origin}/graphql`, body: json(page(50)) },
+      { name: '4. bff-web: heavy page, 100 posts', url: `${graph.web.origin}/graphql`, body: json(page(100)) },
+    ];
+
+    const statements = async (): Promise<Record<SubgraphName, number>> =>
+      Object.fromEntries(
+        await Promise.all(
+          SUBGRAPHS.map(async (name) => {
+            const text = await (await fetch(`${graph.subgraphs[name].origin}/metrics`)).text();
+            return [name, Number(/db_statements_total\{[^}]*\} (\d+)/.exec(text)?.[1] ?? NaN)] as const;
+          }),
+        ),
+      ) as Record<SubgraphName, number>;
+
+    const results: Result[] = [];
+    for (const target of targets) {
+      const headers = { 'content-type': 'application/json', ...(await target.headers?.()) };
+      const run = (duration: number) => autocannon({ url: target.url, method: 'POST', headers, body: target.body, connections: CONNECTIONS, duration });
+      await run(3); // warm-up: caches, query plans, JIT, connections
+      const before = await statements();
+      const result = await run(DURATION_S);
+      const after = await statements();
+      const requests = result.requests.total;
+      results.push({
+        name: target.name,
+        rps: result.requests.average,
+        p50: result.latency.p50,
+        p97_5: result.latency.p97_5,
+        p99: result.latency.p99,
+        errors: result.errors + result.timeouts,
+        non2xx: result.non2xx,
+        statements: Object.fromEntries(SUBGRAPHS.map((n) => [n, requests ? (after[n] - before[n]) / requests : NaN])) as Record<SubgraphName, number>,
+      });
+      logger.info({ target: target.name, rps: result.requests.average }, 'measured');
+    }
+
+    const ceiling = results[0].rps;
+    const lines = [
+      `Bench: ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a 3 s warm-up; ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; data: ${plan.users.length} users, ${plan.posts.length} posts, ${plan.media.length} media.`,
+      '',
+      '| scenario | req/s | ÷ scenario 1 | p50 ms | p97.5 ms | p99 ms | errors | non-2xx | SQL/request users · posts · media |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...results.map((r) =>
+        `| ${r.name} | ${r.rps.toFixed(0)} | ${(r.rps / ceiling).toFixed(2)} | ${r.p50} | ${r.p97_5} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${SUBGRAPHS.map((n) => r.statements[n].toFixed(2)).join(' · ')} |`,
+      ),
+    ];
+    process.stdout.write(`\n${lines.join('\n')}\n`);
+  } finally {
+    await Promise.all(children.map((child) => stopChild(child)));
+    await databases.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
