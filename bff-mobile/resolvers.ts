@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../lib/errors';
 import { DateTime } from '../lib/scalars';
 import type { MobileContext } from './server';
@@ -15,23 +15,25 @@ function page(first: number | null | undefined): number {
 
 type Args<T> = T & Record<string, unknown>;
 
+const pathOf = (info: GraphQLResolveInfo) => responsePathAsArray(info.path);
+
 export const resolvers = {
   DateTime,
   Query: {
-    feed: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext) => {
-      const data = await run<{ posts: shape.SgConnection<shape.SgCard> }>('MobileFeed', { first: page(first), after });
+    feed: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext, info: GraphQLResolveInfo) => {
+      const data = await run<{ posts: shape.SgConnection<shape.SgCard> }>('MobileFeed', { first: page(first), after }, pathOf(info));
       return shape.feed(data.posts);
     },
-    post: async (_: unknown, { id }: Args<{ id: string }>, { run }: MobileContext) => {
-      const data = await run<{ post: shape.SgPost | null }>('MobilePost', { id });
+    post: async (_: unknown, { id }: Args<{ id: string }>, { run }: MobileContext, info: GraphQLResolveInfo) => {
+      const data = await run<{ post: shape.SgPost | null }>('MobilePost', { id }, pathOf(info));
       return data.post && shape.postScreen(data.post);
     },
-    profile: async (_: unknown, { handle, first, after }: Args<{ handle: string; first?: number; after?: string }>, { run }: MobileContext) => {
-      const data = await run<{ userByHandle: shape.SgProfile | null }>('MobileProfileByHandle', { handle, first: page(first), after });
+    profile: async (_: unknown, { handle, first, after }: Args<{ handle: string; first?: number; after?: string }>, { run }: MobileContext, info: GraphQLResolveInfo) => {
+      const data = await run<{ userByHandle: shape.SgProfile | null }>('MobileProfileByHandle', { handle, first: page(first), after }, pathOf(info));
       return data.userByHandle && shape.profileScreen(data.userByHandle);
     },
-    me: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext) => {
-      const data = await run<{ me: shape.SgProfile | null }>('MobileMe', { first: page(first), after });
+    me: async (_: unknown, { first, after }: Args<{ first?: number; after?: string }>, { run }: MobileContext, info: GraphQLResolveInfo) => {
+      const data = await run<{ me: shape.SgProfile | null }>('MobileMe', { first: page(first), after }, pathOf(info));
       return data.me && shape.profileScreen(data.me);
     },
   },

@@ -23,8 +23,11 @@ import { resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
 
 export interface MobileContext extends BffContext {
-  /** Runs one named operation of operations.graphql on the supergraph, in-process, as this viewer. */
-  run<T>(operationName: string, variables: Record<string, unknown>): Promise<T>;
+  /**
+   * Runs one named operation of operations.graphql on the supergraph, in-process, as this viewer.
+   * Errors beside partial data are reported at `path`, the mobile field that asked.
+   */
+  run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T>;
   /** Errors beside partial data (a subgraph down): reported to the client with the data. */
   partialErrors: GraphQLFormattedError[];
 }
@@ -92,7 +95,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
           viewer: auth,
           session: {},
           partialErrors: [],
-          async run<T>(operationName: string, variables: Record<string, unknown>): Promise<T> {
+          async run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T> {
             const query = OPERATIONS.get(operationName);
             if (!query) throw new Error(`bff-mobile has no supergraph operation ${operationName}`);
             const response = await supergraph.executeOperation({ query, operationName, variables }, { contextValue: context });
@@ -103,7 +106,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
             if (errors?.length && (rootValues.length === 0 || rootValues.every((v) => v === null))) {
               throw new GraphQLError(errors[0].message, { extensions: errors[0].extensions });
             }
-            if (errors?.length) context.partialErrors.push(...errors.map(({ message, extensions }) => ({ message, extensions })));
+            if (errors?.length) context.partialErrors.push(...errors.map(({ message, extensions }) => ({ message, ...(path && { path }), extensions })));
             return data as T;
           },
         };

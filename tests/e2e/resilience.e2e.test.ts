@@ -129,7 +129,10 @@ it('media killed: both BFFs serve every post with its author, and once the break
   // One masked error per failed media fetch of the plan (post media, author avatars), not one per card.
   expect(feed.errors.length).toBeGreaterThanOrEqual(1);
   expect(feed.errors.length).toBeLessThanOrEqual(2);
-  for (const error of feed.errors) expect(error.extensions).toEqual({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'media' });
+  for (const error of feed.errors) {
+    expect(error.extensions).toEqual({ code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'media' });
+    expect((error as { path?: unknown }).path).toEqual(['feed']);
+  }
   let fastestMobile = Infinity;
   for (let i = 0; i < 3; i++) fastestMobile = Math.min(fastestMobile, (await timed(() => mobile.feed(10))).ms);
   expect(fastestMobile).toBeLessThan(100);
