@@ -14,5 +14,7 @@ export function tokenSettings() {
     ttlSeconds: envInt('ACCESS_TOKEN_TTL_SECONDS', 900, { min: 30, max: 86_400 }),
     /** Refresh token lifetime in seconds (`REFRESH_TOKEN_TTL_SECONDS`, default 2592000 = 30 days). */
     refreshTtlSeconds: envInt('REFRESH_TOKEN_TTL_SECONDS', 30 * 86_400, { min: 60 }),
+    /** Longest a sign-in lasts, however often it is refreshed (`SESSION_MAX_AGE_SECONDS`, default 90 days). */
+    sessionMaxAgeSeconds: envInt('SESSION_MAX_AGE_SECONDS', 90 * 86_400, { min: 1 }),
   };
 }

@@ -19,15 +19,17 @@ async function lockFamily(tx: Tx, familyId: string): Promise<void> {
   await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext(${familyId}))`;
 }
 
-function newToken(tx: Tx | PrismaClient, userId: string, familyId: string): Promise<string> {
+/** A token of the family; it expires after the refresh lifetime, and never after the sign-in's maximum age. */
+function newToken(tx: Tx | PrismaClient, userId: string, familyId: string, signedInAt: Date): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  const expiresAt = new Date(Date.now() + tokenSettings().refreshTtlSeconds * 1000);
-  return tx.refreshToken.create({ data: { userId, familyId, tokenHash: hash(token), expiresAt } }).then(() => token);
+  const { refreshTtlSeconds, sessionMaxAgeSeconds } = tokenSettings();
+  const expiresAt = new Date(Math.min(Date.now() + refreshTtlSeconds * 1000, signedInAt.getTime() + sessionMaxAgeSeconds * 1000));
+  return tx.refreshToken.create({ data: { userId, familyId, signedInAt, tokenHash: hash(token), expiresAt } }).then(() => token);
 }
 
 /** Starts a new family (a sign-in) for `userId`. */
 export function issueRefreshToken(db: PrismaClient, userId: string): Promise<string> {
-  return newToken(db, userId, randomUUID());
+  return newToken(db, userId, randomUUID(), new Date());
 }
 
 /** Spends `token` and returns its user and successor, or null when it is unknown, expired, revoked or spent. */
@@ -44,7 +46,7 @@ export async function rotateRefreshToken(db: PrismaClient, token: string): Promi
       return null;
     }
     await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: new Date() } });
-    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId) };
+    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId, row.signedInAt) };
   });
 }
 

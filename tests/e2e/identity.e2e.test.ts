@@ -10,12 +10,16 @@ import { signUp, WebSession } from '../support/web';
 let stack: Stack;
 let admin: WebSession;
 let adminUser: { id: string };
+/** A sign-in lasts this long in this suite, however often it is refreshed. */
+const SESSION_MAX_AGE_S = 4;
 /** The key users signed with before a rotation; its public half is still published. */
 let previousKey: string;
 
 beforeAll(async () => {
   previousKey = JSON.stringify(await generatePrivateJwk());
-  stack = await startStack({ subgraphEnv: { AUTH_PREVIOUS_PUBLIC_KEYS: JSON.stringify([publicHalf(JSON.parse(previousKey))]) } });
+  stack = await startStack({
+    subgraphEnv: { AUTH_PREVIOUS_PUBLIC_KEYS: JSON.stringify([publicHalf(JSON.parse(previousKey))]), SESSION_MAX_AGE_SECONDS: String(SESSION_MAX_AGE_S) },
+  });
   // The first admin is made by an operator: here, a call to users with an admin assertion.
   const made = await signUp(stack.web, 'the_admin');
   await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`, { id: made.user.id }, { id: randomUUID(), role: 'ADMIN' });
@@ -80,6 +84,20 @@ describe('client tokens at the BFFs', () => {
       expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     }
     expect(await postCount()).toBe(before);
+  });
+});
+
+describe('sign-in lifetime', () => {
+  it('ends a sign-in at its maximum age, however often it is refreshed', async () => {
+    const { user } = await signUp(stack.web);
+    const client = new MobileClient({ baseUrl: stack.mobile });
+    const started = Date.now();
+    await client.signIn(`${user.handle}@example.com`, 'correct horse battery');
+    await client.refresh();
+    await client.refresh();
+    // Wait out the maximum age (a few seconds in this suite): the next refresh is refused.
+    while (Date.now() - started < SESSION_MAX_AGE_S * 1000 + 250) await new Promise((r) => setTimeout(r, 100));
+    await expect(client.refresh()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
 
