@@ -18,7 +18,15 @@ export function allowedOrigins(sandbox: boolean): Set<string> {
   return new Set([...configured, ...(sandbox ? SANDBOX_ORIGINS : [])]);
 }
 
+/**
+ * bff-web's own origin as browsers see it (`WEB_PUBLIC_ORIGIN`, e.g. https://app.example.com). When
+ * set, only it counts as same-origin; unset (development), the request's Host header is trusted,
+ * which a DNS-rebinding page could imitate (without the user's cookies, which are host-bound).
+ */
+const PUBLIC_ORIGIN = envString('WEB_PUBLIC_ORIGIN', '').replace(/\/$/, '');
+
 function sameOrigin(req: IncomingMessage, origin: string): boolean {
+  if (PUBLIC_ORIGIN) return origin === PUBLIC_ORIGIN;
   return req.headers.host !== undefined && origin === `${isTls(req) ? 'https' : 'http'}://${req.headers.host}`;
 }
 
