@@ -11,7 +11,7 @@ export { subgraphUrls, subgraphUrlVariable } from './composition';
 import { subgraphUrls } from './composition';
 import { PUBLIC_CODES } from './errors';
 import { logMaskedErrors } from './plugins';
-import { CircuitBreaker, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
+import { CircuitBreaker, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
 import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from './identity';
@@ -102,6 +102,10 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
       this.breaker.success();
       return body;
     } catch (error) {
+      if (isTimeout(error)) {
+        this.breaker.failure('body not complete in time');
+        throw new SubgraphCallError('SUBGRAPH_TIMEOUT', `body not complete in time: ${(error as Error).message}`);
+      }
       this.breaker.failure('invalid JSON');
       throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON: ${(error as Error).message}`);
     }

