@@ -13,9 +13,7 @@
  * percentiles, errors, the ratio to scenario 1, and SQL statements per request per database
  * (from each subgraph's counter of statements sent). Figures, not a test.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -23,15 +21,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { MobileClient } from '../bff-mobile/client/client';
 import { readManifest } from '../bff-mobile/safelist';
-import { databaseUrlVariable, SUBGRAPHS, type SubgraphName } from '../lib/config';
+import { SUBGRAPHS, type SubgraphName } from '../lib/config';
 import { subgraphUrlVariable } from '../lib/composition';
-import { migrateAll, provideDatabases } from '../lib/databases';
 import { ASSERTION_HEADER, assertionSigner } from '../lib/identity';
-import { generatePrivateJwk, signingKeyFrom } from '../lib/keys';
-import { launchGraph } from '../lib/launch';
+import { signingKeyFrom } from '../lib/keys';
 import { createLogger } from '../lib/logger';
-import { stopChild, waitUntilReady } from '../lib/processes';
-import { seedAll } from '../lib/seed';
+import { withScratchGraph } from '../lib/scratch-graph';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' } } });
 const CONNECTIONS = Number(values.connections);
@@ -40,16 +35,6 @@ const logger = createLogger('bench');
 
 const page = (first: number) =>
   `{ posts(first: ${first}) { nodes { id title author { handle displayName } media { id kind url(size: LARGE) } coverImage { url(size: LARGE) } } } }`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface Target {
   name: string;
@@ -70,28 +55,8 @@ interface Result {
 }
 
 async function main() {
-  for (const name of SUBGRAPHS) delete process.env[databaseUrlVariable(name)];
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-bench-'));
-  process.env.DATA_DIR = dataDir;
-  process.env.EMBEDDED_POSTGRES_PORT = String(await freePort());
-  const children: ChildProcess[] = [];
-  const databases = await provideDatabases(logger);
-  try {
-    await migrateAll(databases.urls);
-    const seedStarted = Date.now();
-    const plan = await seedAll(databases.urls, { users: 1000, postsPerUser: 10, mediaPerPost: 2 });
-    logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length, ms: Date.now() - seedStarted }, 'seeded');
-
-    const gatewayKey = JSON.stringify(await generatePrivateJwk());
-    const graph = await launchGraph({
-      urls: databases.urls,
-      gatewayKey,
-      portOf: () => 0,
-      subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn' },
-      bffEnv: { LOG_LEVEL: 'warn', NODE_ENV: 'production', MOBILE_SAFELIST: 'false' },
-      onSpawn: (child) => children.push(child),
-    });
-
+  await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false' } }, async (graph) => {
+    const { plan, gatewayKey } = graph;
     // The peer: a stock @apollo/gateway over the same subgraphs and supergraph.
     const stock = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stock-gateway.ts')], {
       env: {
@@ -101,7 +66,7 @@ async function main() {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    children.push(stock);
+    graph.adopt(stock);
     const stockPort = await new Promise<number>((resolve) =>
       createInterface({ input: stock.stdout! }).on('line', (line) => {
         if (line.includes('"listening"')) resolve(JSON.parse(line).port);
@@ -166,11 +131,7 @@ async function main() {
       ),
     ];
     process.stdout.write(`\n${lines.join('\n')}\n`);
-  } finally {
-    await Promise.all(children.map((child) => stopChild(child)));
-    await databases.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error) => {

@@ -9,22 +9,14 @@
  *
  * Only loopback addresses are used. Nothing here is a test: it reports figures.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MobileClient } from '../bff-mobile/client/client';
-import { SUBGRAPHS } from '../lib/config';
-import { databaseUrlVariable } from '../lib/config';
-import { migrateAll, provideDatabases } from '../lib/databases';
-import { generatePrivateJwk } from '../lib/keys';
-import { launchGraph } from '../lib/launch';
 import { createLogger } from '../lib/logger';
-import { stopChild } from '../lib/processes';
-import { seedAll } from '../lib/seed';
+import { withScratchGraph } from '../lib/scratch-graph';
 import { DEMO_PASSWORD } from '../lib/seed-plan';
-import type { ChildProcess } from 'node:child_process';
-import net from 'node:net';
 
 const { values } = parseArgs({
   options: { duration: { type: 'string', default: '30' }, connections: { type: 'string', default: '16' }, 'max-requests': { type: 'string', default: '200000' } },
@@ -40,16 +32,6 @@ interface Sample {
   ms: number;
   outcome: Outcome;
   at: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** ok: no errors; media-masked: the only errors are masked media failures; failed: anything else. */
@@ -74,24 +56,8 @@ function rssMb(pid: number | undefined): number {
 }
 
 async function main() {
-  // Always a database of its own: the load test seeds, so it never touches configured ones.
-  for (const name of SUBGRAPHS) delete process.env[databaseUrlVariable(name)];
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-load-'));
-  process.env.DATA_DIR = dataDir;
-  process.env.EMBEDDED_POSTGRES_PORT = String(await freePort());
-  const children: ChildProcess[] = [];
-  const databases = await provideDatabases(logger);
-  try {
-    await migrateAll(databases.urls);
-    const plan = await seedAll(databases.urls, { users: 50, postsPerUser: 10, mediaPerPost: 2 });
-    const graph = await launchGraph({
-      urls: databases.urls,
-      gatewayKey: JSON.stringify(await generatePrivateJwk()),
-      portOf: () => 0,
-      subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn' },
-      bffEnv: { LOG_LEVEL: 'warn' },
-      onSpawn: (child) => children.push(child),
-    });
+  await withScratchGraph(logger, { size: { users: 50, postsPerUser: 10, mediaPerPost: 2 } }, async (graph) => {
+    const { plan } = graph;
     const web = graph.web.origin;
     const authors = plan.users.filter((u) => u.role !== 'READER').slice(0, 8);
     const writers = await Promise.all(
@@ -233,11 +199,7 @@ async function main() {
     process.stdout.write(`\n${report}\n`);
     mkdirSync(path.resolve(__dirname, '..', 'test-output'), { recursive: true });
     writeFileSync(path.resolve(__dirname, '..', 'test-output', 'load-report.md'), `${report}\n`);
-  } finally {
-    await Promise.all(children.map((child) => stopChild(child)));
-    await databases.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 main().catch((error) => {
