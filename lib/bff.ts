@@ -14,7 +14,7 @@ import { logMaskedErrors } from './plugins';
 import { CircuitBreaker, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError } from './http';
-import { ASSERTION_HEADER, assertionSigner, ROLES, type Role, type Viewer } from './identity';
+import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from './identity';
 import { loadSigningKey } from './keys';
 import type { Logger } from './logger';
 import { GATEWAY_SIGNING_KEY } from './main';
@@ -161,13 +161,7 @@ export interface Sessions {
 }
 
 function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promise<string>): Sessions {
-  const call = async (query: string, variables: Record<string, unknown>) =>
-    fetch(usersUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign(null) },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(5_000),
-    });
+  const call = async (query: string, variables: Record<string, unknown>) => callSubgraph(usersUrl, await sign(null), query, variables, 5_000);
   return {
     async refresh(refreshToken) {
       try {

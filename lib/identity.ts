@@ -75,3 +75,17 @@ export function assertionVerifier(publicKeys: JWK[]) {
     }
   };
 }
+
+/**
+ * Calls a subgraph directly, as a gateway does: a GraphQL POST carrying `assertion`, with a
+ * timeout. For the few calls made outside a gateway's query plan (a BFF's session upkeep, one
+ * subgraph asking another on the caller's behalf); the caller reads the response.
+ */
+export function callSubgraph(url: string, assertion: string, query: string, variables: Record<string, unknown>, timeoutMs: number): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: assertion },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+}

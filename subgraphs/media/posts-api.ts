@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { subgraphUrls } from '../../lib/composition';
-import { ASSERTION_HEADER, type Caller } from '../../lib/identity';
+import { callSubgraph, type Caller } from '../../lib/identity';
 
 /**
  * What media needs to know about a post, asked of the posts subgraph through its API (never its
@@ -12,12 +12,7 @@ const POSTS_URL = subgraphUrls().posts;
 /** Asks posts, as the caller; a failure is SUBGRAPH_UNAVAILABLE naming posts. */
 async function askPosts<T>(caller: Caller, query: string, variables: Record<string, unknown>): Promise<T> {
   try {
-    const response = await fetch(POSTS_URL, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: caller.assertion ?? '' },
-      body: JSON.stringify({ query, variables }),
-      signal: AbortSignal.timeout(2_000),
-    });
+    const response = await callSubgraph(POSTS_URL, caller.assertion ?? '', query, variables, 2_000);
     const body = (await response.json()) as { data?: T; errors?: unknown[] };
     if (!response.ok || body.errors?.length || !body.data) throw new Error(`posts answered ${response.status}`);
     return body.data;
