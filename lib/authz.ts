@@ -39,3 +39,11 @@ export function requireOwnerOrAdmin(caller: Caller, ownerId: string, action: str
   if (viewer.id !== ownerId && viewer.role !== 'ADMIN') throw forbidden(`Only its owner or an admin can ${action}`);
   return viewer;
 }
+
+/**
+ * For service-to-service fields: the caller must be the service `name` itself (an assertion it
+ * signed with no user in it), not a gateway acting for a client.
+ */
+export function requireService(caller: Caller, name: string, action: string): void {
+  if (caller.client !== name || caller.viewer) throw forbidden(`Only the ${name} service can ${action}`);
+}

@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { forbidden, isAdmin, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
-import { isId, notFound, requireId } from '../../lib/errors';
+import { forbidden, isAdmin, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireService, requireViewer } from '../../lib/authz';
+import { badInput, isId, notFound, requireId } from '../../lib/errors';
 import type { Caller } from '../../lib/identity';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
 import { isRecordNotFound } from '../../lib/prisma-errors';
@@ -39,6 +39,13 @@ async function postToChange({ loaders, caller }: PostsContext, postId: string, a
 export const resolvers: GraphQLResolverMap<PostsContext> = {
   DateTime,
   Query: {
+    postEvents: async (_, { after, first }: { after: string; first: number }, { db, caller }) => {
+      requireService(caller, 'media', 'follow post events');
+      if (!/^\d{1,19}$/.test(after)) throw badInput('after', 'must be a position: a decimal number');
+      if (first < 1 || first > 500) throw badInput('first', 'must be between 1 and 500');
+      const events = await db.postEvent.findMany({ where: { position: { gt: BigInt(after) } }, orderBy: { position: 'asc' }, take: first });
+      return events.map((event) => ({ ...event, position: String(event.position) }));
+    },
     post: async (_, { id }: { id: string }, { loaders, caller }) => visible(await loaders.post.load(requireId('id', id)), caller),
     posts: async (_, args: PageArgs & { authorId?: string | null; status?: PostStatus | null }, { db, caller }) => {
       const page = readPage(args);
@@ -95,8 +102,12 @@ export const resolvers: GraphQLResolverMap<PostsContext> = {
       const { db } = context;
       const postId = requireId('id', id);
       await postToChange(context, postId, 'delete this post');
-      const { count } = await db.post.deleteMany({ where: { id: postId } });
-      if (count === 0) throw notFound('Post', postId);
+      // The event is written with the deletion or not at all: media follows the feed to delete the post's media.
+      await db.$transaction(async (tx) => {
+        const { count } = await tx.post.deleteMany({ where: { id: postId } });
+        if (count === 0) throw notFound('Post', postId);
+        await tx.postEvent.create({ data: { type: 'DELETED', postId } });
+      });
       return postId;
     },
   },

@@ -14,4 +14,14 @@ export const createPostsSubgraph = prismaSubgraph({
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
+  extra: async (db, logger) => {
+    // Daily, events older than 30 days go: a follower that has not read them by then never will.
+    setInterval(() => {
+      db.postEvent.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - 30 * 86_400_000) } } }).then(
+        ({ count }) => count && logger.info({ count }, 'purged post events'),
+        (error) => logger.warn({ err: error }, 'could not purge post events'),
+      );
+    }, 86_400_000).unref();
+    return {};
+  },
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, isNonNullType, isObjectType } from 'graphql';
 import { compose, readSupergraphConfig, SUPERGRAPH_SDL } from '../../lib/composition';
+import { Supergraph } from '@apollo/federation-internals';
 
 describe('composition', () => {
   const result = compose();
@@ -48,5 +49,14 @@ describe('composition', () => {
 const FEDERATION_STUBS = `
 directive @key(fields: String!, resolvable: Boolean = true) repeatable on OBJECT | INTERFACE
 directive @shareable repeatable on OBJECT | FIELD_DEFINITION
+directive @inaccessible on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ARGUMENT_DEFINITION | SCALAR | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION
 `;
+
+describe('service-to-service fields', () => {
+  it('keeps posts’ event feed out of the API every gateway serves', () => {
+    const api = Supergraph.build(readFileSync(SUPERGRAPH_SDL, 'utf8')).apiSchema().toGraphQLJSSchema();
+    expect(Object.keys(api.getQueryType()!.getFields())).not.toContain('postEvents');
+    expect(api.getType('PostEvent')).toBeUndefined();
+  });
+});
