@@ -49,7 +49,7 @@ export function originGuard(allowed: Set<string>) {
     res.setHeader('vary', 'Origin');
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
-        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',
         'access-control-allow-headers': 'content-type, apollo-require-preflight, x-apollo-operation-name, x-request-id',
         'access-control-max-age': '600',
       });

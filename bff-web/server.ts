@@ -44,7 +44,7 @@ interface WebAuth {
  */
 export async function createWebBff(logger: Logger): Promise<Service> {
   const supergraphSdl = contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
-  const { gateway, sessions } = await createBffGateway('bff-web', supergraphSdl, logger);
+  const { gateway, sessions, mediaFiles } = await createBffGateway('bff-web', supergraphSdl, logger);
   const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));
   const { ttlSeconds, refreshTtlSeconds } = tokenSettings();
   const ttl = { access: ttlSeconds, refresh: refreshTtlSeconds };
@@ -72,6 +72,7 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       apollo: apollo as unknown as ApolloServer<WebContext>,
       logger,
       intercept: guard,
+      prefixRoutes: mediaFiles,
       // The access cookie when it verifies; else the refresh cookie buys a new session first,
       // whose cookies go on the response at once (whatever happens to the request after).
       async authenticate(req, res) {

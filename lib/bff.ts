@@ -13,7 +13,8 @@ import { PUBLIC_CODES } from './errors';
 import { logMaskedErrors } from './plugins';
 import { CircuitBreaker, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
-import { HttpError } from './http';
+import { HttpError, type PrefixRoutes } from './http';
+import { mediaProxy } from './media-proxy';
 import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from './identity';
 import { loadSigningKey } from './keys';
 import type { Logger } from './logger';
@@ -183,8 +184,15 @@ function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promis
   };
 }
 
-/** A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, and its session client. */
-export async function createBffGateway(client: string, supergraphSdl: string, logger: Logger): Promise<{ gateway: ApolloGateway; sessions: Sessions }> {
+/**
+ * A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, its session
+ * client, and its pass-through to media's file endpoints.
+ */
+export async function createBffGateway(
+  client: string,
+  supergraphSdl: string,
+  logger: Logger,
+): Promise<{ gateway: ApolloGateway; sessions: Sessions; mediaFiles: PrefixRoutes }> {
   const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
   const sign = assertionSigner(key, client);
   const urls = subgraphUrls();
@@ -192,7 +200,7 @@ export async function createBffGateway(client: string, supergraphSdl: string, lo
     supergraphSdl,
     buildService: ({ name }) => new BffDataSource(name, urls[name], sign, logger),
   });
-  return { gateway, sessions: usersSessions(urls.users, sign) };
+  return { gateway, sessions: usersSessions(urls.users, sign), mediaFiles: mediaProxy(urls.media, sign, logger) };
 }
 
 /**

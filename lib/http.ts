@@ -32,6 +32,8 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   prepare?: (request: { method: string; body: unknown; search: string }) => { body: unknown; search: string };
   /** Extra GET routes by exact path, e.g. `/.well-known/jwks.json`. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
+  /** Handlers by path prefix, for any method (file uploads and downloads); `rest` is the path after the prefix. */
+  prefixRoutes?: PrefixRoutes;
   /** `GET /ready`: dependencies reachable. */
   ready: () => Promise<boolean>;
   /** `GET /metrics`: Prometheus text format. */
@@ -39,6 +41,8 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   /** Largest accepted request body, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
 }
+
+export type PrefixRoutes = Record<string, (req: IncomingMessage, res: ServerResponse, rest: string) => Promise<void>>;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -137,8 +141,9 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       return sendHttpError(res, new HttpError(400, 'BAD_REQUEST', 'Malformed request URL'));
     }
 
+    const prefix = options.prefixRoutes && Object.keys(options.prefixRoutes).find((p) => url.pathname.startsWith(p));
     res.on('finish', () => {
-      if (url.pathname !== '/graphql') return; // probes would drown the log
+      if (url.pathname !== '/graphql' && !prefix) return; // probes would drown the log
       log.info(
         {
           method: req.method,
@@ -165,6 +170,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       }
       const route = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
       if (route) return void (await route(req, res));
+      if (prefix) return void (await options.prefixRoutes![prefix](req, res, url.pathname.slice(prefix.length)));
       if (url.pathname !== '/graphql') {
         return sendJson(res, 404, { errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
       }

@@ -40,7 +40,8 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
 
   const [users, posts] = await Promise.all([start('users', subgraphEnv), start('posts', subgraphEnv)]);
   subgraphEnv[subgraphUrlVariable('posts')] = `${posts.origin}/graphql`;
-  const media = await start('media', subgraphEnv);
+  // Media also signs: it follows posts' event feed as the service `media`.
+  const media = await start('media', { ...subgraphEnv, ...keys.bff });
   const subgraphs = { users, posts, media };
   const bffEnv = {
     ...keys.bff,
@@ -54,7 +55,7 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
     web,
     mobile,
     async restart(name, { ready = true } = {}) {
-      const service = await start(name, subgraphEnv, subgraphs[name].port);
+      const service = await start(name, name === 'media' ? { ...subgraphEnv, ...keys.bff } : subgraphEnv, subgraphs[name].port);
       if (ready) await waitUntilReady(service.origin);
       subgraphs[name] = service;
       return service;

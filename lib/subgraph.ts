@@ -40,6 +40,8 @@ export const SESSION_ENDED_HEADER = 'x-session-ended';
 
 export type Routes = Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 
+export type CallerRoutes = Record<string, (req: IncomingMessage, res: ServerResponse, rest: string, caller: Caller) => Promise<void>>;
+
 export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   name: string;
   typeDefs: DocumentNode;
@@ -51,6 +53,8 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   /** Builds the per-request context; loaders are created here so their cache lives one request. */
   context: (request: RequestInfo & { auth: Caller }) => TContext;
   routes?: Routes;
+  /** Handlers by path prefix for any method, reached only with a valid assertion like /graphql. */
+  prefixRoutes?: CallerRoutes;
   /** Stops what the service opened besides the database pool (e.g. its Prisma client). */
   onStop?: () => Promise<void>;
 }
@@ -104,21 +108,29 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   await apollo.start();
 
   const verifyAssertion = assertionVerifier(options.gatewayKeys);
+  // Only the gateways (and sibling services) may call a subgraph: no valid assertion, nothing runs.
+  async function authenticate(req: IncomingMessage): Promise<Caller> {
+    const header = req.headers[ASSERTION_HEADER];
+    try {
+      const assertion = typeof header === 'string' ? header : undefined;
+      return { ...(await verifyAssertion(assertion)), assertion };
+    } catch (error) {
+      logger.warn({ reason: (error as Error).message }, 'refused a request without a valid gateway assertion');
+      throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
+    }
+  }
+  const prefixRoutes = Object.fromEntries(
+    Object.entries(options.prefixRoutes ?? {}).map(([prefix, handle]) => [
+      prefix,
+      async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
+    ]),
+  );
   serve(httpServer, createRequestHandler<TContext, Caller>({
     apollo,
     logger,
     routes: options.routes,
-    // Only the gateways may call a subgraph: no valid assertion, nothing runs.
-    async authenticate(req) {
-      const header = req.headers[ASSERTION_HEADER];
-      try {
-        const assertion = typeof header === 'string' ? header : undefined;
-        return { ...(await verifyAssertion(assertion)), assertion };
-      } catch (error) {
-        logger.warn({ reason: (error as Error).message }, 'refused a request without a valid gateway assertion');
-        throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
-      }
-    },
+    prefixRoutes,
+    authenticate,
     context: async (request) => options.context(request),
     ready: () => database.ping(),
     metrics: () =>
@@ -168,6 +180,9 @@ export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLo
   createLoaders: (db: TDb) => TLoaders;
   extra?: (db: TDb, logger: Logger) => Promise<TExtra>;
   routes?: (extra: TExtra) => Routes;
+  prefixRoutes?: (extra: TExtra, db: TDb, logger: Logger) => CallerRoutes;
+  /** Stops what `extra` started (before the client disconnects). */
+  stop?: (extra: TExtra) => Promise<void>;
 }) {
   return async ({ database, logger, gatewayKeys }: SubgraphDeps): Promise<Service> => {
     const db = spec.createPrisma(database);
@@ -180,8 +195,12 @@ export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLo
       logger,
       gatewayKeys,
       routes: spec.routes?.(extra),
+      prefixRoutes: spec.prefixRoutes?.(extra, db, logger),
       context: ({ requestId, log, auth }) => ({ ...extra, requestId, log, caller: auth, session: {}, db, loaders: spec.createLoaders(db) }),
-      onStop: () => db.$disconnect(),
+      async onStop() {
+        await spec.stop?.(extra);
+        await db.$disconnect();
+      },
     });
   };
 }

@@ -8,6 +8,7 @@ import { DateTime } from '../../lib/scalars';
 import type { Media } from './data';
 import { postAuthorFor, visiblePostIds } from './posts-api';
 import type { MediaContext } from './subgraph';
+import { deleteMediaFiles, openUpload } from './uploads';
 import * as valid from './validation';
 
 /**
@@ -66,6 +67,16 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
       }
       return db.media.create({ data });
     },
+    createUpload: async (_, args: valid.CreateUploadArgs, { db, caller, uploads }) => {
+      const viewer = args.postId == null ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
+      const intent = valid.uploadIntent(args, viewer.id, uploads);
+      if (intent.postId) {
+        const authorId = await postAuthorFor(caller, intent.postId);
+        if (authorId === null || (await db.deletedPost.findUnique({ where: { postId: intent.postId } }))) throw notFound('Post', intent.postId);
+        if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+      }
+      return openUpload(db, uploads, intent);
+    },
     updateMedia: async (_, { id, input }: { id: string; input: { alt?: string | null; position?: number | null } }, { db, loaders, caller }) => {
       const mediaId = requireId('id', id);
       await mediaToChange(loaders, caller, mediaId, 'change this media');
@@ -78,10 +89,10 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
         throw error;
       });
     },
-    deleteMedia: async (_, { id }: { id: string }, { db, loaders, caller }) => {
+    deleteMedia: async (_, { id }: { id: string }, { db, loaders, caller, store, log }) => {
       const mediaId = requireId('id', id);
       await mediaToChange(loaders, caller, mediaId, 'delete this media');
-      const { count } = await db.media.deleteMany({ where: { id: mediaId } });
+      const count = await deleteMediaFiles(db, store, { id: mediaId }, log);
       if (count === 0) throw notFound('Media', mediaId);
       return mediaId;
     },

@@ -1,17 +1,52 @@
+import { GATEWAY_SIGNING_KEY } from '../../lib/main';
+import { assertionSigner } from '../../lib/identity';
+import { loadSigningKey } from '../../lib/keys';
 import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph';
 import { createLoaders, type MediaLoaders } from './data';
+import { deliveryRoute, MEDIA_PATH } from './delivery';
 import { PrismaClient } from './generated/prisma/client';
+import { followPostEvents } from './post-events';
 import { resolvers } from './resolvers';
+import { createBlobStore, type BlobStore } from './storage';
+import { purgeUploads, UPLOAD_PATH, uploadRoute, uploadSettings, type UploadSettings } from './uploads';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
-export type MediaContext = PrismaSubgraphContext<PrismaClient, MediaLoaders>;
+interface MediaExtra {
+  store: BlobStore;
+  uploads: UploadSettings;
+  stopFollowing: () => Promise<void>;
+}
 
-/** The media subgraph over a database; it listens when asked. */
+export type MediaContext = PrismaSubgraphContext<PrismaClient, MediaLoaders, MediaExtra>;
+
+/**
+ * The media subgraph over a database and a blob store: records in the graph, files through
+ * `PUT /uploads/<token>` and `GET /media/<id>/<size>` (both reached through the BFFs), and the
+ * media of deleted posts removed as posts reports them.
+ */
 export const createMediaSubgraph = prismaSubgraph({
   name: 'media',
   typeDefs,
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
+  extra: async (db, logger): Promise<MediaExtra> => {
+    const store = await createBlobStore();
+    // Media signs its own calls to posts as the service `media`, with the graph's internal key.
+    const sign = assertionSigner(await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'), 'media');
+    const follower = followPostEvents(db, store, () => sign(null), logger);
+    setInterval(() => {
+      purgeUploads(db).then(
+        (count) => count && logger.info({ count }, 'purged expired upload URLs'),
+        (error) => logger.warn({ err: error }, 'could not purge upload URLs'),
+      );
+    }, 3_600_000).unref();
+    return { store, uploads: uploadSettings(), stopFollowing: follower.stop };
+  },
+  prefixRoutes: ({ store, uploads }, db, logger) => ({
+    [UPLOAD_PATH]: uploadRoute(db, store, uploads, logger),
+    [MEDIA_PATH]: deliveryRoute(db, store, logger),
+  }),
+  stop: (extra) => extra.stopFollowing(),
 });

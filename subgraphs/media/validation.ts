@@ -1,5 +1,6 @@
 import { badInput, requireId, text } from '../../lib/errors';
 import type { MediaKind, MediaPurpose } from './generated/prisma/client';
+import type { UploadIntent, UploadSettings } from './uploads';
 
 export const MIME_TYPES: Record<MediaKind, readonly string[]> = {
   IMAGE: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
@@ -65,5 +66,32 @@ export function newMedia(input: CreateMediaInput, ownerId: string) {
     bytes: input.bytes,
     alt: input.alt != null ? alt('input.alt', input.alt) : null,
     position: position('input.position', input.position ?? 0),
+  };
+}
+
+export interface CreateUploadArgs {
+  postId?: string | null;
+  kind: MediaKind;
+  mimeType: string;
+  bytes: number;
+  alt?: string | null;
+}
+
+/** Checks createUpload's arguments: what may be uploaded, before any byte is sent. */
+export function uploadIntent(args: CreateUploadArgs, ownerId: string, settings: UploadSettings): UploadIntent {
+  const postId = args.postId != null ? requireId('postId', args.postId) : null;
+  if (!postId && args.kind !== 'IMAGE') throw badInput('kind', 'must be IMAGE for an avatar');
+  const mimeType = args.mimeType.trim().toLowerCase();
+  if (!MIME_TYPES[args.kind].includes(mimeType)) throw badInput('mimeType', `must be one of ${MIME_TYPES[args.kind].join(', ')} for ${args.kind}`);
+  const limit = args.kind === 'IMAGE' ? settings.maxImageBytes : settings.maxVideoBytes;
+  if (args.bytes < 1 || args.bytes > limit) throw badInput('bytes', `must be between 1 and ${limit} for ${args.kind}`);
+  return {
+    ownerId,
+    postId,
+    purpose: postId ? 'POST' : 'AVATAR',
+    kind: args.kind,
+    mimeType,
+    bytes: args.bytes,
+    alt: args.alt != null ? alt('alt', args.alt) : null,
   };
 }

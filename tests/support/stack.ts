@@ -1,5 +1,8 @@
 import type { SubgraphName } from '../../lib/config';
 import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity';
 import { generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
 import { launchGraph } from '../../lib/launch';
@@ -46,6 +49,8 @@ export interface Stack {
   subgraphs: Record<SubgraphName, RunningService>;
   bffs: Record<'bff-web' | 'bff-mobile', RunningService>;
   databases: TestDatabases;
+  /** The media subgraph's blob store (MEDIA_DIR), a fresh directory per stack. */
+  mediaDir: string;
   /** The users subgraph's token signing key (a private JWK, JSON), for crafting tokens. */
   tokenKey: string;
   /** The BFFs' assertion signing key (a private JWK, JSON), for crafting assertions. */
@@ -74,7 +79,13 @@ export interface StackOptions {
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const databases = await createTestDatabases();
+  const mediaDir = mkdtempSync(path.join(os.tmpdir(), 'fg-media-'));
   const spawned: ChildProcess[] = [];
+  const cleanUp = async () => {
+    await Promise.all(spawned.map((child) => stopChild(child)));
+    await databases.drop();
+    rmSync(mediaDir, { recursive: true, force: true });
+  };
   try {
     const gatewayJwk = JSON.stringify(await generatePrivateJwk());
     const tokenKey = JSON.stringify(await generatePrivateJwk());
@@ -82,7 +93,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       urls: databases.urls,
       gatewayKey: gatewayJwk,
       portOf: () => 0,
-      subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, ...options.subgraphEnv },
+      subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, MEDIA_DIR: mediaDir,
+        // Media's poll of posts' event feed would add statements to suites that count them; the
+        // suites that test deletion poll fast instead.
+        MEDIA_EVENTS_POLL_MS: '3600000',
+        ...options.subgraphEnv,
+       },
       bffEnv: { WEB_ORIGINS: WEB_ORIGIN, REFRESH_REUSE_WINDOW_MS: '300', ...options.bffEnv },
       onSpawn: (child) => spawned.push(child),
     });
@@ -95,6 +111,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       subgraphs: byName,
       bffs: { 'bff-web': web, 'bff-mobile': mobile },
       databases,
+      mediaDir,
       tokenKey,
       gatewayKey: gatewayJwk,
       assertion: async (viewer, client = 'bff-web') =>
@@ -105,14 +122,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
         return graphql(byName[name].origin, query, variables, headers);
       },
-      async stop() {
-        await Promise.all(spawned.map((child) => stopChild(child)));
-        await databases.drop();
-      },
+      stop: cleanUp,
     };
   } catch (error) {
-    await Promise.all(spawned.map((child) => stopChild(child)));
-    await databases.drop();
+    await cleanUp();
     throw error;
   }
 }

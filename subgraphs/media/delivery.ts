@@ -1,0 +1,133 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
+import { isId } from '../../lib/errors';
+import { HttpError } from '../../lib/http';
+import type { Logger } from '../../lib/logger';
+import type { PrismaClient, RenditionSize } from './generated/prisma/client';
+import type { BlobStore, ByteRange } from './storage';
+
+/** Where a client fetches a rendition: `/media/<id>/<size>`, on the BFF it talks to. */
+export const MEDIA_PATH = '/media/';
+const SIZES: Record<string, RenditionSize> = { thumb: 'THUMB', small: 'SMALL', large: 'LARGE', original: 'ORIGINAL' };
+/** A media record never changes its files, so a URL names the same bytes for ever. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+interface Candidate {
+  format: string;
+  mimeType: string;
+  bytes: bigint;
+  sha256: string;
+  key: string;
+}
+
+/** The q-value the Accept header gives `mimeType` (exact type, `image/*`, or `*\/*`), 0 when refused. */
+function quality(accept: string, mimeType: string): number {
+  let best = -1;
+  let specificity = -1;
+  for (const part of accept.split(',')) {
+    const [range, ...params] = part.trim().toLowerCase().split(';');
+    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+    const [type, subtype] = range.split('/');
+    const matches = range === mimeType ? 2 : subtype === '*' && (type === '*' || mimeType.startsWith(`${type}/`)) ? (type === '*' ? 0 : 1) : -1;
+    if (matches > specificity) {
+      specificity = matches;
+      best = Number.isFinite(q) ? q : 0;
+    }
+  }
+  return Math.max(best, 0);
+}
+
+/**
+ * Picks the file to send: a modern format (WebP) only when the client names it in Accept
+ * (browsers do), otherwise the universally readable one (JPEG or PNG).
+ */
+function choose(candidates: Candidate[], accept: string | undefined): Candidate {
+  if (candidates.length === 1) return candidates[0];
+  const universal = candidates.find((c) => c.format === 'jpeg' || c.format === 'png') ?? candidates[0];
+  const modern = candidates.find((c) => c.format === 'webp');
+  if (modern && accept && accept.toLowerCase().includes(modern.mimeType) && quality(accept, modern.mimeType) >= quality(accept, universal.mimeType) && quality(accept, modern.mimeType) > 0) {
+    return modern;
+  }
+  return universal;
+}
+
+/** The one range of a `Range: bytes=…` header; null for none or several (the whole file is sent), 'unsatisfiable' otherwise. */
+export function parseRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
+  if (!header) return null;
+  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match) return header.includes(',') ? null : 'unsatisfiable';
+  const [, from, to] = match;
+  if (from === '' && to === '') return 'unsatisfiable';
+  if (from === '') {
+    const suffix = Number(to);
+    if (suffix === 0) return 'unsatisfiable';
+    return { start: Math.max(size - suffix, 0), end: size - 1 };
+  }
+  const start = Number(from);
+  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
+}
+
+/** True when `If-None-Match` names `etag` (or is `*`); weak comparison, as RFC 9110 says for it. */
+function notModified(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
+
+/**
+ * `GET|HEAD /media/<id>/<size>`: streams a rendition with its type, length and a strong ETag,
+ * cached for a year (the URL's bytes never change), 304 for a matching `If-None-Match`, and
+ * single byte ranges (for video seeking). Ids are random UUIDs: the URL is the capability, so
+ * media on a post is fetchable by whoever was shown it.
+ */
+export function deliveryRoute(db: PrismaClient, store: BlobStore, logger: Logger) {
+  return async function deliver(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Media is fetched with GET');
+    const [id, sizeName, extra] = rest.split('/');
+    const size = SIZES[sizeName ?? ''];
+    if (!id || !isId(id) || !size || extra !== undefined) throw new HttpError(404, 'NOT_FOUND', 'No such media file');
+    const candidates = await db.rendition.findMany({
+      where: { mediaId: id.toLowerCase(), size },
+      select: { format: true, mimeType: true, bytes: true, sha256: true, key: true },
+    });
+    if (candidates.length === 0) throw new HttpError(404, 'NOT_FOUND', 'No such media file');
+    const file = choose(candidates, req.headers.accept);
+    const etag = `"${file.sha256}"`;
+    const total = Number(file.bytes);
+    res.setHeader('etag', etag);
+    res.setHeader('cache-control', IMMUTABLE);
+    res.setHeader('x-content-type-options', 'nosniff');
+    if (candidates.length > 1) res.setHeader('vary', 'Accept');
+    if (notModified(req.headers['if-none-match'], etag)) {
+      res.writeHead(304);
+      return void res.end();
+    }
+    res.setHeader('accept-ranges', 'bytes');
+    const ifRange = req.headers['if-range'];
+    const range = ifRange && ifRange !== etag ? null : parseRange(req.headers.range, total);
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'content-range': `bytes */${total}` });
+      return void res.end();
+    }
+    const headers: Record<string, string | number> = { 'content-type': file.mimeType, 'content-length': range ? range.end - range.start + 1 : total };
+    if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${total}`;
+    if (req.method === 'HEAD') {
+      res.writeHead(range ? 206 : 200, headers);
+      return void res.end();
+    }
+    let body;
+    try {
+      body = await store.get(file.key, range ?? undefined);
+    } catch (error) {
+      logger.error({ err: error, key: file.key }, 'a media file is missing from the store');
+      throw new HttpError(404, 'NOT_FOUND', 'No such media file');
+    }
+    res.writeHead(range ? 206 : 200, headers);
+    // A client that goes away mid-file is not an error worth more than a debug line.
+    await pipeline(body, res).catch((error) => logger.debug({ err: error }, 'media response ended early'));
+  };
+}

@@ -1,0 +1,98 @@
+import { subgraphUrls } from '../../lib/composition';
+import { envInt } from '../../lib/config';
+import { callSubgraph } from '../../lib/identity';
+import type { Logger } from '../../lib/logger';
+import type { PrismaClient } from './generated/prisma/client';
+import type { BlobStore } from './storage';
+import { deleteMediaFiles } from './uploads';
+
+const FEED = 'posts.post_events';
+/**
+ * Events younger than this are read again on the next poll: positions are handed out when a
+ * transaction inserts, not when it commits, so a slower transaction can still add an event
+ * below the newest one seen. Handling an event twice is harmless (it is idempotent).
+ */
+const SETTLE_MS = 5_000;
+
+interface PostEvent {
+  position: string;
+  type: 'DELETED';
+  postId: string;
+  createdAt: string;
+}
+
+/**
+ * Follows the posts subgraph's event feed (through its API, as the service `media`) and removes
+ * the media of deleted posts: the records, then the files. The position reached is kept in
+ * media's own database, so no event is missed across restarts or while posts is down.
+ * Polls every `MEDIA_EVENTS_POLL_MS` (default 1000).
+ */
+export function followPostEvents(db: PrismaClient, store: BlobStore, sign: () => Promise<string>, logger: Logger) {
+  const postsUrl = subgraphUrls().posts;
+  const interval = envInt('MEDIA_EVENTS_POLL_MS', 1000, { min: 10 });
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let failing = false;
+
+  async function poll(): Promise<void> {
+    for (;;) {
+      const cursor = await db.eventCursor.findUnique({ where: { feed: FEED } });
+      const after = cursor?.position ?? 0n;
+      const response = await callSubgraph(
+        postsUrl,
+        await sign(),
+        'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
+        { after: String(after), first: 100 },
+        5_000,
+      );
+      const body = (await response.json()) as { data?: { postEvents: PostEvent[] }; errors?: { message: string }[] };
+      if (!body.data) throw new Error(`posts answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
+      const events = body.data.postEvents;
+      // The cursor moves past an event only when it and every event before it have settled.
+      let settled = after;
+      let advancing = true;
+      const settleBefore = Date.now() - SETTLE_MS;
+      for (const event of events) {
+        if (event.type === 'DELETED') {
+          await db.deletedPost.upsert({ where: { postId: event.postId }, create: { postId: event.postId }, update: {} });
+          const count = await deleteMediaFiles(db, store, { postId: event.postId }, logger);
+          if (count) logger.info({ postId: event.postId, count }, 'deleted the media of a deleted post');
+        }
+        if (advancing && new Date(event.createdAt).getTime() < settleBefore) settled = BigInt(event.position);
+        else advancing = false;
+      }
+      if (settled !== after) {
+        await db.eventCursor.upsert({ where: { feed: FEED }, create: { feed: FEED, position: settled }, update: { position: settled } });
+      }
+      if (events.length < 100 || settled === after) return;
+    }
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = poll().then(
+        () => {
+          if (failing) logger.info('following posts events again');
+          failing = false;
+        },
+        (error) => {
+          // Logged once per outage, not once per poll.
+          if (!failing) logger.warn({ err: error }, 'cannot follow posts events; retrying');
+          failing = true;
+        },
+      );
+      void running.finally(schedule);
+    }, interval);
+  }
+  schedule();
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

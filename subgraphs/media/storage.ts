@@ -1,0 +1,221 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { AwsClient } from 'aws4fetch';
+import { ConfigError, envString, envUrl } from '../../lib/config';
+
+/** An inclusive byte range of a stored file. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Where media files live. Keys are chosen by the media service (`<media id>/<size>.<format>`),
+ * never by a client. A stored file is visible whole or not at all.
+ */
+export interface BlobStore {
+  /** A directory for files being received, on the same filesystem as the store where that matters. */
+  readonly spoolDir: string;
+  /** Stores `data` under `key`. */
+  put(key: string, data: Buffer, contentType: string): Promise<void>;
+  /** Stores the local file `source` under `key`; `source` is consumed (moved or deleted). */
+  putFile(key: string, source: string, contentType: string): Promise<void>;
+  /** The file under `key`, or the given part of it. */
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /** Deletes the files; a key that is already gone is not an error. */
+  delete(keys: string[]): Promise<void>;
+  /** Whether the store can be used now. */
+  ping(): Promise<boolean>;
+}
+
+const KEY = /^[a-z0-9][a-z0-9._/-]{0,250}$/;
+function checkedKey(key: string): string {
+  if (!KEY.test(key) || key.includes('..')) throw new Error(`invalid blob key ${JSON.stringify(key)}`);
+  return key;
+}
+
+/**
+ * Files on local disk under `root`. A write goes to `root/.tmp` first, is flushed, and is then
+ * renamed into place, so a crash mid-write leaves no partial file under a real key (and the
+ * leftovers in `.tmp` are removed at the next start).
+ */
+export class DiskStore implements BlobStore {
+  readonly spoolDir: string;
+
+  constructor(private readonly root: string) {
+    this.spoolDir = path.join(root, '.tmp');
+  }
+
+  async init(): Promise<this> {
+    await rm(this.spoolDir, { recursive: true, force: true });
+    await mkdir(this.spoolDir, { recursive: true });
+    return this;
+  }
+
+  private file(key: string) {
+    return path.join(this.root, checkedKey(key));
+  }
+
+  async put(key: string, data: Buffer, _contentType?: string): Promise<void> {
+    const temporary = path.join(this.spoolDir, randomUUID());
+    const handle = await open(temporary, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.putFile(key, temporary);
+  }
+
+  async putFile(key: string, source: string, _contentType?: string): Promise<void> {
+    const target = this.file(key);
+    await mkdir(path.dirname(target), { recursive: true });
+    try {
+      await rename(source, target);
+    } catch (error) {
+      await unlink(source).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const file = this.file(key);
+    await stat(file); // a missing file fails here, before any byte is sent
+    return createReadStream(file, range);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    const directories = new Set<string>();
+    for (const key of keys) {
+      await rm(this.file(key), { force: true });
+      directories.add(path.dirname(this.file(key)));
+    }
+    // A media record's directory goes with its last file.
+    for (const directory of directories) {
+      if (directory !== this.root && (await readdir(directory).catch(() => ['?'])).length === 0) await rm(directory, { recursive: true, force: true });
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    return stat(this.spoolDir).then((s) => s.isDirectory(), () => false);
+  }
+}
+
+export interface S3Settings {
+  /** The service's origin, e.g. https://s3.eu-west-1.amazonaws.com or a MinIO server. */
+  endpoint: string;
+  bucket: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+/**
+ * An S3-compatible bucket (AWS S3, MinIO, R2, …), addressed path-style, requests signed with
+ * SigV4. A PUT is atomic on S3: an object is visible whole once the request succeeds.
+ */
+export class S3Store implements BlobStore {
+  readonly spoolDir = path.join(os.tmpdir(), 'media-spool');
+  private readonly client: AwsClient;
+
+  constructor(private readonly settings: S3Settings) {
+    this.client = new AwsClient({
+      accessKeyId: settings.accessKeyId,
+      secretAccessKey: settings.secretAccessKey,
+      region: settings.region,
+      service: 's3',
+      retries: 2,
+    });
+  }
+
+  async init(): Promise<this> {
+    await mkdir(this.spoolDir, { recursive: true });
+    return this;
+  }
+
+  private url(key = '') {
+    return `${this.settings.endpoint.replace(/\/$/, '')}/${encodeURIComponent(this.settings.bucket)}/${key && checkedKey(key)}`;
+  }
+
+  private async send(method: string, key: string, init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string> } = {}) {
+    // A streamed body needs `duplex: 'half'` (fetch's rule for request streams).
+    const response = await this.client.fetch(this.url(key), { method, ...init, ...(init.body && { duplex: 'half' }) } as RequestInit);
+    if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
+      await response.body?.cancel();
+      throw new Error(`S3 ${method} ${key} answered ${response.status}`);
+    }
+    return response;
+  }
+
+  async put(key: string, data: Buffer, contentType: string): Promise<void> {
+    const response = await this.send('PUT', key, { body: data, headers: { 'content-type': contentType } });
+    await response.body?.cancel();
+  }
+
+  async putFile(key: string, source: string, contentType: string): Promise<void> {
+    try {
+      const { size } = await stat(source);
+      // Streamed, not buffered: a video may be large. The payload is sent unsigned (TLS protects it).
+      const body = Readable.toWeb(createReadStream(source)) as unknown as NonNullable<RequestInit['body']>;
+      const response = await this.send('PUT', key, {
+        body,
+        headers: { 'content-type': contentType, 'content-length': String(size), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      });
+      await response.body?.cancel();
+    } finally {
+      await unlink(source).catch(() => undefined);
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Readable> {
+    const response = await this.send('GET', key, range ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {});
+    return Readable.fromWeb(response.body as never);
+  }
+
+  async delete(keys: string[]): Promise<void> {
+    for (const key of keys) await (await this.send('DELETE', key)).body?.cancel();
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      const response = await this.client.fetch(this.url(), { method: 'HEAD' });
+      await response.body?.cancel();
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * The store `MEDIA_STORAGE` names: `disk` (the default) under `MEDIA_DIR`
+ * (default `<DATA_DIR>/media`), or `s3` with `S3_ENDPOINT`, `S3_BUCKET`, `S3_REGION`,
+ * `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`.
+ */
+export async function createBlobStore(): Promise<BlobStore> {
+  const kind = envString('MEDIA_STORAGE', 'disk');
+  if (kind === 'disk') {
+    const dataDir = envString('DATA_DIR', path.resolve(__dirname, '..', '..', 'data'));
+    return new DiskStore(path.resolve(envString('MEDIA_DIR', path.join(dataDir, 'media')))).init();
+  }
+  if (kind === 's3') {
+    const required = (name: string) => {
+      const value = envString(name);
+      if (!value) throw new ConfigError(`${name} must be set when MEDIA_STORAGE=s3`);
+      return value;
+    };
+    return new S3Store({
+      endpoint: envUrl('S3_ENDPOINT', 'https://s3.amazonaws.com'),
+      bucket: required('S3_BUCKET'),
+      region: envString('S3_REGION', 'us-east-1'),
+      accessKeyId: required('S3_ACCESS_KEY_ID'),
+      secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
+    }).init();
+  }
+  throw new ConfigError(`MEDIA_STORAGE must be disk or s3, not ${JSON.stringify(kind)}`);
+}
