@@ -58,9 +58,9 @@ export const resolvers = {
       });
       return shape.postScreen(data.createPost);
     },
-    attachMedia: async (_: unknown, { postId, media }: Args<{ postId: string; media: Record<string, unknown> }>, { run }: MobileContext) => {
-      const data = await run<{ createMedia: shape.SgMedia }>('MobileAttachMedia', { input: { ...media, postId, purpose: 'POST' } });
-      return shape.mediaItem(data.createMedia);
+    startUpload: async (_: unknown, args: Args<Record<string, unknown>>, { run }: MobileContext) => {
+      const { createUpload } = await run<{ createUpload: { url: string; expiresAt: string; maxBytes: number } }>('MobileStartUpload', args);
+      return { uploadUrl: createUpload.url, expiresAt: createUpload.expiresAt, maxBytes: createUpload.maxBytes };
     },
   },
 };

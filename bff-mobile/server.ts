@@ -58,7 +58,7 @@ const partialErrors: ApolloServerPlugin<BffContext> = {
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
 export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
+  const { gateway, mediaFiles } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,
@@ -84,6 +84,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
       apollo,
       logger,
       prepare: safelisted ? safelist(readManifest()) : undefined,
+      prefixRoutes: mediaFiles,
       async authenticate(req) {
         const token = bearerToken(req);
         return token ? verify(token) : null;

@@ -54,6 +54,21 @@ export interface MediaItem {
   width?: number | null;
   height?: number | null;
 }
+export interface UploadTicket {
+  /** A path on bff-mobile: PUT the file there, once. */
+  uploadUrl: string;
+  expiresAt: string;
+  maxBytes: number;
+}
+export interface UploadedMedia {
+  id: string;
+  status: 'READY';
+  kind: 'IMAGE' | 'VIDEO';
+  mimeType: string;
+  width: number | null;
+  height: number | null;
+  bytes: number;
+}
 export interface AuthorChip {
   id: string;
   handle: string;
@@ -165,7 +180,25 @@ export class MobileClient {
     return (await this.execute<{ createPost: PostScreen }>('CreatePost', { title, body, publish })).data.createPost;
   }
 
-  async attachMedia(postId: string, media: { kind: 'IMAGE' | 'VIDEO'; mimeType: string; width?: number; height?: number; bytes: number; alt?: string }) {
-    return (await this.execute<{ attachMedia: MediaItem }>('AttachMedia', { postId, media })).data.attachMedia;
+  /** Step one of an upload: a one-time URL for a file of `bytes` bytes. */
+  async startUpload(postId: string, file: { kind: 'IMAGE' | 'VIDEO'; mimeType: string; bytes: number; alt?: string }): Promise<UploadTicket> {
+    return (await this.execute<{ startUpload: UploadTicket }>('StartUpload', { postId, ...file })).data.startUpload;
+  }
+
+  /** Step two: PUTs the bytes to the ticket's URL; resolves with the media record once it is READY. */
+  async putUpload(ticket: UploadTicket, bytes: Uint8Array, mimeType: string): Promise<UploadedMedia> {
+    const response = await this.fetch(`${this.options.baseUrl}${ticket.uploadUrl}`, {
+      method: 'PUT',
+      headers: { 'content-type': mimeType },
+      body: bytes,
+    });
+    const body = (await response.json().catch(() => ({}))) as { media?: UploadedMedia; errors?: GraphQLErrorShape[] };
+    if (!response.ok || !body.media) throw new MobileApiError(body.errors ?? [{ message: `upload answered ${response.status}` }], response.status);
+    return body.media;
+  }
+
+  /** Both steps: uploads an image or video to one of the viewer's posts. */
+  async uploadMedia(postId: string, bytes: Uint8Array, file: { kind: 'IMAGE' | 'VIDEO'; mimeType: string; alt?: string }): Promise<UploadedMedia> {
+    return this.putUpload(await this.startUpload(postId, { ...file, bytes: bytes.byteLength }), bytes, file.mimeType);
   }
 }

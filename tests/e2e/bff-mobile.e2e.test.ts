@@ -1,6 +1,7 @@
 import { MobileApiError, MobileClient } from '../../bff-mobile/client/client';
 import { seedAll } from '../../lib/seed';
 import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { jpeg } from '../support/images';
 import { graphql, startStack, type Stack } from '../support/stack';
 
 /** bff-mobile through the mobile app's own client: persisted queries, bearer tokens, screens. */
@@ -68,11 +69,15 @@ describe('signed in', () => {
 
     const post = await client.createPost('From the phone', 'Written on *mobile*.');
     expect(post).toMatchObject({ title: 'From the phone', published: true, bodyHtml: '<p>Written on <em>mobile</em>.</p>\n' });
-    const image = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'image/jpeg', width: 1200, height: 900, bytes: 2048, alt: 'the view' });
-    expect(image).toMatchObject({ kind: 'IMAGE', thumbUrl: `/media/${image.id}/thumb`, url: `/media/${image.id}/small`, alt: 'the view' });
+    const image = await client.uploadMedia(post.id, await jpeg(1200, 900), { kind: 'IMAGE', mimeType: 'image/jpeg', alt: 'the view' });
+    expect(image).toMatchObject({ kind: 'IMAGE', status: 'READY', width: 1200, height: 900 });
 
     const screen = await client.postScreen(post.id);
-    expect(screen).toMatchObject({ id: post.id, author: { handle: 'grace' }, media: [{ id: image.id, thumbUrl: `/media/${image.id}/thumb` }] });
+    expect(screen).toMatchObject({
+      id: post.id,
+      author: { handle: 'grace' },
+      media: [{ id: image.id, kind: 'IMAGE', thumbUrl: `/media/${image.id}/thumb`, url: `/media/${image.id}/small`, alt: 'the view' }],
+    });
     const me = await client.execute<{ me: { handle: string } }>('Me');
     expect(me.data.me.handle).toBe('grace');
   });
@@ -83,9 +88,9 @@ describe('signed in', () => {
     await expect(client.postScreen('not-an-id')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     await client.signIn('grace@example.com', DEMO_PASSWORD);
     const [post] = (await client.feed(1)).cards;
-    const error = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'text/html', bytes: 1 }).catch((e: MobileApiError) => e);
+    const error = await client.startUpload(post.id, { kind: 'IMAGE', mimeType: 'text/html', bytes: 1 }).catch((e: MobileApiError) => e);
     expect(error).toBeInstanceOf(MobileApiError);
-    expect((error as MobileApiError).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.mimeType' });
+    expect((error as MobileApiError).errors[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'mimeType' });
   });
 
   it('refuses an invalid bearer token with 401 UNAUTHENTICATED', async () => {

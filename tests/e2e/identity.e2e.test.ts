@@ -3,6 +3,7 @@ import { SignJWT, type JWK } from 'jose';
 import { MobileClient } from '../../bff-mobile/client/client';
 import { ASSERTION_HEADER, type Viewer } from '../../lib/identity';
 import { generatePrivateJwk, publicHalf, signingKeyFrom } from '../../lib/keys';
+import { jpeg } from '../support/images';
 import { graphql, startStack, statementCount, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
 
@@ -221,7 +222,7 @@ describe('authorisation, through the BFF and directly', () => {
     const input = { postId: id, purpose: 'POST', kind: 'IMAGE', mimeType: 'image/png', width: 1, height: 1, bytes: 1 };
     const client = new MobileClient({ baseUrl: stack.mobile });
     await client.signIn(`${other.user.handle}@example.com`, 'correct horse battery');
-    await expect(client.attachMedia(id, { kind: 'IMAGE', mimeType: 'image/png', width: 1, height: 1, bytes: 1 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(client.startUpload(id, { kind: 'IMAGE', mimeType: 'image/png', bytes: 1 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     expect((await stack.subgraph('media', attach, { input }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await stack.subgraph('media', attach, { input: { ...input, postId: randomUUID() } }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
     expect((await graphql(stack.web, `query($id: ID!) { post(id: $id) { media { id } } }`, { id })).body.data.post.media).toEqual([]);
@@ -249,7 +250,7 @@ describe('authorisation, through the BFF and directly', () => {
     const client = new MobileClient({ baseUrl: stack.mobile });
     await client.signIn(`${owner.user.handle}@example.com`, 'correct horse battery');
     const post = await client.createPost('with media', 'x');
-    const media = await client.attachMedia(post.id, { kind: 'IMAGE', mimeType: 'image/png', width: 10, height: 10, bytes: 10 });
+    const media = await client.uploadMedia(post.id, await jpeg(20, 10), { kind: 'IMAGE', mimeType: 'image/jpeg' });
     const change = `mutation($id: ID!) { updateMedia(id: $id, input: { alt: "defaced" }) { alt } }`;
     expect((await other.session.gql(change, { id: media.id })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     expect((await stack.subgraph('media', `mutation($id: ID!) { deleteMedia(id: $id) }`, { id: media.id }, { id: other.user.id, role: 'AUTHOR' })).body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
