@@ -62,7 +62,8 @@ export interface SeedSize {
 
 export const DEMO_SIZE: SeedSize = { users: 6, postsPerUser: 6, mediaPerPost: 2 };
 
-export function planSeed(size: SeedSize = DEMO_SIZE, now = Date.now()): SeedPlan {
+/** `videos: false` makes every media record an image (a seed that writes files has no video encoder). */
+export function planSeed(size: SeedSize = DEMO_SIZE, now = Date.now(), { videos = true } = {}): SeedPlan {
   const plan: SeedPlan = { users: [], posts: [], media: [] };
   let clock = now - 1000 * (size.users * (1 + size.postsPerUser * (1 + size.mediaPerPost)) + 1);
   const tick = () => new Date((clock += 1000));
@@ -92,7 +93,7 @@ export function planSeed(size: SeedSize = DEMO_SIZE, now = Date.now()): SeedPlan
       plan.posts.push(post);
       for (let m = 0; m < size.mediaPerPost; m++) {
         plan.media.push(
-          m % 2 === 0
+          m % 2 === 0 || !videos
             ? image(user.id, post.id, 'POST', m, `Figure ${m + 1} on ${topic}`, tick())
             : { ...image(user.id, post.id, 'POST', m, `Clip ${m + 1} on ${topic}`, tick()), kind: 'VIDEO', mimeType: 'video/mp4', width: 1920, height: 1080, bytes: 4_800_000 },
         );

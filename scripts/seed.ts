@@ -1,7 +1,8 @@
 /**
- * `npm run seed`: replaces all data with the demo data set (6 users, 36 posts, 78 media records),
- * on the databases `npm start` uses. `npm run seed -- --users 1000 --posts-per-user 10 --media-per-post 2`
- * sizes it for benchmarks.
+ * `npm run seed`: replaces all data with the demo data set (6 users, 36 posts, 78 media records
+ * with their image files), on the databases and media store `npm start` uses.
+ * `npm run seed -- --users 1000 --posts-per-user 10 --media-per-post 2 --records-only` sizes it
+ * for benchmarks: records only, half of the media videos, and no files.
  */
 import { parseArgs } from 'node:util';
 import { migrateAll, provideDatabases } from '../lib/databases';
@@ -11,7 +12,7 @@ import { DEMO_SIZE } from '../lib/seed-plan';
 
 async function main() {
   const { values } = parseArgs({
-    options: { users: { type: 'string' }, 'posts-per-user': { type: 'string' }, 'media-per-post': { type: 'string' } },
+    options: { users: { type: 'string' }, 'posts-per-user': { type: 'string' }, 'media-per-post': { type: 'string' }, 'records-only': { type: 'boolean' } },
   });
   const size = {
     users: Number(values.users ?? DEMO_SIZE.users),
@@ -26,7 +27,7 @@ async function main() {
   const databases = await provideDatabases(logger);
   try {
     await migrateAll(databases.urls);
-    const plan = await seedAll(databases.urls, size);
+    const plan = await seedAll(databases.urls, size, { files: !values['records-only'] });
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded');
   } finally {
     await databases.stop();

@@ -44,7 +44,7 @@ async function main() {
   await migrateAll(urls);
   logger.info('migrations applied');
   if (await isEmpty(urls)) {
-    const plan = await seedAll(urls);
+    const plan = await seedAll(urls, undefined, { files: true });
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded an empty install with demo data');
   }
   const gatewayKey = (await loadPrivateJwk(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')).json;

@@ -37,7 +37,7 @@ export interface RenderedImage {
  * left out. The header is checked against `maxPixels` before anything is decoded, and the
  * whole image must decode without error (a truncated file is refused, not half-rendered).
  */
-export async function renderImage(file: string, maxPixels: number): Promise<RenderedImage> {
+export async function renderImage(file: string | Buffer, maxPixels: number): Promise<RenderedImage> {
   let header: Metadata;
   try {
     header = await sharp(file, { limitInputPixels: false }).metadata();

@@ -1,13 +1,74 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 import type { Database } from '../../lib/database';
-import { chunks, type SeedPlan } from '../../lib/seed-plan';
+import { chunks, type SeedMedia, type SeedPlan } from '../../lib/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
+import { renderImage, type RenderedImage } from './images';
+import { createBlobStore } from './storage';
+import { blobKey } from './uploads';
 
-/** Replaces all media records with the plan's. */
-export async function seedMedia(database: Database, plan: SeedPlan): Promise<void> {
+const HUES = [210, 25, 140, 280, 350, 60, 180, 100, 320];
+
+/** A picture to stand for a seeded image: a gradient with its caption, drawn by sharp. */
+async function picture(index: number, caption: string, avatar: boolean): Promise<Buffer> {
+  const [width, height] = avatar ? [400, 400] : [960, 640];
+  const hue = HUES[index % HUES.length];
+  const text = caption.replace(/[<&>"]/g, '');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">
+    <defs><linearGradient id="g" x1="0" y1="0" x2="1" y2="1">
+      <stop offset="0" stop-color="hsl(${hue},60%,35%)"/><stop offset="1" stop-color="hsl(${(hue + 60) % 360},70%,60%)"/>
+    </linearGradient></defs>
+    <rect width="100%" height="100%" fill="url(#g)"/>
+    <text x="50%" y="50%" font-family="sans-serif" font-size="${avatar ? 160 : 44}" fill="white" text-anchor="middle" dominant-baseline="middle">${text}</text>
+  </svg>`;
+  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
+}
+
+/**
+ * Replaces all media records (and, with `files`, their files) with the plan's. With `files`
+ * every image gets real renditions, made by the upload pipeline from a drawn picture; pictures
+ * are drawn once per caption pattern and stored per record, as an upload would.
+ */
+export async function seedMedia(database: Database, plan: SeedPlan, { files = false } = {}): Promise<void> {
   const db = new PrismaClient({ adapter: database.adapter });
   try {
-    await db.media.deleteMany();
-    for (const batch of chunks(plan.media)) await db.media.createMany({ data: batch });
+    const store = files ? await createBlobStore() : null;
+    const old = await db.rendition.findMany({ select: { key: true } });
+    await db.$transaction([db.upload.deleteMany(), db.deletedPost.deleteMany(), db.eventCursor.deleteMany(), db.media.deleteMany()]);
+    if (old.length) await (store ?? (await createBlobStore())).delete(old.map((r) => r.key));
+    if (!store) {
+      for (const batch of chunks(plan.media)) await db.media.createMany({ data: batch });
+      return;
+    }
+    const drawn = new Map<string, Promise<RenderedImage>>();
+    const render = (media: SeedMedia, index: number) => {
+      const avatar = media.purpose === 'AVATAR';
+      const caption = avatar ? media.alt.replace(/^Portrait of /, '').split(' ').map((w) => w[0]).join('') : media.alt.replace(/^\w+ \d+ on /, '');
+      if (!drawn.has(caption)) drawn.set(caption, picture(index, caption, avatar).then((bytes) => renderImage(bytes, Number.MAX_SAFE_INTEGER)));
+      return drawn.get(caption)!;
+    };
+    for (const [index, media] of plan.media.entries()) {
+      const image = await render(media, index);
+      const original = image.files.find((f) => f.size === 'ORIGINAL' && f.format !== 'webp')!;
+      const renditions = [];
+      for (const file of image.files) {
+        const key = blobKey(media.id, file.size, file.format);
+        await store.put(key, file.data, file.mimeType);
+        renditions.push({
+          size: file.size,
+          format: file.format,
+          mimeType: file.mimeType,
+          width: file.width,
+          height: file.height,
+          bytes: BigInt(file.data.length),
+          sha256: createHash('sha256').update(file.data).digest('hex'),
+          key,
+        });
+      }
+      await db.media.create({
+        data: { ...media, mimeType: original.mimeType, width: image.width, height: image.height, bytes: original.data.length, renditions: { create: renditions } },
+      });
+    }
   } finally {
     await db.$disconnect();
   }

@@ -8,6 +8,7 @@ export async function seedPosts(database: Database, plan: SeedPlan): Promise<voi
   const db = new PrismaClient({ adapter: database.adapter });
   try {
     await db.post.deleteMany();
+    await db.postEvent.deleteMany();
     for (const batch of chunks(plan.posts)) {
       await db.post.createMany({
         data: batch.map((p) => ({ ...p, bodyHtml: renderMarkdown(p.body), publishedAt: p.status === 'PUBLISHED' ? p.createdAt : null })),

@@ -81,9 +81,13 @@ it('starts the whole graph on the embedded database, serves a cross-subgraph que
   expect(body.data.posts.nodes).toHaveLength(5);
   for (const post of body.data.posts.nodes) {
     expect(post.author.handle).toMatch(/^[a-z]+$/);
-    expect(post.media.map((m: { kind: string }) => m.kind)).toEqual(['IMAGE', 'VIDEO']);
+    expect(post.media.map((m: { kind: string }) => m.kind)).toEqual(['IMAGE', 'IMAGE']);
     expect(post.coverImage.alt).toMatch(/^Figure 1 on /);
   }
+  // The demo's images are real files, served through the BFF.
+  const thumb = await fetch(`${origin}${body.data.posts.nodes[0].media[0].url}`, { headers: { accept: 'image/webp' } });
+  expect({ status: thumb.status, type: thumb.headers.get('content-type') }).toEqual({ status: 200, type: 'image/webp' });
+  expect((await thumb.arrayBuffer()).byteLength).toBeGreaterThan(100);
   // The demo accounts can sign in.
   const signIn = await graphql(origin, `mutation { signIn(email: "ada@example.com", password: "demo-password") { user { role } } }`);
   expect(signIn.body.data.signIn.user.role).toBe('ADMIN');
