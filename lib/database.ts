@@ -1,10 +1,15 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { ConfigError, databaseUrlVariable, envInt, envUrl, type SubgraphName } from './config';
+import { ConfigError, databaseUrlVariable, envBool, envInt, envUrl, type SubgraphName } from './config';
 
 /** Counts every SQL statement this process sends, so tests and benchmarks can see N+1 patterns. */
 export interface StatementCounter {
   statements: number;
+  /**
+   * With `DB_CAPTURE_STATEMENTS=true` (a diagnostic, off by default): each distinct statement
+   * text with the parameters it was first sent with, for EXPLAIN. At most 1,000 texts.
+   */
+  captured?: Map<string, unknown[]>;
 }
 
 export interface Database {
@@ -31,11 +36,17 @@ export function databaseUrl(name: SubgraphName): string {
  * through `CountingClient.query`, transactions included, so the count is what reaches Postgres.
  */
 export function openDatabase(url: string): Database {
-  const counter: StatementCounter = { statements: 0 };
+  const counter: StatementCounter = { statements: 0, ...(envBool('DB_CAPTURE_STATEMENTS', false) && { captured: new Map() }) };
   class CountingClient extends pg.Client {
     // pg's query() has many overloads; counting does not care which one is used.
     query(...args: unknown[]): any {
       counter.statements += 1;
+      if (counter.captured && counter.captured.size < 1000) {
+        const [first, second] = args as [string | { text?: string; values?: unknown[] }, unknown];
+        const text = typeof first === 'string' ? first : first?.text;
+        const values = typeof first === 'string' ? second : first?.values;
+        if (text && !counter.captured.has(text)) counter.captured.set(text, Array.isArray(values) ? values : []);
+      }
       return (super.query as (...a: unknown[]) => unknown)(...args);
     }
   }

@@ -13,7 +13,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isDatabaseUnavailable, type Database } from './database';
 import { PUBLIC_CODES } from './errors';
 import { logMaskedErrors } from './plugins';
-import { createHttpServer, createRequestHandler, HttpError, listen, serve, type RequestInfo } from './http';
+import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from './http';
 import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
 import type { Logger } from './logger';
 
@@ -125,10 +125,18 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
     ]),
   );
+  const captured = database.counter.captured;
   serve(httpServer, createRequestHandler<TContext, Caller>({
     apollo,
     logger,
-    routes: options.routes,
+    routes: {
+      ...options.routes,
+      // Diagnostic, only with DB_CAPTURE_STATEMENTS=true: the statements sent so far, for EXPLAIN.
+      ...(captured && {
+        '/debug/statements': (_req: IncomingMessage, res: ServerResponse) =>
+          sendJson(res, 200, [...captured].map(([text, values]) => ({ text, values: values.map((v) => (typeof v === 'bigint' ? String(v) : v)) }))),
+      }),
+    },
     prefixRoutes,
     authenticate,
     context: async (request) => options.context(request),
