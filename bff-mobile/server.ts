@@ -5,6 +5,7 @@ import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
 import {
   bearerToken,
   bffServerOptions,
+  cachingPlugins,
   clientTokenVerifier,
   createBffGateway,
   defaultJwksUrl,
@@ -73,7 +74,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [partialErrors]),
+    ...bffServerOptions(httpServer, [partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)]),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import {
   bffServerOptions,
+  cachingPlugins,
   clientTokenVerifier,
   createBffGateway,
   defaultJwksUrl,
@@ -61,7 +62,7 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
   });
-  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies]) });
+  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()]) });
   await apollo.start();
 
   // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.

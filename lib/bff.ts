@@ -5,6 +5,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { envBool, envString, envUrl } from './config';
 export { subgraphUrls, subgraphUrlVariable } from './composition';
@@ -253,6 +254,31 @@ export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedErr
     return { message: `The ${serviceName} service could not answer`, ...base, extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName } };
   }
   return { message: 'Internal server error', ...base, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+/**
+ * Cache-Control and response caching, from the schema's @cacheControl hints (a gateway takes the
+ * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
+ * `private`. Anonymous reads are answered from an in-memory response cache for as long as the
+ * hints allow (`RESPONSE_CACHE`, default on); a request with `Cache-Control: no-cache` skips it.
+ * Answers with errors are never stored, nor those `cacheable` refuses.
+ */
+export function cachingPlugins<TContext extends BffContext>(cacheable: (context: TContext) => boolean = () => true): ApolloServerPlugin<TContext>[] {
+  const privateForViewers: ApolloServerPlugin<TContext> = {
+    async requestDidStart({ contextValue, overallCachePolicy }) {
+      if (contextValue.viewer) overallCachePolicy.restrict({ scope: 'PRIVATE' });
+    },
+  };
+  if (!envBool('RESPONSE_CACHE', true)) return [privateForViewers];
+  type Request = { contextValue: TContext; request: { http?: { headers: { get(name: string): string | undefined } } } };
+  const anonymous = ({ contextValue, request }: Request) => !contextValue.viewer && !/no-cache|no-store/i.test(request.http?.headers.get('cache-control') ?? '');
+  return [
+    privateForViewers,
+    responseCachePlugin<TContext>({
+      shouldReadFromCache: async (requestContext) => anonymous(requestContext),
+      shouldWriteToCache: async (requestContext) => anonymous(requestContext) && cacheable(requestContext.contextValue),
+    }),
+  ];
 }
 
 /** Apollo Server options both BFFs share. */

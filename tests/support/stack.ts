@@ -99,7 +99,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         MEDIA_EVENTS_POLL_MS: '3600000',
         ...options.subgraphEnv,
        },
-      bffEnv: { WEB_ORIGINS: WEB_ORIGIN, REFRESH_REUSE_WINDOW_MS: '300', ...options.bffEnv },
+      bffEnv: {
+        WEB_ORIGINS: WEB_ORIGIN,
+        REFRESH_REUSE_WINDOW_MS: '300',
+        // Suites read what they just wrote, or a subgraph's state right after breaking it; the
+        // response cache (which would answer from before) has its own suite.
+        RESPONSE_CACHE: 'false',
+        ...options.bffEnv,
+      },
       onSpawn: (child) => spawned.push(child),
     });
     const { web, mobile } = graph;
