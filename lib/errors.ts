@@ -28,6 +28,7 @@ export const PUBLIC_CODES = new Set([
   'TOO_MANY_ALIASES',
   'TOO_MANY_ROOT_FIELDS',
   'QUERY_TOO_COSTLY',
+  'TOO_MANY_UPLOADS',
 ]);
 
 /** A field of the input is invalid; `field` names it (e.g. `input.title`). */

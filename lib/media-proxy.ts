@@ -9,7 +9,9 @@ import { resilienceSettings } from './resilience';
 /** The paths a BFF passes through to the media subgraph, so a client talks to one host. */
 export const MEDIA_PROXY_PATHS = ['/media/', '/uploads/'] as const;
 
-const REQUEST_HEADERS = ['accept', 'range', 'if-range', 'if-none-match', 'content-type', 'content-length'];
+/** What a client may tell media, per kind of request; framing headers of a body only with the body. */
+const DOWNLOAD_HEADERS = ['accept', 'range', 'if-range', 'if-none-match'];
+const UPLOAD_HEADERS = ['content-type', 'content-length'];
 const RESPONSE_HEADERS = [
   'content-type',
   'content-length',
@@ -26,16 +28,18 @@ const RESPONSE_HEADERS = [
  * A BFF's pass-through to media's file endpoints: `GET|HEAD /media/<id>/<size>` and
  * `PUT /uploads/<token>`, streamed both ways (never buffered), over keep-alive connections, with
  * the BFF's gateway assertion (media answers only its gateways). The upload URL's secret is the
- * credential for a PUT, as with a presigned URL. A download waits at most media's subgraph
- * timeout for an answer; an upload `MEDIA_UPLOAD_TIMEOUT_MS` (default 60000), since media decodes
- * and renders it before answering. When media cannot answer: 503/504 with
- * SUBGRAPH_UNAVAILABLE/SUBGRAPH_TIMEOUT, and no internal address.
+ * credential for a PUT, as with a presigned URL. Downloads and uploads have their own connection
+ * pools, so slow uploads never hold up downloads. A download gets its answer's headers within
+ * media's subgraph timeout (queueing for a connection included); an upload may stay silent for
+ * `MEDIA_UPLOAD_TIMEOUT_MS` (default 120000), since media decodes and renders it before answering.
+ * When media cannot answer: 503/504 with SUBGRAPH_UNAVAILABLE/SUBGRAPH_TIMEOUT, and no internal address.
  */
 export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null) => Promise<string>, logger: Logger): PrefixRoutes {
   const origin = new URL(mediaGraphqlUrl).origin;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const downloads = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const uploads = new http.Agent({ keepAlive: true, maxSockets: 32 });
   const downloadTimeout = resilienceSettings('media').timeoutMs;
-  const uploadTimeout = envInt('MEDIA_UPLOAD_TIMEOUT_MS', 60_000, { min: 100 });
+  const uploadTimeout = envInt('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 });
 
   const forward = (prefix: string) =>
     async function proxy(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
@@ -43,12 +47,19 @@ export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null
       const headers: Record<string, string> = { [ASSERTION_HEADER]: await sign(null) };
       const requestId = res.getHeader('x-request-id');
       if (typeof requestId === 'string') headers['x-request-id'] = requestId;
-      for (const name of REQUEST_HEADERS) {
+      for (const name of upload ? UPLOAD_HEADERS : DOWNLOAD_HEADERS) {
         const value = req.headers[name];
         if (typeof value === 'string') headers[name] = value;
       }
       await new Promise<void>((resolve) => {
-        const upstream = http.request(`${origin}${prefix}${rest}`, { method: req.method, headers, agent, timeout: upload ? uploadTimeout : downloadTimeout });
+        const upstream = http.request(`${origin}${prefix}${rest}`, {
+          method: req.method,
+          headers,
+          agent: upload ? uploads : downloads,
+          ...(upload && { timeout: uploadTimeout }),
+        });
+        // A download's deadline runs from now, waiting for a pooled connection included.
+        const deadline = upload ? undefined : setTimeout(() => upstream.emit('timeout'), downloadTimeout);
         const fail = (status: number, code: string, message: string) => {
           if (!res.headersSent) sendJson(res, status, { errors: [{ message, extensions: { code, serviceName: 'media' } }] });
           else res.destroy();
@@ -61,7 +72,9 @@ export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null
           if (error.code === 'TIMEOUT') fail(504, 'SUBGRAPH_TIMEOUT', 'The media service did not answer in time');
           else fail(503, 'SUBGRAPH_UNAVAILABLE', 'The media service is unavailable; try again shortly');
         });
+        upstream.on('close', () => clearTimeout(deadline));
         upstream.on('response', (answer) => {
+          clearTimeout(deadline);
           const out: Record<string, string> = {};
           for (const name of RESPONSE_HEADERS) {
             const value = answer.headers[name];

@@ -1,15 +1,26 @@
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import type { RenditionSize } from './generated/prisma/client';
 
-/** The long side of each rendition, in pixels; ORIGINAL keeps the image's own size. */
-export const RENDITION_SIZES: Record<RenditionSize, number | null> = { THUMB: 160, SMALL: 480, LARGE: 1280, ORIGINAL: null };
+/** The long side of each rendition, in pixels; ORIGINAL keeps the image's own size. Largest first. */
+export const RENDITION_SIZES: [RenditionSize, number | null][] = [
+  ['ORIGINAL', null],
+  ['LARGE', 1280],
+  ['SMALL', 480],
+  ['THUMB', 160],
+];
+/** WebP cannot be larger than this on a side; bigger renditions are JPEG/PNG only. */
+const WEBP_MAX_SIDE = 16_383;
+/** JPEG cannot be larger than this on a side; images must fit it. */
+export const MAX_SIDE = 65_535;
 
-/** A file refused for what it is; `status` is the upload's HTTP answer. */
+/** A file refused for what it is, or a moment when it cannot be taken; `status` is the upload's HTTP answer. */
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 413 | 415,
+    readonly status: 400 | 413 | 415 | 503,
     readonly code: string,
     message: string,
+    /** Hang up after answering rather than read the rest of the request. */
+    readonly close = false,
   ) {
     super(message);
   }
@@ -28,19 +39,20 @@ export interface RenderedImage {
   /** After orientation is applied. */
   width: number;
   height: number;
-  files: RenderedFile[];
 }
 
 /**
- * Decodes an uploaded image and writes its renditions: each size in WebP and in JPEG (PNG when
- * the image has transparency), EXIF orientation applied, all metadata (EXIF, GPS, XMP, ICC)
- * left out. The header is checked against `maxPixels` before anything is decoded, and the
- * whole image must decode without error (a truncated file is refused, not half-rendered).
+ * Decodes an uploaded image once and makes its renditions one after the other, each handed to
+ * `keep` (which stores it) before the next is made, so memory holds the decoded pixels and one
+ * file at a time. Each size comes in WebP and in JPEG (PNG when the image has transparency),
+ * EXIF orientation applied, all metadata (EXIF, GPS, XMP, ICC) left out. The header is checked
+ * against `maxPixels` before anything is decoded, and the whole image must decode without error
+ * (a truncated file is refused, not half-rendered).
  */
-export async function renderImage(file: string | Buffer, maxPixels: number): Promise<RenderedImage> {
+export async function renderImage(input: string | Buffer, maxPixels: number, keep: (file: RenderedFile) => Promise<void>): Promise<RenderedImage> {
   let header: Metadata;
   try {
-    header = await sharp(file, { limitInputPixels: false }).metadata();
+    header = await sharp(input, { limitInputPixels: false }).metadata();
   } catch {
     throw new Refusal(400, 'BAD_USER_INPUT', 'The file cannot be read as an image');
   }
@@ -50,37 +62,28 @@ export async function renderImage(file: string | Buffer, maxPixels: number): Pro
   if (width * height > maxPixels) {
     throw new Refusal(400, 'BAD_USER_INPUT', `The image is ${width} × ${height} pixels; at most ${maxPixels} pixels are accepted`);
   }
+  if (Math.max(width, height) > MAX_SIDE) throw new Refusal(400, 'BAD_USER_INPUT', `The image is ${width} × ${height} pixels; at most ${MAX_SIDE} on a side`);
 
-  // failOn 'warning': a truncated or corrupt file stops the decode instead of yielding grey rows.
-  const source = sharp(file, { limitInputPixels: maxPixels, failOn: 'warning' }).rotate();
-  const fallback = header.hasAlpha ? ('png' as const) : ('jpeg' as const);
-  const jobs: Promise<RenderedFile>[] = [];
-  for (const [size, longSide] of Object.entries(RENDITION_SIZES) as [RenditionSize, number | null][]) {
-    for (const format of ['webp', fallback] as const) {
-      let pipeline = source.clone();
+  // One decode, checked whole (failOn 'warning': a truncated or corrupt file fails here).
+  let pixels: { data: Buffer; info: OutputInfo };
+  try {
+    pixels = await sharp(input, { limitInputPixels: maxPixels, failOn: 'warning' }).rotate().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  } catch {
+    throw new Refusal(400, 'BAD_USER_INPUT', 'The image is damaged or incomplete and cannot be decoded');
+  }
+  const raw = { width: pixels.info.width, height: pixels.info.height, channels: pixels.info.channels };
+  const fallback = pixels.info.channels === 4 ? ('png' as const) : ('jpeg' as const);
+  for (const [size, longSide] of RENDITION_SIZES) {
+    const scale = longSide ? Math.min(1, longSide / Math.max(raw.width, raw.height)) : 1;
+    const side = Math.max(Math.round(raw.width * scale), Math.round(raw.height * scale));
+    for (const format of side > WEBP_MAX_SIDE ? [fallback] : (['webp', fallback] as const)) {
+      let pipeline = sharp(pixels.data, { raw, limitInputPixels: maxPixels });
       if (longSide) pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true });
       pipeline =
         format === 'webp' ? pipeline.webp({ quality: 80 }) : format === 'png' ? pipeline.png({ compressionLevel: 8 }) : pipeline.jpeg({ quality: 82, progressive: true });
-      jobs.push(
-        pipeline.toBuffer({ resolveWithObject: true }).then(({ data, info }) => ({
-          size,
-          format,
-          mimeType: `image/${format}`,
-          width: info.width,
-          height: info.height,
-          data,
-        })),
-      );
+      const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+      await keep({ size, format, mimeType: `image/${format}`, width: info.width, height: info.height, data });
     }
   }
-  const settled = await Promise.allSettled(jobs);
-  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-  if (failed) {
-    const reason = String((failed.reason as Error)?.message ?? failed.reason);
-    if (/pixel limit/i.test(reason)) throw new Refusal(400, 'BAD_USER_INPUT', `The image is larger than ${maxPixels} pixels`);
-    throw new Refusal(400, 'BAD_USER_INPUT', 'The image is damaged or incomplete and cannot be decoded');
-  }
-  const files = settled.map((s) => (s as PromiseFulfilledResult<RenderedFile>).value);
-  const original = files.find((f) => f.size === 'ORIGINAL')!;
-  return { width: original.width, height: original.height, files };
+  return { width: raw.width, height: raw.height };
 }

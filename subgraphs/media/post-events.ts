@@ -4,7 +4,7 @@ import { callSubgraph } from '../../lib/identity';
 import type { Logger } from '../../lib/logger';
 import type { PrismaClient } from './generated/prisma/client';
 import type { BlobStore } from './storage';
-import { deleteMediaFiles } from './uploads';
+import { purgePostMedia } from './uploads';
 
 const FEED = 'posts.post_events';
 /**
@@ -55,8 +55,7 @@ export function followPostEvents(db: PrismaClient, store: BlobStore, sign: () =>
       const settleBefore = Date.now() - SETTLE_MS;
       for (const event of events) {
         if (event.type === 'DELETED') {
-          await db.deletedPost.upsert({ where: { postId: event.postId }, create: { postId: event.postId }, update: {} });
-          const count = await deleteMediaFiles(db, store, { postId: event.postId }, logger);
+          const count = await purgePostMedia(db, store, event.postId, logger);
           if (count) logger.info({ postId: event.postId, count }, 'deleted the media of a deleted post');
         }
         if (advancing && new Date(event.createdAt).getTime() < settleBefore) settled = BigInt(event.position);

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Database } from '../../lib/database';
 import { chunks, type SeedMedia, type SeedPlan } from '../../lib/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
-import { renderImage, type RenderedImage } from './images';
+import { renderImage, type RenderedFile, type RenderedImage } from './images';
 import { createBlobStore } from './storage';
 import { blobKey } from './uploads';
 
@@ -40,11 +40,19 @@ export async function seedMedia(database: Database, plan: SeedPlan, { files = fa
       for (const batch of chunks(plan.media)) await db.media.createMany({ data: batch });
       return;
     }
-    const drawn = new Map<string, Promise<RenderedImage>>();
+    const drawn = new Map<string, Promise<RenderedImage & { files: RenderedFile[] }>>();
     const render = (media: SeedMedia, index: number) => {
       const avatar = media.purpose === 'AVATAR';
       const caption = avatar ? media.alt.replace(/^Portrait of /, '').split(' ').map((w) => w[0]).join('') : media.alt.replace(/^\w+ \d+ on /, '');
-      if (!drawn.has(caption)) drawn.set(caption, picture(index, caption, avatar).then((bytes) => renderImage(bytes, Number.MAX_SAFE_INTEGER)));
+      if (!drawn.has(caption)) {
+        const files: RenderedFile[] = [];
+        drawn.set(
+          caption,
+          picture(index, caption, avatar)
+            .then((bytes) => renderImage(bytes, Number.MAX_SAFE_INTEGER, async (file) => void files.push(file)))
+            .then((image) => ({ ...image, files })),
+        );
+      }
       return drawn.get(caption)!;
     };
     for (const [index, media] of plan.media.entries()) {

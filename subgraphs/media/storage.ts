@@ -50,9 +50,15 @@ export class DiskStore implements BlobStore {
     this.spoolDir = path.join(root, '.tmp');
   }
 
+  /** Creates the spool directory and removes what a crash left there (files over an hour old: another process may be writing the rest). */
   async init(): Promise<this> {
-    await rm(this.spoolDir, { recursive: true, force: true });
     await mkdir(this.spoolDir, { recursive: true });
+    const before = Date.now() - 3_600_000;
+    for (const name of await readdir(this.spoolDir)) {
+      const file = path.join(this.spoolDir, name);
+      const modified = (await stat(file).catch(() => null))?.mtimeMs ?? Infinity;
+      if (modified < before) await rm(file, { force: true });
+    }
     return this;
   }
 
@@ -62,12 +68,17 @@ export class DiskStore implements BlobStore {
 
   async put(key: string, data: Buffer, _contentType?: string): Promise<void> {
     const temporary = path.join(this.spoolDir, randomUUID());
-    const handle = await open(temporary, 'wx');
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temporary, 'wx');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await unlink(temporary).catch(() => undefined);
+      throw error;
     }
     await this.putFile(key, temporary);
   }
@@ -129,7 +140,8 @@ export class S3Store implements BlobStore {
       secretAccessKey: settings.secretAccessKey,
       region: settings.region,
       service: 's3',
-      retries: 2,
+      // Retrying is the caller's business: a streamed body cannot be sent twice.
+      retries: 0,
     });
   }
 
@@ -142,9 +154,14 @@ export class S3Store implements BlobStore {
     return `${this.settings.endpoint.replace(/\/$/, '')}/${encodeURIComponent(this.settings.bucket)}/${key && checkedKey(key)}`;
   }
 
-  private async send(method: string, key: string, init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string> } = {}) {
+  private async send(method: string, key: string, init: { body?: NonNullable<RequestInit['body']>; headers?: Record<string, string> } = {}, timeoutMs = 30_000) {
     // A streamed body needs `duplex: 'half'` (fetch's rule for request streams).
-    const response = await this.client.fetch(this.url(key), { method, ...init, ...(init.body && { duplex: 'half' }) } as RequestInit);
+    const response = await this.client.fetch(this.url(key), {
+      method,
+      ...init,
+      ...(init.body && { duplex: 'half' }),
+      signal: AbortSignal.timeout(timeoutMs),
+    } as RequestInit);
     if (!response.ok && !(method === 'DELETE' && response.status === 404)) {
       await response.body?.cancel();
       throw new Error(`S3 ${method} ${key} answered ${response.status}`);
@@ -165,7 +182,7 @@ export class S3Store implements BlobStore {
       const response = await this.send('PUT', key, {
         body,
         headers: { 'content-type': contentType, 'content-length': String(size), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-      });
+      }, 600_000);
       await response.body?.cancel();
     } finally {
       await unlink(source).catch(() => undefined);
@@ -173,7 +190,8 @@ export class S3Store implements BlobStore {
   }
 
   async get(key: string, range?: ByteRange): Promise<Readable> {
-    const response = await this.send('GET', key, range ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {});
+    // The timeout covers the whole transfer: ten minutes, for a large video to a slow client.
+    const response = await this.send('GET', key, range ? { headers: { range: `bytes=${range.start}-${range.end}` } } : {}, 600_000);
     return Readable.fromWeb(response.body as never);
   }
 
@@ -183,7 +201,7 @@ export class S3Store implements BlobStore {
 
   async ping(): Promise<boolean> {
     try {
-      const response = await this.client.fetch(this.url(), { method: 'HEAD' });
+      const response = await this.client.fetch(this.url(), { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
       await response.body?.cancel();
       return response.ok;
     } catch {

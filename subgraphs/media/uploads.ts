@@ -1,14 +1,15 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { GraphQLError } from 'graphql';
 import { envInt } from '../../lib/config';
 import { sendJson, HttpError } from '../../lib/http';
 import type { Logger } from '../../lib/logger';
-import type { MediaKind, MediaPurpose, PrismaClient, RenditionSize } from './generated/prisma/client';
+import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from './generated/prisma/client';
 import { Refusal, renderImage } from './images';
 import { sniff } from './sniff';
 import type { BlobStore } from './storage';
@@ -24,6 +25,11 @@ export function uploadSettings() {
     maxPixels: envInt('MEDIA_MAX_PIXELS', 40_000_000, { min: 1 }),
     /** How long an upload URL stays valid. */
     ttlSeconds: envInt('MEDIA_UPLOAD_TTL_SECONDS', 600, { min: 1 }),
+    /** Upload URLs one user may hold open (handed out, not yet used or expired). */
+    maxOpenUploads: envInt('MEDIA_MAX_OPEN_UPLOADS', 20, { min: 1 }),
+    /** Images rendered at once, and how many more may wait before uploads are refused with 503. */
+    processingConcurrency: envInt('MEDIA_PROCESSING_CONCURRENCY', 1, { min: 1 }),
+    processingQueue: envInt('MEDIA_PROCESSING_QUEUE', 8, { min: 0 }),
   };
 }
 export type UploadSettings = ReturnType<typeof uploadSettings>;
@@ -46,6 +52,10 @@ export interface UploadIntent {
 
 /** Records an authorised intent to upload and returns its one-time URL (the secret is never stored). */
 export async function openUpload(db: PrismaClient, settings: UploadSettings, intent: UploadIntent) {
+  const open = await db.upload.count({ where: { ownerId: intent.ownerId, usedAt: null, expiresAt: { gt: new Date() } } });
+  if (open >= settings.maxOpenUploads) {
+    throw new GraphQLError(`You have ${open} upload URLs open; use them or let them expire first`, { extensions: { code: 'TOO_MANY_UPLOADS' } });
+  }
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + settings.ttlSeconds * 1000);
   await db.upload.create({ data: { ...intent, tokenHash: hashOf(token), expiresAt } });
@@ -68,14 +78,20 @@ async function claim(db: PrismaClient, token: string) {
   throw new HttpError(410, 'UPLOAD_EXPIRED', 'This upload URL has expired; ask for a new one');
 }
 
+/** Bytes of an oversized body read and discarded after a 413, so the client hears the answer. */
+const DRAIN_BYTES = 16 * 1024 * 1024;
+
 /**
- * Receives the body into a spool file, refusing it (413) as soon as it is larger than `limit`.
+ * Receives the body into a spool file (flushed to disk), refusing it with 413 when it is larger
+ * than `limit`: at once when Content-Length says so, else once the limit is passed, after reading
+ * and discarding up to DRAIN_BYTES more so the client reads the 413 rather than a reset.
  * Resolves with the first bytes, the size and the SHA-256.
  */
 async function receive(req: IncomingMessage, file: string, limit: number) {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
-    throw new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is ${declared} bytes; this upload accepts at most ${limit}`);
+    // Node reads and discards an unread body after the answer; past DRAIN_BYTES, hang up instead.
+    throw new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is ${declared} bytes; this upload accepts at most ${limit}`, Number(declared) > limit + DRAIN_BYTES);
   }
   const hash = createHash('sha256');
   let size = 0;
@@ -83,14 +99,64 @@ async function receive(req: IncomingMessage, file: string, limit: number) {
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       size += chunk.length;
-      if (size > limit) return done(new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${limit} bytes, the most this upload accepts`));
+      if (size > limit + DRAIN_BYTES) return done(new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${limit} bytes`));
+      if (size > limit) return done(); // over the limit: read on, keep nothing
       if (head.length < 64) head = Buffer.concat([head, chunk.subarray(0, 64 - head.length)]);
       hash.update(chunk);
       done(null, chunk);
     },
   });
-  await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+  try {
+    await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      throw new Refusal(400, 'BAD_REQUEST', 'The upload was interrupted before the whole file arrived');
+    }
+    throw error;
+  }
+  if (size > limit) throw new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${limit} bytes, the most this upload accepts`);
+  const handle = await open(file, 'r+');
+  try {
+    await handle.sync(); // a stored video must survive a crash once its record is committed
+  } finally {
+    await handle.close();
+  }
   return { head, size, sha256: hash.digest('hex') };
+}
+
+/**
+ * At most `limit` image renderings at once (decoding is CPU- and memory-heavy), with up to
+ * `queue` more waiting; beyond that an upload is refused with 503 before its URL is spent.
+ */
+export class ProcessingGate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly queue: number,
+  ) {}
+
+  get full(): boolean {
+    return this.active >= this.limit && this.waiting.length >= this.queue;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) {
+      if (this.waiting.length >= this.queue) throw new Refusal(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
+      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing run hands its slot over
+    } else {
+      this.active += 1;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
+  }
 }
 
 interface StoredRendition {
@@ -104,14 +170,22 @@ interface StoredRendition {
   key: string;
 }
 
+/** Serialises an upload's commit and a post's purge, so no media is added to a post being deleted. */
+const lockPost = (tx: Prisma.TransactionClient, postId: string) => tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${postId}))`;
+
 /**
  * `PUT /uploads/<token>`: the bytes of an upload opened with createUpload. The type comes from
  * the file's magic bytes; an image is decoded and rendered, a video stored as it is. Only when all
  * files are stored is the media record written, READY; any refusal leaves no record and no file.
  */
 export function uploadRoute(db: PrismaClient, store: BlobStore, settings: UploadSettings, logger: Logger) {
+  const gate = new ProcessingGate(settings.processingConcurrency, settings.processingQueue);
   return async function upload(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     if (req.method !== 'PUT') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Send the file with PUT');
+    if (gate.full) {
+      res.setHeader('retry-after', '5');
+      throw new HttpError(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
+    }
     const ticket = await claim(db, token);
     const spool = path.join(store.spoolDir, randomUUID());
     const mediaId = randomUUID();
@@ -127,32 +201,38 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
       let width: number | null = null;
       let height: number | null = null;
       if (type.kind === 'IMAGE') {
-        const image = await renderImage(spool, settings.maxPixels);
+        const image = await gate.run(() =>
+          renderImage(spool, settings.maxPixels, async (file) => {
+            const key = blobKey(mediaId, file.size, file.format);
+            await store.put(key, file.data, file.mimeType);
+            stored.push({
+              size: file.size,
+              format: file.format,
+              mimeType: file.mimeType,
+              width: file.width,
+              height: file.height,
+              bytes: BigInt(file.data.length),
+              sha256: createHash('sha256').update(file.data).digest('hex'),
+              key,
+            });
+          }),
+        );
         ({ width, height } = image);
-        for (const file of image.files) {
-          const key = blobKey(mediaId, file.size, file.format);
-          await store.put(key, file.data, file.mimeType);
-          stored.push({
-            size: file.size,
-            format: file.format,
-            mimeType: file.mimeType,
-            width: file.width,
-            height: file.height,
-            bytes: BigInt(file.data.length),
-            sha256: createHash('sha256').update(file.data).digest('hex'),
-            key,
-          });
-        }
       } else {
         const key = blobKey(mediaId, 'ORIGINAL', type.format);
         await store.putFile(key, spool, type.mimeType);
         stored.push({ size: 'ORIGINAL', format: type.format, mimeType: type.mimeType, width: null, height: null, bytes: BigInt(received.size), sha256: received.sha256, key });
       }
+      // Nobody is waiting for the answer any more (the BFF gave up): keep nothing.
+      if (req.socket.destroyed) throw new Refusal(400, 'BAD_REQUEST', 'The client went away before the upload was processed');
 
       const media = await db.$transaction(async (tx) => {
-        // A post deleted since the URL was handed out takes no new media.
-        if (ticket.postId && (await tx.deletedPost.findUnique({ where: { postId: ticket.postId } }))) {
-          throw new HttpError(404, 'NOT_FOUND', 'The post this upload was for has been deleted');
+        if (ticket.postId) {
+          await lockPost(tx, ticket.postId);
+          // A post deleted since the URL was handed out takes no new media.
+          if (await tx.deletedPost.findUnique({ where: { postId: ticket.postId } })) {
+            throw new HttpError(404, 'NOT_FOUND', 'The post this upload was for has been deleted');
+          }
         }
         const last = ticket.postId ? await tx.media.aggregate({ where: { postId: ticket.postId }, _max: { position: true } }) : null;
         return tx.media.create({
@@ -180,8 +260,8 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
     } catch (error) {
       await store.delete(stored.map((s) => s.key)).catch((cleanup) => logger.error({ err: cleanup, mediaId }, 'could not remove the files of a refused upload'));
       if (error instanceof Refusal) {
-        // The rest of the body is not wanted: close the connection rather than read it.
-        res.setHeader('connection', 'close');
+        if (error.status === 503) res.setHeader('retry-after', '5');
+        if (error.close) res.setHeader('connection', 'close');
         throw new HttpError(error.status, error.code, error.message);
       }
       throw error;
@@ -191,8 +271,24 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
   };
 }
 
+/**
+ * Removes the media of a deleted post: marks the post deleted (so no upload adds to it), deletes
+ * the records, then the files, under the post's lock (see lockPost).
+ */
+export async function purgePostMedia(db: PrismaClient, store: BlobStore, postId: string, logger: Logger): Promise<number> {
+  const keys = await db.$transaction(async (tx) => {
+    await lockPost(tx, postId);
+    await tx.deletedPost.upsert({ where: { postId }, create: { postId }, update: {} });
+    const doomed = await tx.media.findMany({ where: { postId }, select: { id: true, renditions: { select: { key: true } } } });
+    if (doomed.length) await tx.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
+    return { count: doomed.length, keys: doomed.flatMap((m) => m.renditions.map((r) => r.key)) };
+  });
+  await store.delete(keys.keys).catch((error) => logger.error({ err: error, postId }, 'could not delete the files of a deleted post'));
+  return keys.count;
+}
+
 /** Deletes media records and then their files (a file left by a crash in between is unreachable). */
-export async function deleteMediaFiles(db: PrismaClient, store: BlobStore, where: { id: string } | { postId: string }, logger: Logger): Promise<number> {
+export async function deleteMediaFiles(db: PrismaClient, store: BlobStore, where: { id: string }, logger: Logger): Promise<number> {
   const doomed = await db.media.findMany({ where, select: { id: true, renditions: { select: { key: true } } } });
   if (doomed.length === 0) return 0;
   const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });

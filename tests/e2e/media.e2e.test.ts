@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
@@ -173,6 +174,19 @@ describe('uploading an image', () => {
   });
 });
 
+describe('uploading an image too wide for WebP', () => {
+  it('keeps it, with JPEG only where WebP cannot go (16,383 px on a side)', async () => {
+    const answer = await upload(await jpeg(20_000, 800), 'image/jpeg');
+    expect(answer.status).toBe(201);
+    expect(answer.body.media).toMatchObject({ width: 20_000, height: 800 });
+    const original = await fetchMedia(`/media/${answer.body.media.id}/original`, { accept: 'image/webp' });
+    expect(original.response.headers.get('content-type')).toBe('image/jpeg');
+    expect(original.response.headers.get('vary')).toBeNull();
+    const large = await fetchMedia(`/media/${answer.body.media.id}/large`, { accept: 'image/webp' });
+    expect(await sharp(large.bytes).metadata()).toMatchObject({ format: 'webp', width: 1280, height: 51 });
+  });
+});
+
 describe('uploading a video', () => {
   it('stores it as it is and serves byte ranges', async () => {
     const video = mp4(50_000);
@@ -245,6 +259,22 @@ describe('refused uploads leave nothing behind', () => {
     expect(tooBig.body.errors?.[0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'bytes' });
   });
 
+  it('a chunked body that outgrows its declaration: 413, heard by the client every time', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const { body } = await ticket(author.session, { postId, kind: 'IMAGE', mimeType: 'image/jpeg', bytes: 1_000 });
+      const chunks = (async function* () {
+        for (let i = 0; i < 80; i++) yield Buffer.alloc(64 * 1024, i);
+      })();
+      const response = await fetch(`${stack.web}${body.data!.createUpload.url}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/jpeg' },
+        body: ReadableStream.from(chunks),
+        duplex: 'half',
+      } as RequestInit);
+      expect({ status: response.status, code: ((await response.json()) as any).errors[0].extensions.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    }
+  });
+
   it('an expired upload URL', async () => {
     const image = await jpeg(300, 200);
     const { body } = await ticket(author.session, { postId, kind: 'IMAGE', mimeType: 'image/jpeg', bytes: image.length });
@@ -285,6 +315,30 @@ describe('refused uploads leave nothing behind', () => {
     expect(reader.errors?.[0].extensions?.code).toBe('FORBIDDEN');
     const { rows } = await mediaDb.query('SELECT count(*)::int AS n FROM uploads WHERE owner_id = $1', [other.user.id]);
     expect(rows[0].n).toBe(0);
+  });
+});
+
+describe('limits', () => {
+  it('lets one user hold at most 20 upload URLs open', async () => {
+    const user = await signUp(stack.web);
+    const mine = await newPost(user.session, 'many uploads');
+    for (let i = 0; i < 20; i++) expect((await ticket(user.session, { postId: mine, kind: 'IMAGE', mimeType: 'image/png', bytes: 100 })).body.errors).toBeUndefined();
+    const refused = await ticket(user.session, { postId: mine, kind: 'IMAGE', mimeType: 'image/png', bytes: 100 });
+    expect(refused.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/20 upload URLs open/), extensions: { code: 'TOO_MANY_UPLOADS' } });
+  });
+
+  it('passes no request framing from a download to media: a GET with a body cannot derail the next client', async () => {
+    const id = (await upload(await jpeg(200, 100), 'image/jpeg')).body.media.id;
+    const { port } = new URL(stack.web);
+    // A GET that claims a 40-byte body, and sends it: a proxy that forwarded Content-Length would
+    // leave media reading those bytes from the next request on the same pooled connection.
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(`GET /media/${id}/thumb HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\nConnection: close\r\n\r\n${'x'.repeat(40)}`);
+      });
+      socket.on('data', () => undefined).on('end', resolve).on('error', reject);
+    });
+    for (let i = 0; i < 5; i++) expect((await fetch(`${stack.web}/media/${id}/thumb`)).status).toBe(200);
   });
 });
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -85,11 +85,15 @@ describe('the disk store', () => {
   it('writes through a temporary file and clears what a crash left there at start', async () => {
     const root = path.join(scratch, 'crash');
     const store = await new DiskStore(root).init();
-    writeFileSync(path.join(store.spoolDir, 'half-written'), 'partial');
+    const leftover = path.join(store.spoolDir, 'half-written');
+    writeFileSync(leftover, 'partial');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(leftover, twoHoursAgo, twoHoursAgo);
+    writeFileSync(path.join(store.spoolDir, 'being-written'), 'by another process');
     await store.put('c3/large.jpeg', Buffer.from('whole'), 'image/jpeg');
     expect(readdirSync(root).sort()).toEqual(['.tmp', 'c3']);
-    await new DiskStore(root).init(); // a restart
-    expect(readdirSync(store.spoolDir)).toEqual([]);
+    await new DiskStore(root).init(); // a restart: the old leftover goes, a fresh spool file stays
+    expect(readdirSync(store.spoolDir)).toEqual(['being-written']);
     expect(readdirSync(path.join(root, 'c3'))).toEqual(['large.jpeg']);
   });
 });
