@@ -80,7 +80,7 @@ export async function renderImage(input: string | Buffer, maxPixels: number, kee
       let pipeline = sharp(pixels.data, { raw, limitInputPixels: maxPixels });
       if (longSide) pipeline = pipeline.resize({ width: longSide, height: longSide, fit: 'inside', withoutEnlargement: true });
       pipeline =
-        format === 'webp' ? pipeline.webp({ quality: 80 }) : format === 'png' ? pipeline.png({ compressionLevel: 8 }) : pipeline.jpeg({ quality: 82, progressive: true });
+        format === 'webp' ? pipeline.webp({ quality: 80, effort: side > 2048 ? 1 : 4 }) : format === 'png' ? pipeline.png({ compressionLevel: 8 }) : pipeline.jpeg({ quality: 82, progressive: true });
       const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
       await keep({ size, format, mimeType: `image/${format}`, width: info.width, height: info.height, data });
     }
