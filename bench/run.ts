@@ -8,14 +8,17 @@
  *
  * Scenarios: 1. posts(first: 20) straight to the posts subgraph (the ceiling for one process);
  * 2. bff-web: 20 posts with author and media (three subgraphs, two levels of entities), and the
- * same query on a stock @apollo/gateway (the peer); 3. bff-mobile's feed screen (20 cards) by
- * persisted query; 4. the heavy page at 10, 50 and 100 posts. Every scenario runs twice, the
+ * same query on the peers a user would pick instead: a stock @apollo/gateway and Hive Gateway
+ * (installed on first use into the bench-only workspace bench/hive); 3. bff-mobile's feed screen
+ * (20 cards) by persisted query; 4. the heavy page at 10, 50 and 100 posts. The BFFs' scenarios
+ * send `Cache-Control: no-cache` (uncached); 2c and 3c repeat 2 and 3 as anonymous reads served
+ * by the BFFs' response cache. Every scenario runs twice, the
  * second pass in reverse order. For each: requests/s, latency percentiles, errors, the ratio to
  * scenario 1, the serving process's CPU time per request (from /proc), and SQL statements per
  * request per database (from each subgraph's counter of statements sent). Figures, not a test.
  */
-import { execSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -69,39 +72,67 @@ function cpuMs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
+/** Starts a peer gateway (a tsx script) on a free port; resolves with the process and its URL. */
+async function startPeer(script: string, env: Record<string, string>, adopt: (child: ChildProcess) => void, cwd?: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'], cwd });
+  adopt(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${path.basename(script)} exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.includes('"listening"')) resolve(JSON.parse(line).port);
+    });
+  });
+  return { child, port };
+}
+
+/** Hive Gateway lives in its own workspace, installed (from the npm registry, locked) on first use. */
+function installHive(): string {
+  const dir = path.join(__dirname, 'hive');
+  if (!existsSync(path.join(dir, 'node_modules', '@graphql-hive', 'gateway'))) {
+    logger.info('installing Hive Gateway into bench/hive (first run only)');
+    execSync('npm ci --no-audit --no-fund --loglevel=error', { cwd: dir, stdio: 'inherit' });
+  }
+  return dir;
+}
+
 async function main() {
+  const hiveDir = installHive();
   await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false' } }, async (graph) => {
     const { plan, gatewayKey } = graph;
-    // The peer: a stock @apollo/gateway over the same subgraphs and supergraph.
-    const stock = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'stock-gateway.ts')], {
-      env: {
-        ...process.env,
-        GATEWAY_SIGNING_KEY: gatewayKey,
-        ...Object.fromEntries(Object.values(graph.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    graph.adopt(stock);
-    const stockPort = await new Promise<number>((resolve) =>
-      createInterface({ input: stock.stdout! }).on('line', (line) => {
-        if (line.includes('"listening"')) resolve(JSON.parse(line).port);
-      }),
-    );
-    const stockUrl = `http://127.0.0.1:${stockPort}/`;
+    // The peers: a stock @apollo/gateway and Hive Gateway, over the same subgraphs and supergraph.
+    const peerEnv = {
+      GATEWAY_SIGNING_KEY: gatewayKey,
+      ...Object.fromEntries(Object.values(graph.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+    };
+    const stock = await startPeer(path.join(__dirname, 'stock-gateway.ts'), peerEnv, graph.adopt);
+    const hive = await startPeer(path.join(hiveDir, 'gateway.ts'), peerEnv, graph.adopt, hiveDir);
+    const stockUrl = `http://127.0.0.1:${stock.port}/`;
+    const hiveUrl = `http://127.0.0.1:${hive.port}/graphql`;
 
     const sign = assertionSigner(await signingKeyFrom(gatewayKey, 'bench'), 'bench');
     const feed = readManifest().operations.find((op) => op.name === 'Feed')!;
     await new MobileClient({ baseUrl: graph.mobile.origin }).feed(20); // registers the persisted query
     const json = (query: string) => JSON.stringify({ query });
+    const uncached = async () => ({ 'cache-control': 'no-cache' });
+    const mobileFeed = JSON.stringify({ operationName: 'Feed', variables: { first: 20 }, extensions: { persistedQuery: { version: 1, sha256Hash: feed.id } } });
     const targets: Target[] = [
       { name: '1. posts subgraph alone: posts(first: 20)', pid: graph.subgraphs.posts.child.pid, url: `${graph.subgraphs.posts.origin}/graphql`, body: json('{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }'), headers: async () => ({ [ASSERTION_HEADER]: await sign(null) }) },
-      { name: '2. bff-web: 20 posts × author × media', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(20)) },
-      { name: '2. peer: stock @apollo/gateway, same query', pid: stock.pid, url: stockUrl, body: json(page(20)) },
-      { name: '3. bff-mobile: feed, 20 cards, persisted query', pid: graph.mobile.child.pid, url: `${graph.mobile.origin}/graphql`, body: JSON.stringify({ operationName: 'Feed', variables: { first: 20 }, extensions: { persistedQuery: { version: 1, sha256Hash: feed.id } } }) },
-      { name: '4. bff-web: heavy page, 10 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(10)) },
-      { name: '4. bff-web: heavy page, 50 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(50)) },
-      { name: '4. bff-web: heavy page, 100 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(100)) },
+      { name: '2. bff-web: 20 posts × author × media', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(20)), headers: uncached },
+      { name: '2. peer: stock @apollo/gateway, same query', pid: stock.child.pid, url: stockUrl, body: json(page(20)) },
+      { name: '2. peer: Hive Gateway, same query', pid: hive.child.pid, url: hiveUrl, body: json(page(20)) },
+      { name: '2c. bff-web: same query, anonymous, response cache', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(20)) },
+      { name: '3. bff-mobile: feed, 20 cards, persisted query', pid: graph.mobile.child.pid, url: `${graph.mobile.origin}/graphql`, body: mobileFeed, headers: uncached },
+      { name: '3c. bff-mobile: same feed, anonymous, response cache', pid: graph.mobile.child.pid, url: `${graph.mobile.origin}/graphql`, body: mobileFeed },
+      { name: '4. bff-web: heavy page, 10 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(10)), headers: uncached },
+      { name: '4. bff-web: heavy page, 50 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(50)), headers: uncached },
+      { name: '4. bff-web: heavy page, 100 posts', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(100)), headers: uncached },
     ];
+    // Every peer answers scenario 2 in full before anything is measured.
+    for (const target of targets) {
+      const response = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', ...(await target.headers?.()) }, body: target.body });
+      const body = (await response.json()) as { data?: unknown; errors?: unknown[] };
+      if (!response.ok || body.errors || !body.data) throw new Error(`${target.name} does not answer: ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
 
     const statements = async (): Promise<Record<SubgraphName, number>> =>
       Object.fromEntries(
