@@ -12,7 +12,7 @@ export { subgraphUrls, subgraphUrlVariable } from './composition';
 import { subgraphUrls } from './composition';
 import { PUBLIC_CODES } from './errors';
 import { logMaskedErrors } from './plugins';
-import { CircuitBreaker, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
+import { CircuitBreaker, deduplicated, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError, type PrefixRoutes } from './http';
 import { mediaProxy } from './media-proxy';
@@ -92,7 +92,7 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
   ) {
     const settings = resilienceSettings(subgraph);
     const breaker = new CircuitBreaker(subgraph, settings, logger);
-    super({ url, fetcher: resilientFetch(breaker, settings) as unknown as Fetcher });
+    super({ url, fetcher: deduplicated(resilientFetch(breaker, settings)) as unknown as Fetcher });
     this.breaker = breaker;
   }
 

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import { GraphQLError } from 'graphql';
-import nodeFetch, { type RequestInit as NodeFetchInit } from 'node-fetch';
+import nodeFetch, { Response as NodeResponse, type RequestInit as NodeFetchInit } from 'node-fetch';
+import { ASSERTION_HEADER } from './identity';
 import { envInt } from './config';
 import type { Logger } from './logger';
 
@@ -122,6 +123,35 @@ export function resilientFetch(breaker: CircuitBreaker, settings: ResilienceSett
       throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `HTTP ${response.status}: ${text.slice(0, 200)}`);
     }
     return response;
+  };
+}
+
+type Fetcher = ReturnType<typeof resilientFetch>;
+type FetchResponse = Awaited<ReturnType<Fetcher>>;
+
+/**
+ * Shares one subgraph call among identical queries in flight at the same moment: same subgraph,
+ * same document and variables, and the same caller (the assertion is part of the key, so one
+ * viewer never gets another's answer). Under load many clients ask the same page at once; the
+ * subgraph then answers it once. Mutations are never shared. Each caller gets its own copy.
+ */
+export function deduplicated(fetcher: Fetcher): Fetcher {
+  const inFlight = new Map<string, Promise<{ status: number; headers: [string, string][]; body: string }>>();
+  return async (url, init) => {
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    if (!body || /^\{"query":"\s*mutation\b/.test(body)) return fetcher(url, init);
+    const headers = init.headers as { get?(name: string): string | null } | Record<string, string> | undefined;
+    const assertion = typeof headers?.get === 'function' ? headers.get(ASSERTION_HEADER) : (headers as Record<string, string> | undefined)?.[ASSERTION_HEADER];
+    const key = `${url}\n${assertion ?? ''}\n${body}`;
+    let shared = inFlight.get(key);
+    if (!shared) {
+      shared = fetcher(url, init).then(async (response) => ({ status: response.status, headers: [...response.headers.entries()], body: await response.text() }));
+      inFlight.set(key, shared);
+      const forget = () => inFlight.delete(key);
+      shared.then(forget, forget);
+    }
+    const { status, headers: answerHeaders, body: text } = await shared;
+    return new NodeResponse(text, { status, headers: answerHeaders }) as unknown as FetchResponse;
   };
 }
 

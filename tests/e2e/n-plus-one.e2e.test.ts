@@ -82,3 +82,27 @@ describe('N+1: statements per request do not grow with the page', () => {
     expect(statements).toEqual({ users: 0, posts: 1, media: 1 });
   });
 });
+
+describe('identical queries in flight share one subgraph call', () => {
+  it('asks posts once for many simultaneous identical anonymous requests, with the same answer for each', async () => {
+    const before = await statementCount(stack.subgraphs.posts);
+    const answers = await Promise.all(Array.from({ length: 12 }, () => graphql(stack.web, POSTS_WITH_AUTHORS_AND_MEDIA, { first: 7 })));
+    const asked = (await statementCount(stack.subgraphs.posts)) - before;
+    for (const answer of answers) expect(answer.body).toEqual(answers[0].body);
+    expect(answers[0].body.data.posts.nodes).toHaveLength(7);
+    expect(asked).toBeGreaterThanOrEqual(1);
+    expect(asked).toBeLessThan(12);
+  });
+
+  it('never shares between viewers: each gets their own answer', async () => {
+    const handles = ['ada', 'grace', 'alan', 'margaret'];
+    const sessions = await Promise.all(
+      handles.map(async (handle) => {
+        const response = await graphql(stack.web, `mutation { signIn(email: "${handle}@example.com", password: "demo-password") { user { id } } }`, undefined, { origin: 'http://app.test' });
+        return response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      }),
+    );
+    const answers = await Promise.all(sessions.map((cookie) => graphql(stack.web, `{ me { handle email } }`, undefined, { cookie, origin: 'http://app.test' })));
+    expect(answers.map((a) => a.body.data.me)).toEqual(handles.map((handle) => ({ handle, email: `${handle}@example.com` })));
+  });
+});
