@@ -20,6 +20,7 @@ import { tokenSettings } from '../lib/tokens';
 import { allowedOrigins, originGuard } from './origins';
 import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';
+import { staticFiles } from './static';
 
 /** Elements tagged with these are not part of the web contract. */
 export const WEB_EXCLUDED_TAGS = ['internal', 'mobile'];
@@ -74,6 +75,8 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       logger,
       intercept: guard,
       prefixRoutes: mediaFiles,
+      // The web app (npm run build), at / and every page path.
+      fallback: staticFiles(),
       // The access cookie when it verifies; else the refresh cookie buys a new session first,
       // whose cookies go on the response at once (whatever happens to the request after).
       async authenticate(req, res) {

@@ -34,6 +34,8 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Handlers by path prefix, for any method (file uploads and downloads); `rest` is the path after the prefix. */
   prefixRoutes?: PrefixRoutes;
+  /** Last before a 404 (not for /graphql): answers true when it has served the request (a web app's files). */
+  fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
   /** `GET /ready`: dependencies reachable. */
   ready: () => Promise<boolean>;
   /** `GET /metrics`: Prometheus text format. */
@@ -171,6 +173,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       const route = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
       if (route) return void (await route(req, res));
       if (prefix) return void (await options.prefixRoutes![prefix](req, res, url.pathname.slice(prefix.length)));
+      if (url.pathname !== '/graphql' && options.fallback && (await options.fallback(req, res, url.pathname))) return;
       if (url.pathname !== '/graphql') {
         return sendJson(res, 404, { errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
       }
