@@ -54,11 +54,26 @@ export function assertionSigner(key: SigningKey, client: string) {
 
 export class InvalidAssertion extends Error {}
 
-/** Verifies assertions against the BFFs' public keys; resolves with the caller or throws InvalidAssertion. */
+/**
+ * Verifies assertions against the BFFs' public keys; resolves with the caller or throws
+ * InvalidAssertion. A BFF reuses each assertion for 10 s, so a verified one is remembered until
+ * it expires: profiled under load, the ECDSA check was 7% of a subgraph's CPU.
+ */
 export function assertionVerifier(publicKeys: JWK[]) {
   const keys = createLocalJWKSet({ keys: publicKeys });
+  const verified = new Map<string, { caller: Caller; expiresAt: number }>();
   return async function verify(token: string | undefined): Promise<Caller> {
     if (!token) throw new InvalidAssertion('missing gateway assertion');
+    const known = verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.caller;
+    const { expiresAt, issuedAt, ...caller } = await check(token);
+    if (verified.size >= 10_000) verified.clear();
+    // Remembered no longer than the token lives, nor than maxTokenAge allows from its issue.
+    verified.set(token, { caller, expiresAt: Math.min(expiresAt, issuedAt + LIFETIME_S * 2 * 1000) });
+    return caller;
+  };
+
+  async function check(token: string): Promise<Caller & { expiresAt: number; issuedAt: number }> {
     try {
       const { payload } = await jwtVerify(token, keys, {
         audience: AUDIENCE,
@@ -67,13 +82,14 @@ export function assertionVerifier(publicKeys: JWK[]) {
         maxTokenAge: `${LIFETIME_S * 2}s`,
       });
       if (typeof payload.client !== 'string' || payload.iss !== payload.client) throw new Error('client and issuer differ');
-      if (payload.sub === undefined) return { viewer: null, client: payload.client };
+      const times = { expiresAt: payload.exp! * 1000, issuedAt: payload.iat! * 1000 };
+      if (payload.sub === undefined) return { viewer: null, client: payload.client, ...times };
       if (!ROLES.includes(payload.role as Role)) throw new Error('unknown role');
-      return { viewer: { id: payload.sub, role: payload.role as Role }, client: payload.client };
+      return { viewer: { id: payload.sub, role: payload.role as Role }, client: payload.client, ...times };
     } catch (error) {
       throw new InvalidAssertion((error as Error).message);
     }
-  };
+  }
 }
 
 /**
