@@ -4,7 +4,7 @@
  * warn), seeds 1,000 users, 10,000 posts and 21,000 media records, warms each target, then
  * measures each scenario with autocannon from this process: fixed connections and duration.
  *
- *   npm run bench -- --connections 32 --duration 10
+ *   npm run bench -- --connections 32 --duration 10 --warmup 10
  *
  * Scenarios: 1. posts(first: 20) straight to the posts subgraph (the ceiling for one process);
  * 2. bff-web: 20 posts with author and media (three subgraphs, two levels of entities), and the
@@ -33,7 +33,8 @@ import { signingKeyFrom } from '../lib/keys';
 import { createLogger } from '../lib/logger';
 import { withScratchGraph } from '../lib/scratch-graph';
 
-const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '10' } } });
+const WARMUP_S = Number(values.warmup);
 const CONNECTIONS = Number(values.connections);
 const DURATION_S = Number(values.duration);
 const logger = createLogger('bench');
@@ -147,7 +148,7 @@ async function main() {
     const measure = async (target: Target): Promise<Run> => {
       const headers = { 'content-type': 'application/json', ...(await target.headers?.()) };
       const run = (duration: number) => autocannon({ url: target.url, method: 'POST', headers, body: target.body, connections: CONNECTIONS, duration });
-      await run(3); // warm-up: caches, query plans, JIT, connections
+      await run(WARMUP_S); // warm-up: caches, query plans, JIT, connections (pass 1 cost 40% more CPU after only 3 s)
       const [before, cpuBefore] = [await statements(), cpuMs(target.pid)];
       const result = await run(DURATION_S);
       const [after, cpuAfter] = [await statements(), cpuMs(target.pid)];
@@ -187,7 +188,7 @@ async function main() {
     });
     const ceiling = mean(rows[0].rps);
     const lines = [
-      `Bench: ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a 3 s warm-up, two passes (the second in reverse order); ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; data: ${plan.users.length} users, ${plan.posts.length} posts, ${plan.media.length} media.`,
+      `Bench: ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, two passes (the second in reverse order); ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; data: ${plan.users.length} users, ${plan.posts.length} posts, ${plan.media.length} media.`,
       '',
       '| scenario | req/s (pass 1, pass 2) | ÷ scenario 1 | p50 ms | p97.5 ms | p99 ms | errors | serving process CPU ms/request | SQL/request users · posts · media |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

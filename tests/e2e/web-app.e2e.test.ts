@@ -161,6 +161,7 @@ it('keeps a signed-out visitor out of the editor and the admin page, and explain
 
 it('can be used with the keyboard alone', async () => {
   await page.goto(url('/signin'));
+  await page.getByLabel('Email').waitFor(); // the app has rendered
   await page.keyboard.press('Tab');
   expect(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent)).toBe('Skip to content');
   // Every form control has a label a screen reader can announce.
