@@ -19,7 +19,7 @@ let photo: string;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startStack();
+  stack = await startStack({ subgraphEnv: { MEDIA_EVENTS_POLL_MS: '200' } });
   profile = mkdtempSync(path.join(os.tmpdir(), 'fg-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -149,6 +149,31 @@ it('shows the feed with placeholders and a notice while media is down, and recov
     await page.locator('.card').first().waitFor();
     expect(await page.locator('.card img').count()).toBeGreaterThan(0);
   });
+});
+
+it('lets an author set a picture, remove an image and delete a post', async () => {
+  const handle = `writer_${process.pid}`;
+  await page.goto(url('/signin'));
+  await page.getByLabel('Email').fill(`${handle}@example.com`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Wendy Writer', exact: true }).click();
+  await page.getByLabel('Change your picture').setInputFiles(photo);
+  const avatar = page.getByRole('img', { name: 'Picture of Wendy Writer' });
+  await avatar.waitFor();
+  expect(await avatar.getAttribute('src')).toMatch(/\/thumb$/);
+
+  await page.getByRole('link', { name: 'Harbour at nightfall' }).click();
+  await page.getByRole('link', { name: 'Edit', exact: true }).click();
+  await page.getByRole('button', { name: 'Remove image “Boats in a harbour at dusk”' }).click();
+  await eventually(async () => expect(await page.locator('.thumbs img').count()).toBe(0));
+
+  await page.getByRole('link', { name: 'View post' }).click();
+  page.once('dialog', (dialog) => void dialog.accept());
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.waitForURL(url('/'));
+  await page.getByRole('heading', { name: 'Latest posts' }).waitFor();
+  await eventually(async () => expect(await page.locator('.card', { hasText: 'Harbour at nightfall' }).count()).toBe(0));
 });
 
 it('keeps a signed-out visitor out of the editor and the admin page, and explains why', async () => {

@@ -105,6 +105,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Suites read what they just wrote, or a subgraph's state right after breaking it; the
         // response cache (which would answer from before) has its own suite.
         RESPONSE_CACHE: 'false',
+        // A cold process on a machine busy starting two suites' stacks can take over the 2 s default
+        // to answer its first requests; the resilience suite sets its own, shorter timeouts.
+        SUBGRAPH_TIMEOUT_MS: '5000',
         ...options.bffEnv,
       },
       onSpawn: (child) => spawned.push(child),

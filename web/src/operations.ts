@@ -168,3 +168,23 @@ export const SET_ROLE = graphql(`
     }
   }
 `);
+
+export const DELETE_POST = graphql(`
+  mutation DeletePost($id: ID!) {
+    deletePost(id: $id)
+  }
+`);
+
+export const DELETE_MEDIA = graphql(`
+  mutation DeleteMedia($id: ID!) {
+    deleteMedia(id: $id)
+  }
+`);
+
+export const CREATE_AVATAR_UPLOAD = graphql(`
+  mutation CreateAvatarUpload($mimeType: String!, $bytes: Int!, $alt: String) {
+    createUpload(kind: IMAGE, mimeType: $mimeType, bytes: $bytes, alt: $alt) {
+      url
+    }
+  }
+`);

@@ -3,7 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { PARTIAL, inWords, serviceDown } from '../apollo';
 import { preview } from '../markdown';
-import { CREATE_POST, CREATE_UPLOAD, POST, UPDATE_POST } from '../operations';
+import { CREATE_POST, CREATE_UPLOAD, DELETE_MEDIA, POST, UPDATE_POST } from '../operations';
 import { putFile } from '../upload';
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'];
@@ -16,6 +16,7 @@ export function Editor() {
   const [createPost] = useMutation(CREATE_POST);
   const [updatePost] = useMutation(UPDATE_POST);
   const [createUpload] = useMutation(CREATE_UPLOAD);
+  const [deleteMedia] = useMutation(DELETE_MEDIA);
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
   const [published, setPublished] = useState(false);
@@ -109,6 +110,21 @@ export function Editor() {
               {images.map((m) => (
                 <li key={m.id}>
                   <img src={m.small} alt={m.alt ?? ''} width={160} />
+                  <button
+                    type="button"
+                    aria-label={`Remove image${m.alt ? ` “${m.alt}”` : ''}`}
+                    onClick={async () => {
+                      try {
+                        await deleteMedia({ variables: { id: m.id } });
+                        setStatus('Image removed.');
+                        await existing.refetch();
+                      } catch (failure) {
+                        setProblem(inWords(failure));
+                      }
+                    }}
+                  >
+                    Remove
+                  </button>
                 </li>
               ))}
             </ul>

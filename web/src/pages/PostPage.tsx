@@ -1,7 +1,8 @@
-import { useQuery } from '@apollo/client/react';
-import { Link, useParams } from 'react-router-dom';
+import { useState } from 'react';
+import { useMutation, useQuery } from '@apollo/client/react';
+import { Link, useNavigate, useParams } from 'react-router-dom';
 import { PARTIAL, inWords, serviceDown } from '../apollo';
-import { POST } from '../operations';
+import { DELETE_POST, POST } from '../operations';
 import { useSession } from '../session';
 
 /** A post: its sanitised HTML and its images in LARGE, with SMALL and ORIGINAL in srcset. */
@@ -9,6 +10,9 @@ export function PostPage() {
   const { id = '' } = useParams();
   const { viewer } = useSession();
   const { data, error, loading } = useQuery(POST, { ...PARTIAL, fetchPolicy: 'cache-and-network', variables: { id } });
+  const [deletePost] = useMutation(DELETE_POST);
+  const [problem, setProblem] = useState<string | null>(null);
+  const navigate = useNavigate();
   if (loading && !data) return <p role="status">Loading…</p>;
   const post = data?.post;
   if (!post) return <p role="alert">{error ? inWords(error) : 'This post does not exist, or is not published.'}</p>;
@@ -23,9 +27,30 @@ export function PostPage() {
           <>
             {' · '}
             <Link to={`/posts/${post.id}/edit`}>Edit</Link>
+            {' · '}
+            <button
+              type="button"
+              className="link"
+              onClick={async () => {
+                if (!window.confirm(`Delete “${post.title}” and its images? This cannot be undone.`)) return;
+                try {
+                  await deletePost({ variables: { id: post.id }, update: (cache) => cache.evict({ fieldName: 'posts' }) });
+                  navigate('/');
+                } catch (failure) {
+                  setProblem(inWords(failure));
+                }
+              }}
+            >
+              Delete
+            </button>
           </>
         )}
       </p>
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
       {serviceDown(error) && (
         <p className="notice" role="status">
           Images are unavailable right now.
