@@ -11,10 +11,8 @@ import { launchGraph } from '../lib/launch';
 import { createLogger } from '../lib/logger';
 import { GATEWAY_SIGNING_KEY } from '../lib/main';
 import { stopChild, type ServiceName } from '../lib/processes';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { webDist } from '../bff-web/static';
+import { ensureWebBuilt } from '../lib/web-build';
 import { isEmpty, seedAll } from '../lib/seed';
 import { DEMO_PASSWORD } from '../lib/seed-plan';
 
@@ -43,13 +41,8 @@ async function main() {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
-  // The web app bff-web serves at /: built once, on the first start.
-  const dist = webDist();
-  if (!existsSync(path.join(dist, 'index.html'))) {
-    logger.info('building the web app (npm run build), once');
-    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: path.join(__dirname, '..'), stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed: the web app could not be built');
-  }
+  // The web app bff-web serves at /: built when missing or older than its sources.
+  if (ensureWebBuilt(webDist())) logger.info('built the web app (npm run build)');
 
   databases = provideDatabases(logger);
   const { urls, embedded } = await databases;

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { webDist } from '../../bff-web/static';
 import { SUBGRAPHS } from '../../lib/config';
+import { ensureWebBuilt } from '../../lib/web-build';
 import { migrateAll, provideDatabases, type DatabaseUrls } from '../../lib/databases';
 import { createLogger } from '../../lib/logger';
 import { freePort } from './ports';
@@ -17,11 +17,8 @@ import { adminQuery, templateName, TEMPLATES_ENV, withDatabase } from './test-da
 export default async function globalSetup() {
   const logger = createLogger('test-setup');
   logger.level = 'warn';
-  // The browser suite drives the built web app that bff-web serves.
-  if (!existsSync(path.join(webDist(), 'index.html'))) {
-    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: path.join(__dirname, '..', '..'), stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build failed');
-  }
+  // The browser suite drives the built web app that bff-web serves: built if missing or stale.
+  ensureWebBuilt(webDist());
   const embedded = !SUBGRAPHS.some((name) => process.env[`${name.toUpperCase()}_DATABASE_URL`]);
   if (embedded) {
     process.env.DATA_DIR = mkdtempSync(path.join(os.tmpdir(), 'fg-test-'));
