@@ -76,6 +76,7 @@ async function main() {
   const lines = [
     '',
     'The federated graph is running:',
+    `  web app    ${web.origin}/`,
     `  bff-web    ${web.origin}/graphql   (open in a browser for Apollo Sandbox)`,
     `  bff-mobile ${mobile.origin}/graphql`,
     ...subgraphs.map((s) => `  ${s.name.padEnd(10)} ${s.origin}/graphql   (internal: gateways only)`),
