@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import type { Database } from '../../lib/database';
 import { chunks, type SeedMedia, type SeedPlan } from '../../lib/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { renderImage, type RenderedFile, type RenderedImage } from './images';
 import { createBlobStore } from './storage';
-import { blobKey } from './uploads';
+import { storeRendition } from './uploads';
 
 const HUES = [210, 25, 140, 280, 350, 60, 180, 100, 320];
 
@@ -59,20 +58,7 @@ export async function seedMedia(database: Database, plan: SeedPlan, { files = fa
       const image = await render(media, index);
       const original = image.files.find((f) => f.size === 'ORIGINAL' && f.format !== 'webp')!;
       const renditions = [];
-      for (const file of image.files) {
-        const key = blobKey(media.id, file.size, file.format);
-        await store.put(key, file.data, file.mimeType);
-        renditions.push({
-          size: file.size,
-          format: file.format,
-          mimeType: file.mimeType,
-          width: file.width,
-          height: file.height,
-          bytes: BigInt(file.data.length),
-          sha256: createHash('sha256').update(file.data).digest('hex'),
-          key,
-        });
-      }
+      for (const file of image.files) renditions.push(await storeRendition(store, media.id, file));
       await db.media.create({
         data: { ...media, mimeType: original.mimeType, width: image.width, height: image.height, bytes: original.data.length, renditions: { create: renditions } },
       });

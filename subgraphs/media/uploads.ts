@@ -10,7 +10,7 @@ import { envInt } from '../../lib/config';
 import { sendJson, HttpError } from '../../lib/http';
 import type { Logger } from '../../lib/logger';
 import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from './generated/prisma/client';
-import { Refusal, renderImage } from './images';
+import { Refusal, renderImage, type RenderedFile } from './images';
 import { sniff } from './sniff';
 import type { BlobStore } from './storage';
 
@@ -159,6 +159,22 @@ export class ProcessingGate {
   }
 }
 
+/** Stores a rendered file under its media record's key; returns the rendition row that records it. */
+export async function storeRendition(store: BlobStore, mediaId: string, file: RenderedFile): Promise<StoredRendition> {
+  const key = blobKey(mediaId, file.size, file.format);
+  await store.put(key, file.data, file.mimeType);
+  return {
+    size: file.size,
+    format: file.format,
+    mimeType: file.mimeType,
+    width: file.width,
+    height: file.height,
+    bytes: BigInt(file.data.length),
+    sha256: createHash('sha256').update(file.data).digest('hex'),
+    key,
+  };
+}
+
 interface StoredRendition {
   size: RenditionSize;
   format: string;
@@ -202,20 +218,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
       let height: number | null = null;
       if (type.kind === 'IMAGE') {
         const image = await gate.run(() =>
-          renderImage(spool, settings.maxPixels, async (file) => {
-            const key = blobKey(mediaId, file.size, file.format);
-            await store.put(key, file.data, file.mimeType);
-            stored.push({
-              size: file.size,
-              format: file.format,
-              mimeType: file.mimeType,
-              width: file.width,
-              height: file.height,
-              bytes: BigInt(file.data.length),
-              sha256: createHash('sha256').update(file.data).digest('hex'),
-              key,
-            });
-          }),
+          renderImage(spool, settings.maxPixels, async (file) => void stored.push(await storeRendition(store, mediaId, file))),
         );
         ({ width, height } = image);
       } else {
