@@ -279,25 +279,28 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
  * the records, then the files, under the post's lock (see lockPost).
  */
 export async function purgePostMedia(db: PrismaClient, store: BlobStore, postId: string, logger: Logger): Promise<number> {
-  const keys = await db.$transaction(async (tx) => {
+  const { count, keys } = await db.$transaction(async (tx) => {
     await lockPost(tx, postId);
     await tx.deletedPost.upsert({ where: { postId }, create: { postId }, update: {} });
-    const doomed = await tx.media.findMany({ where: { postId }, select: { id: true, renditions: { select: { key: true } } } });
-    if (doomed.length) await tx.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
-    return { count: doomed.length, keys: doomed.flatMap((m) => m.renditions.map((r) => r.key)) };
+    return deleteRecords(tx, { postId });
   });
-  await store.delete(keys.keys).catch((error) => logger.error({ err: error, postId }, 'could not delete the files of a deleted post'));
-  return keys.count;
+  await store.delete(keys).catch((error) => logger.error({ err: error, postId }, 'could not delete the files of a deleted post'));
+  return count;
 }
 
 /** Deletes media records and then their files (a file left by a crash in between is unreachable). */
 export async function deleteMediaFiles(db: PrismaClient, store: BlobStore, where: { id: string }, logger: Logger): Promise<number> {
-  const doomed = await db.media.findMany({ where, select: { id: true, renditions: { select: { key: true } } } });
-  if (doomed.length === 0) return 0;
-  const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
-  const keys = doomed.flatMap((m) => m.renditions.map((r) => r.key));
+  const { count, keys } = await deleteRecords(db, where);
   await store.delete(keys).catch((error) => logger.error({ err: error, keys: keys.length }, 'could not delete media files'));
   return count;
+}
+
+/** Deletes the media records `where` selects; returns how many, and the keys of their files (still stored). */
+async function deleteRecords(db: Prisma.TransactionClient, where: { id: string } | { postId: string }) {
+  const doomed = await db.media.findMany({ where, select: { id: true, renditions: { select: { key: true } } } });
+  if (doomed.length === 0) return { count: 0, keys: [] };
+  const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
+  return { count, keys: doomed.flatMap((m) => m.renditions.map((r) => r.key)) };
 }
 
 /** Forgets upload URLs that expired more than a day ago. */
