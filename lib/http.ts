@@ -118,8 +118,10 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   if (!contentType?.toLowerCase().startsWith('application/json')) return raw;
   try {
     return JSON.parse(raw);
-  } catch {
-    throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+  } catch (error) {
+    // The parser's own words say where the JSON breaks, as express's body parser answers; they
+    // quote at most a few characters of the client's own body.
+    throw new HttpError(400, 'BAD_REQUEST', `Invalid JSON in request body: ${(error as Error).message}`);
   }
 }
 
@@ -142,6 +144,10 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
     } catch {
       return sendHttpError(res, new HttpError(400, 'BAD_REQUEST', 'Malformed request URL'));
     }
+
+    // `/graphql/` is `/graphql`: clients (and Apollo's integration suite) that join a base URL
+    // with `/` ask for it, and on bff-web it would otherwise reach the web app's fallback.
+    if (url.pathname === '/graphql/') url.pathname = '/graphql';
 
     const prefix = options.prefixRoutes && Object.keys(options.prefixRoutes).find((p) => url.pathname.startsWith(p));
     res.on('finish', () => {
