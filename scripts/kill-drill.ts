@@ -137,7 +137,7 @@ async function main() {
 
     const samples: Sample[] = [];
     const acknowledged: { title: string; id: string; bff: Bff }[] = [];
-    const unacknowledged: { title: string; bff: Bff }[] = [];
+    const unacknowledged: { title: string; bff: Bff; at: number }[] = [];
     let written = 0;
     let running = true;
     const t = () => Date.now();
@@ -180,7 +180,7 @@ async function main() {
         acknowledged.push({ title, id, bff });
         return { bff, kind: 'write', at, outcome: 'ok' };
       } catch {
-        unacknowledged.push({ title, bff });
+        unacknowledged.push({ title, bff, at });
         return { bff, kind: 'write', at, outcome: 'failed' };
       }
     };
@@ -211,6 +211,7 @@ async function main() {
     };
 
     const rows: string[][] = [];
+    const windows: { target: Target; from: number; to: number }[] = [];
     for (const target of TARGETS) {
       await waitFor(full, OUTAGE_LIMIT_MS);
       await sleep(1_000);
@@ -225,6 +226,7 @@ async function main() {
       const readyAt = (await waitFor(() => readyAgain(target), OUTAGE_LIMIT_MS)) && t();
       await waitFor(full, OUTAGE_LIMIT_MS);
       const fullAt = t();
+      windows.push({ target, from: killedAt, to: fullAt });
       const during = samples.filter((s) => s.at >= killedAt && s.at < fullAt);
       const by = (bff: Bff) => {
         const list = during.filter((s) => s.bff === bff);
@@ -262,6 +264,7 @@ async function main() {
     }
     const lost = acknowledged.filter((w) => titles.get(w.title) !== 1);
     const doneAnyway = unacknowledged.filter((w) => titles.has(w.title));
+    const during = (w: { at: number; bff: Bff }) => `${w.bff} during ${windows.find((o) => w.at >= o.from && w.at < o.to)?.target ?? 'no outage'}`;
 
     const lines: string[] = [];
     lines.push(`Kill drill: ${CLIENTS} clients, ${samples.length} requests (cap ${MAX_REQUESTS}); ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`);
@@ -272,7 +275,9 @@ async function main() {
     lines.push('');
     lines.push(
       `Writes: ${acknowledged.length} acknowledged (web ${acknowledged.filter((w) => w.bff === 'web').length}, mobile ${acknowledged.filter((w) => w.bff === 'mobile').length}), ` +
-        `${lost.length} of them lost or duplicated; ${unacknowledged.length} refused or unanswered, of which ${doneAnyway.length} were done anyway.`,
+        `${lost.length} of them lost or duplicated; ${unacknowledged.length} refused or unanswered, of which ${doneAnyway.length} were done anyway` +
+        (doneAnyway.length ? ` (${doneAnyway.map(during).join(', ')})` : '') +
+        '.',
     );
     process.stdout.write(lines.join('\n') + '\n');
     if (lost.length > 0) process.exitCode = 1;
