@@ -65,6 +65,7 @@ function onlyMediaErrors(body: GraphQLBody | undefined): boolean {
 }
 
 async function main() {
+  const loadAtStart = os.loadavg()[0].toFixed(1);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-drill-'));
   const ports = { web: await freePort(), mobile: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
   const portOf = (name: ServiceName) => ({ 'bff-web': ports.web, 'bff-mobile': ports.mobile, users: ports.users, posts: ports.posts, media: ports.media })[name];
@@ -83,7 +84,7 @@ async function main() {
   for (const name of SUBGRAPHS) delete env[`${name.toUpperCase()}_DATABASE_URL`];
   const start: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   /** The start script's own log lines (the supervisor's), with the time each was written. */
-  const supervisorLog: { at: number; msg: string }[] = [];
+  const supervisorLog: { at: number; msg: string; startMs?: number }[] = [];
   const tail: string[] = [];
   for (const stream of [start.stdout!, start.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
@@ -93,7 +94,7 @@ async function main() {
       if (!line.includes('"service":"start"')) return;
       try {
         const entry = JSON.parse(line);
-        if (entry.service === 'start') supervisorLog.push({ at: Date.parse(entry.time), msg: entry.msg });
+        if (entry.service === 'start') supervisorLog.push({ at: Date.parse(entry.time), msg: entry.msg, startMs: entry.startMs });
       } catch {
         // the banner
       }
@@ -128,12 +129,15 @@ async function main() {
       for (const c of response.headers.getSetCookie()) cookies.set(c.split('=')[0], c.split(';')[0].split('=').slice(1).join('='));
       return { status: response.status, body: (await response.json().catch(() => undefined)) as GraphQLBody | undefined };
     };
-    const signedIn = await web(`mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { user { handle } } }`, { email: EMAIL, password: DEMO_PASSWORD });
-    if (!signedIn.body?.data?.signIn) throw new Error(`bff-web sign-in failed: ${JSON.stringify(signedIn.body)}`);
+    // A cold service on a busy machine may miss the BFF's timeout on its first request: a few tries.
+    await attempts(5, async () => {
+      const signedIn = await web(`mutation($email: String!, $password: String!) { signIn(email: $email, password: $password) { user { handle } } }`, { email: EMAIL, password: DEMO_PASSWORD });
+      if (!signedIn.body?.data?.signIn) throw new Error(`bff-web sign-in failed: ${JSON.stringify(signedIn.body)}`);
+    });
     const freshFetch: typeof fetch = (input, init) =>
       fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...FRESH }, signal: AbortSignal.timeout(15_000) });
     const mobile = new MobileClient({ baseUrl: origin('bff-mobile'), fetch: freshFetch });
-    await mobile.signIn(EMAIL, DEMO_PASSWORD);
+    await attempts(5, () => mobile.signIn(EMAIL, DEMO_PASSWORD));
 
     const samples: Sample[] = [];
     const acknowledged: { title: string; id: string; bff: Bff }[] = [];
@@ -180,7 +184,8 @@ async function main() {
         acknowledged.push({ title, id, bff });
         return { bff, kind: 'write', at, outcome: 'ok' };
       } catch {
-        unacknowledged.push({ title, bff, at });
+        // When the answer (or its absence) came: a request in flight at the kill fails after it.
+        unacknowledged.push({ title, bff, at: t() });
         return { bff, kind: 'write', at, outcome: 'failed' };
       }
     };
@@ -241,6 +246,7 @@ async function main() {
         target,
         noticed ? String(noticed.at - killedAt) : '—',
         restarted ? String(restarted.at - killedAt) : '—',
+        restarted?.startMs !== undefined ? String(restarted.startMs) : '—',
         readyAt ? String(readyAt - killedAt) : '—',
         readyAt ? String(fullAt - readyAt) : '—',
         String(fullAt - killedAt),
@@ -264,13 +270,16 @@ async function main() {
     }
     const lost = acknowledged.filter((w) => titles.get(w.title) !== 1);
     const doneAnyway = unacknowledged.filter((w) => titles.has(w.title));
-    const during = (w: { at: number; bff: Bff }) => `${w.bff} during ${windows.find((o) => w.at >= o.from && w.at < o.to)?.target ?? 'no outage'}`;
+    const during = (w: { at: number; bff: Bff }) => `${w.bff}, answered during the ${windows.find((o) => w.at >= o.from && w.at < o.to)?.target ?? 'no'} outage`;
 
     const lines: string[] = [];
-    lines.push(`Kill drill: ${CLIENTS} clients, ${samples.length} requests (cap ${MAX_REQUESTS}); ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}.`);
+    lines.push(
+      `Kill drill: ${CLIENTS} clients, ${samples.length} requests (cap ${MAX_REQUESTS}); ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}; ` +
+        `load average ${loadAtStart} at the start, ${os.loadavg()[0].toFixed(1)} at the end.`,
+    );
     lines.push('');
-    lines.push('| killed (-9) | noticed ms | restarted ms | ready ms | full answers ms after ready | outage ms (kill → full answers) | bff-web failed / partial / total | bff-mobile failed / partial / total | while down |');
-    lines.push('|---|---|---|---|---|---|---|---|---|');
+    lines.push('| killed (-9) | noticed ms | restarted ms | of which start ms | ready ms | full answers ms after ready | outage ms (kill → full answers) | bff-web failed / partial / total | bff-mobile failed / partial / total | while down |');
+    lines.push('|---|---|---|---|---|---|---|---|---|---|');
     for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
     lines.push('');
     lines.push(
@@ -293,6 +302,17 @@ function groupAlive(pgid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function attempts<T>(count: number, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= count) throw error;
+      await sleep(1_000);
+    }
   }
 }
 
