@@ -237,10 +237,11 @@ async function main() {
         const list = during.filter((s) => s.bff === bff);
         return `${list.filter((s) => s.outcome === 'failed').length} / ${list.filter((s) => s.outcome === 'partial').length} / ${list.length}`;
       };
-      const reads = during.filter((s) => s.kind === 'read');
+      // While it was down: from the kill until its /ready answered again.
+      const reads = samples.filter((s) => s.kind === 'read' && s.at >= killedAt && s.at < (readyAt || fullAt));
       const maskedNote =
         target === 'media'
-          ? `${reads.filter((s) => s.mediaMasked).length} of ${reads.length} reads: posts with media null (web ${reads.filter((s) => s.bff === 'web' && s.mediaMasked).length}, mobile ${reads.filter((s) => s.bff === 'mobile' && s.mediaMasked).length})`
+          ? `${reads.filter((s) => s.mediaMasked).length} of ${reads.length} reads while down: posts with media null (web ${reads.filter((s) => s.bff === 'web' && s.mediaMasked).length}, mobile ${reads.filter((s) => s.bff === 'mobile' && s.mediaMasked).length})`
           : '';
       rows.push([
         target,
