@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { ConfigError, databaseUrlVariable, envInt, envString, envUrl, SUBGRAPHS, type SubgraphName } from './config';
 import { ROOT } from './composition';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import type { Logger } from './logger';
 import { migrate } from './prisma-cli';
 
@@ -11,6 +11,8 @@ export interface Databases {
   urls: DatabaseUrls;
   /** True when the project started its own embedded server. */
   embedded: boolean;
+  /** The embedded server, when one was started (`npm start` supervises it). */
+  server?: EmbeddedPostgres;
   /** Stops the embedded server, if one was started. */
   stop(): Promise<void>;
 }
@@ -38,7 +40,7 @@ export async function provideDatabases(logger: Logger, dataDir = envString('DATA
     logger,
   });
   const urls = Object.fromEntries(SUBGRAPHS.map((name) => [name, server.url(name)])) as DatabaseUrls;
-  return { urls, embedded: true, stop: () => server.stop() };
+  return { urls, embedded: true, server, stop: () => server.stop() };
 }
 
 /** `prisma migrate deploy` for each subgraph, in parallel. */

@@ -22,8 +22,13 @@ export interface Launched {
   subgraphs: Record<SubgraphName, RunningService>;
   web: RunningService;
   mobile: RunningService;
-  /** Starts a subgraph again after it stopped, on the port it had; awaits /ready unless told not to. */
-  restart(name: SubgraphName, options?: { ready?: boolean }): Promise<RunningService>;
+  /**
+   * Starts a service again after it stopped, on the port it had and with the environment it had;
+   * awaits /ready unless told not to. The new process replaces the old one in this object.
+   */
+  restart(name: ServiceName, options?: { ready?: boolean }): Promise<RunningService>;
+  /** The current process of a service. */
+  service(name: ServiceName): RunningService;
 }
 
 /**
@@ -35,8 +40,12 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   const { urls, gatewayKey, portOf, onLine, onSpawn } = options;
   const keys = gatewayKeyEnv(gatewayKey);
   const subgraphEnv: Record<string, string> = { ...databaseEnv(urls), ...keys.subgraph, ...options.subgraphEnv };
-  const start = (name: ServiceName, extra: Record<string, string>, port = portOf(name)) =>
-    startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn });
+  /** The environment each service was started with, so that a restart gets the same. */
+  const envs = {} as Record<ServiceName, Record<string, string>>;
+  const start = (name: ServiceName, extra: Record<string, string>, port = portOf(name)) => {
+    envs[name] = extra;
+    return startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn });
+  };
 
   const [users, posts] = await Promise.all([start('users', subgraphEnv), start('posts', subgraphEnv)]);
   subgraphEnv[subgraphUrlVariable('posts')] = `${posts.origin}/graphql`;
@@ -50,15 +59,19 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   };
   const [web, mobile] = await Promise.all([start('bff-web', bffEnv), start('bff-mobile', bffEnv)]);
   await Promise.all([...Object.values(subgraphs), web, mobile].map((s) => waitUntilReady(s.origin)));
-  return {
+  const launched: Launched = {
     subgraphs,
     web,
     mobile,
+    service: (name) => (name === 'bff-web' ? launched.web : name === 'bff-mobile' ? launched.mobile : launched.subgraphs[name]),
     async restart(name, { ready = true } = {}) {
-      const service = await start(name, name === 'media' ? { ...subgraphEnv, ...keys.bff } : subgraphEnv, subgraphs[name].port);
+      const service = await start(name, envs[name], launched.service(name).port);
+      if (name === 'bff-web') launched.web = service;
+      else if (name === 'bff-mobile') launched.mobile = service;
+      else launched.subgraphs[name] = service;
       if (ready) await waitUntilReady(service.origin);
-      subgraphs[name] = service;
       return service;
     },
   };
+  return launched;
 }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT } from './composition';
+import type { ExitInfo } from './supervisor';
 
 /** Entry modules of the services, by name. */
 export const SERVICE_ENTRIES = {
@@ -26,6 +27,8 @@ export interface RunningService {
   output: string[];
   /** Resolves with the exit code once the process has exited. */
   exited: Promise<number | null>;
+  /** Resolves with the exit code and the signal that ended it, once it has exited. */
+  ended: Promise<ExitInfo>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
   stop(graceMs?: number): Promise<number | null>;
 }
@@ -53,7 +56,8 @@ export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_00
   });
   onSpawn?.(child);
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = ended.then(({ code }) => code);
   child.on('error', (error) => output.push(`failed to start: ${error.message}`));
 
   return new Promise((resolve, reject) => {
@@ -81,6 +85,7 @@ export function startService(name: ServiceName, { env, onLine, timeoutMs = 30_00
           child,
           output,
           exited,
+          ended,
           stop: (graceMs) => stopChild(child, graceMs),
         });
       });
@@ -118,7 +123,8 @@ export async function waitUntilReady(origin: string, timeoutMs = 30_000): Promis
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ended = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = ended.then(({ code }) => code);
   child.kill('SIGTERM');
   const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
   const code = await exited;

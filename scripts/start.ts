@@ -1,7 +1,13 @@
 /**
  * `npm start`: provides the databases (embedded unless the three URLs are set), applies the
  * migrations, seeds an empty install, starts the subgraphs and both BFFs as separate processes,
- * prints their URLs, and on Ctrl-C (or SIGTERM) stops them all and the database.
+ * prints their URLs, supervises them, and on Ctrl-C (or SIGTERM) stops them all and the database.
+ *
+ * Supervision (lib/supervisor.ts): once everything has been ready, a service (or the embedded
+ * PostgreSQL) that dies is restarted with backoff on its port with its environment, while the
+ * others keep serving; one that keeps crashing is given up on. A service that fails on its very
+ * first start stops everything instead: that is a configuration problem (a port taken, a bad
+ * variable) that restarting cannot fix, and a half-started graph would hide it.
  */
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config';
@@ -10,7 +16,8 @@ import { loadPrivateJwk } from '../lib/keys';
 import { launchGraph } from '../lib/launch';
 import { createLogger } from '../lib/logger';
 import { GATEWAY_SIGNING_KEY } from '../lib/main';
-import { stopChild, type ServiceName } from '../lib/processes';
+import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../lib/processes';
+import { Supervisor } from '../lib/supervisor';
 import { webDist } from '../bff-web/static';
 import { ensureWebBuilt } from '../lib/web-build';
 import { isEmpty, seedAll } from '../lib/seed';
@@ -18,9 +25,10 @@ import { DEMO_PASSWORD } from '../lib/seed-plan';
 
 const logger = createLogger('start');
 /** Every child, recorded when spawned: whatever happens, shutdown can stop it. */
-const children: ChildProcess[] = [];
+const children = new Set<ChildProcess>();
 let databases: Promise<Databases> | undefined;
 let stopping = false;
+const supervisor = new Supervisor(logger);
 
 function port(name: ServiceName): number {
   return envInt(portVariable(name), DEFAULT_PORTS[name], { max: 65535 });
@@ -29,8 +37,10 @@ function port(name: ServiceName): number {
 async function shutdown(code: number) {
   if (stopping) return;
   stopping = true;
+  // First, so that nothing stopping from here on is restarted.
+  supervisor.stop();
   logger.info('stopping all services');
-  await Promise.all(children.map((child) => stopChild(child)));
+  await Promise.all([...children].map((child) => stopChild(child)));
   // A database still starting is stopped once it is up.
   await databases?.then((d) => d.stop()).catch(() => undefined);
   logger.info('stopped');
@@ -60,17 +70,21 @@ async function main() {
     onLine: (line) => process.stdout.write(`${line}\n`),
     onSpawn: (child) => {
       if (stopping) child.kill('SIGTERM');
-      children.push(child);
+      children.add(child);
+      child.once('exit', () => children.delete(child));
     },
   });
   const subgraphs = Object.values(graph.subgraphs);
   const bffs = [graph.web, graph.mobile];
   for (const service of [...subgraphs, ...bffs]) {
-    service.exited.then((code) => {
-      if (stopping) return;
-      logger.error({ service: service.name, code }, 'a service exited; stopping the rest');
-      void shutdown(1);
+    supervisor.watch(service.name, service, {
+      restart: () => graph.restart(service.name, { ready: false }),
+      ready: (restarted) => waitUntilReady((restarted as RunningService).origin, 60_000),
     });
+  }
+  const server = (await databases).server;
+  if (server) {
+    supervisor.watch('postgres', server.current(), { restart: () => server.restart() });
   }
   const [web, mobile] = bffs;
   const lines = [
@@ -89,6 +103,7 @@ async function main() {
 }
 
 main().catch(async (error) => {
-  if (!stopping) logger.fatal({ err: error }, 'start failed');
+  // Before everything has been ready once, a failure is a configuration problem: stop it all.
+  if (!stopping) logger.fatal({ err: error }, 'start failed, stopping everything: a service or the database could not start');
   await shutdown(1);
 });

@@ -113,7 +113,13 @@ it('stops every service and the database when only the start process gets SIGTER
   }
 });
 
-it('leaves nothing running when a service cannot start', async () => {
+/**
+ * A service failing on its very first start is a configuration problem (here its port is taken;
+ * or a malformed variable, a missing key) that no restart can fix: `npm start` says so and stops
+ * everything, rather than retrying and leaving a half-started graph. Only a service that has been
+ * ready is restarted when it dies (supervision.e2e).
+ */
+it('stops everything, with a message naming the cause, and leaves nothing running when a service fails on its first start', async () => {
   const p = await ports();
   const blocker = net.createServer().listen(p.posts, '127.0.0.1');
   await new Promise((r) => blocker.once('listening', r));
@@ -121,6 +127,8 @@ it('leaves nothing running when a service cannot start', async () => {
     const { child, exited, output } = npmStart(p, true);
     expect(await exited).toBe('exit 1');
     expect(output.join('')).toMatch(/posts exited with code 1 before listening|EADDRINUSE/);
+    expect(output.join('')).toContain('start failed, stopping everything: a service or the database could not start');
+    expect(output.join('')).not.toMatch(/restarting it in/);
     expect(await groupGone(child.pid!)).toBe(true);
     for (const port of [p.users, p.media, p.pg]) await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   } finally {
