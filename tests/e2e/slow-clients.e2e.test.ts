@@ -223,8 +223,9 @@ describe('downloads that are never read', () => {
     const { port } = new URL(stack.web);
     const exchanges = Array.from({ length: 72 }, () => raw(stack.web, `GET ${videoUrl} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, { pauseAfterHead: true }));
     const answers = await Promise.all(exchanges.map(({ answer }) => within(answer, 10_000)));
-    expect(answers).not.toContain('pending');
-    const statuses = (answers as RawAnswer[]).map((a) => a.status);
+    const statuses = answers.map((a) => (a === 'pending' ? 'pending' : a.status));
+    // Every one is answered at once, served or refused (none waits in a queue for a connection).
+    expect(statuses).not.toContain('pending');
     const served = statuses.filter((s) => s === 200).length;
     expect(served).toBeGreaterThan(0);
     expect(served).toBeLessThanOrEqual(16);
