@@ -32,20 +32,52 @@ export type ViewerOf = (req: IncomingMessage, res: ServerResponse) => Promise<Vi
 /**
  * Transfers in flight per client, so one client cannot take every connection to media: a client is
  * its verified user, or, anonymous, its address (`TRUST_PROXY`: the last `X-Forwarded-For` hop).
+ * A request over the bound may wait `waitMs` for a slot (a page over HTTP/2 asks for all its
+ * images at once), then is refused.
  */
-class PerClient {
+export class PerClient {
   private readonly active = new Map<string, number>();
-  constructor(private readonly limit: number) {}
+  private readonly waiting = new Map<string, (() => void)[]>();
+  constructor(
+    private readonly limit: number,
+    private readonly waitMs: number,
+  ) {}
 
-  /** Takes a slot for `client`; returns how to give it back, or null when the client has `limit` already. */
-  take(client: string): (() => void) | null {
-    const held = this.active.get(client) ?? 0;
-    if (held >= this.limit) return null;
-    this.active.set(client, held + 1);
+  /** Takes a slot for `client`; resolves with how to give it back, or null when none came free in time. */
+  async take(client: string): Promise<(() => void) | null> {
+    if ((this.active.get(client) ?? 0) >= this.limit) {
+      if (this.waitMs === 0) return null;
+      const queue = this.waiting.get(client) ?? [];
+      if (queue.length >= this.limit) return null; // a client's queue is bounded like its slots
+      this.waiting.set(client, queue);
+      let handOver!: () => void;
+      const handedOver = new Promise<boolean>((resolve) => {
+        handOver = () => resolve(true);
+        queue.push(handOver);
+        setTimeout(() => resolve(false), this.waitMs).unref();
+      });
+      if (!(await handedOver)) {
+        const index = queue.indexOf(handOver);
+        if (index < 0) return this.releaser(client); // handed over just as the wait ended: it is ours
+        queue.splice(index, 1);
+        if (queue.length === 0) this.waiting.delete(client);
+        return null;
+      }
+      return this.releaser(client); // the finishing transfer handed its slot over
+    }
+    this.active.set(client, (this.active.get(client) ?? 0) + 1);
+    return this.releaser(client);
+  }
+
+  private releaser(client: string): () => void {
     let given = false;
     return () => {
       if (given) return;
       given = true;
+      const queue = this.waiting.get(client);
+      const next = queue?.shift();
+      if (queue?.length === 0) this.waiting.delete(client);
+      if (next) return next(); // the slot passes to the next in line, still counted
       const now = (this.active.get(client) ?? 1) - 1;
       if (now > 0) this.active.set(client, now);
       else this.active.delete(client);
@@ -70,8 +102,9 @@ function clientKey(req: IncomingMessage, viewer: Viewer | null): string {
  *
  * Slow clients: the pools to media have no small global bound (one client could fill it); instead
  * each client may have `MEDIA_PROXY_DOWNLOADS_PER_CLIENT` (16) downloads and
- * `MEDIA_PROXY_UPLOADS_PER_CLIENT` (4) uploads in flight, more are refused with 429 (RATE_LIMITED,
- * TOO_MANY_UPLOADS) and Retry-After without reaching media. A download whose client stops reading
+ * `MEDIA_PROXY_UPLOADS_PER_CLIENT` (4) uploads in flight; a download over it waits up to
+ * `MEDIA_PROXY_DOWNLOAD_WAIT_MS` (2000) for a slot, then, like an upload over it at once, is refused
+ * with 429 (RATE_LIMITED, TOO_MANY_UPLOADS) and Retry-After without reaching media. A download whose client stops reading
  * is cut (`MEDIA_DOWNLOAD_IDLE_TIMEOUT_MS`, `MEDIA_DOWNLOAD_TIMEOUT_MS`); an upload body that stalls
  * is left to media to refuse with 408 (it knows the upload), and answered 408 here a second later if
  * media has not. A download gets its answer's headers within media's subgraph timeout; an upload
@@ -87,14 +120,15 @@ export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null
   const downloadTimeout = resilienceSettings('media').timeoutMs;
   const uploadTimeout = envInt('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 });
   const deadlines = transferDeadlines();
-  const downloadSlots = new PerClient(envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }));
-  const uploadSlots = new PerClient(envInt('MEDIA_PROXY_UPLOADS_PER_CLIENT', 4, { min: 1 }));
+  const downloadSlots = new PerClient(envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }), envInt('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }));
+  // An upload holds its slot for as long as its body takes: waiting for one would not help.
+  const uploadSlots = new PerClient(envInt('MEDIA_PROXY_UPLOADS_PER_CLIENT', 4, { min: 1 }), 0);
 
   const forward = (prefix: string) =>
     async function proxy(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
       const upload = req.method === 'PUT';
       const viewer = await viewerOf(req, res);
-      const release = (upload ? uploadSlots : downloadSlots).take(clientKey(req, viewer));
+      const release = await (upload ? uploadSlots : downloadSlots).take(clientKey(req, viewer));
       if (!release) {
         if (upload) res.setHeader('connection', 'close'); // its body is not read
         throw upload

@@ -21,6 +21,9 @@ const deadlines = {
   MEDIA_UPLOAD_IDLE_TIMEOUT_MS: String(UPLOAD_IDLE_MS),
   MEDIA_DOWNLOAD_IDLE_TIMEOUT_MS: String(DOWNLOAD_IDLE_MS),
   HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
+  // Refused at once rather than after a short wait for a slot, so the counts below are exact
+  // (a transfer the kernel buffered whole frees its slot early; the wait has its unit test).
+  MEDIA_PROXY_DOWNLOAD_WAIT_MS: '0',
 };
 
 let victim: { session: WebSession; user: { id: string } };
