@@ -161,10 +161,11 @@ async function receive(req: IncomingMessage, file: string, limit: number, deadli
     await pipeline(meter, createWriteStream(file, { flags: 'wx' }));
   } catch (error) {
     if (late) throw late;
+    const gone = req.destroyed;
     req.unpipe(meter);
     req.destroy(); // as before: a refused or broken body is not read further
     if (error instanceof Refusal) throw error;
-    if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (gone || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
       throw new Refusal(400, 'BAD_REQUEST', 'The upload was interrupted before the whole file arrived');
     }
     throw error;
