@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
@@ -78,6 +79,11 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 
+  /** The bearer token's viewer, for /graphql and the file routes alike; an invalid token is 401. */
+  const authenticate = async (req: IncomingMessage) => {
+    const token = bearerToken(req);
+    return token ? verify(token) : null;
+  };
   const safelisted = envBool('MOBILE_SAFELIST', envString('NODE_ENV') === 'production');
   serve(
     httpServer,
@@ -85,11 +91,8 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
       apollo,
       logger,
       prepare: safelisted ? safelist(readManifest()) : undefined,
-      prefixRoutes: mediaFiles,
-      async authenticate(req) {
-        const token = bearerToken(req);
-        return token ? verify(token) : null;
-      },
+      prefixRoutes: mediaFiles(authenticate),
+      authenticate,
       async context({ requestId, log, auth }) {
         const context: MobileContext = {
           requestId,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import {
   bffServerOptions,
@@ -66,6 +67,30 @@ export async function createWebBff(logger: Logger): Promise<Service> {
   const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()]) });
   await apollo.start();
 
+  // The access cookie when it verifies; else the refresh cookie buys a new session first,
+  // whose cookies go on the response at once (whatever happens to the request after).
+  async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<WebAuth> {
+    const tls = isTls(req);
+    const { access, refresh: refreshToken } = readSession(req, tls);
+    const dead = () => new HttpError(401, 'UNAUTHENTICATED', 'The session has ended; sign in again', { 'set-cookie': clearedSessionCookies(tls).join('\n') });
+    if (access) {
+      try {
+        return { viewer: await verify(access), tls, refreshToken };
+      } catch (error) {
+        if ((error as HttpError).status !== 401) throw error; // keys unavailable: not the session's fault
+        if (!refreshToken) throw dead();
+      }
+    }
+    if (!refreshToken) return { viewer: null, tls };
+    const outcome = await refresh(refreshToken);
+    if (outcome.kind === 'ended') throw dead();
+    if (outcome.kind === 'unavailable') {
+      throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Sessions cannot be checked right now; try again shortly');
+    }
+    res.appendHeader('set-cookie', sessionCookies({ access: outcome.accessToken, refresh: outcome.refreshToken }, ttl, tls));
+    return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken };
+  }
+
   // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.
   const guard = originGuard(allowedOrigins(explorationSettings().sandbox && process.env.NODE_ENV !== 'production'));
   serve(
@@ -74,32 +99,11 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       apollo: apollo as unknown as ApolloServer<WebContext>,
       logger,
       intercept: guard,
-      prefixRoutes: mediaFiles,
+      // Files are asked as the session's viewer, so a draft's images reach its author.
+      prefixRoutes: mediaFiles(async (req, res) => (await authenticate(req, res)).viewer),
       // The web app (npm run build), at / and every page path.
       fallback: staticFiles(),
-      // The access cookie when it verifies; else the refresh cookie buys a new session first,
-      // whose cookies go on the response at once (whatever happens to the request after).
-      async authenticate(req, res) {
-        const tls = isTls(req);
-        const { access, refresh: refreshToken } = readSession(req, tls);
-        const dead = () => new HttpError(401, 'UNAUTHENTICATED', 'The session has ended; sign in again', { 'set-cookie': clearedSessionCookies(tls).join('\n') });
-        if (access) {
-          try {
-            return { viewer: await verify(access), tls, refreshToken };
-          } catch (error) {
-            if ((error as HttpError).status !== 401) throw error; // keys unavailable: not the session's fault
-            if (!refreshToken) throw dead();
-          }
-        }
-        if (!refreshToken) return { viewer: null, tls };
-        const outcome = await refresh(refreshToken);
-        if (outcome.kind === 'ended') throw dead();
-        if (outcome.kind === 'unavailable') {
-          throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Sessions cannot be checked right now; try again shortly');
-        }
-        res.appendHeader('set-cookie', sessionCookies({ access: outcome.accessToken, refresh: outcome.refreshToken }, ttl, tls));
-        return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken };
-      },
+      authenticate,
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
       // Ready once the supergraph is loaded, which start() has done.
       ready: async () => true,

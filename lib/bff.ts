@@ -15,7 +15,7 @@ import { logMaskedErrors } from './plugins';
 import { CircuitBreaker, deduplicated, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
 import { queryLimits, queryLimitsFromEnv } from './query-limits';
 import { HttpError, type PrefixRoutes } from './http';
-import { mediaProxy } from './media-proxy';
+import { mediaProxy, type ViewerOf } from './media-proxy';
 import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from './identity';
 import { loadSigningKey } from './keys';
 import type { Logger } from './logger';
@@ -187,13 +187,13 @@ function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promis
 
 /**
  * A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, its session
- * client, and its pass-through to media's file endpoints.
+ * client, and its pass-through to media's file endpoints (given how to authenticate a request).
  */
 export async function createBffGateway(
   client: string,
   supergraphSdl: string,
   logger: Logger,
-): Promise<{ gateway: ApolloGateway; sessions: Sessions; mediaFiles: PrefixRoutes }> {
+): Promise<{ gateway: ApolloGateway; sessions: Sessions; mediaFiles: (viewerOf: ViewerOf) => PrefixRoutes }> {
   const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
   const sign = assertionSigner(key, client);
   const urls = subgraphUrls();
@@ -201,7 +201,8 @@ export async function createBffGateway(
     supergraphSdl,
     buildService: ({ name }) => new BffDataSource(name, urls[name], sign, logger),
   });
-  return { gateway, sessions: usersSessions(urls.users, sign), mediaFiles: mediaProxy(urls.media, sign, logger) };
+  // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
+  return { gateway, sessions: usersSessions(urls.users, sign), mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf) };
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { envInt } from './config';
 import type { Logger } from './logger';
 
 /** What every request handler gets: who asked, and a logger that carries the request id. */
@@ -211,9 +212,20 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
   };
 }
 
-/** An HTTP server serving `handler`; create the server first when a plugin needs it (drain). */
+/**
+ * An HTTP server serving `handler`; create the server first when a plugin needs it (drain).
+ * Against slowloris: a request's headers must arrive within `HTTP_HEADERS_TIMEOUT_MS` (10 s) and
+ * the whole request, body included, within `HTTP_REQUEST_TIMEOUT_MS` (300 s, room for a large
+ * upload; media refuses a stalled upload body much sooner); Node answers 408 past either.
+ */
 export function createHttpServer(): http.Server {
-  const server = http.createServer();
+  const requestTimeout = envInt('HTTP_REQUEST_TIMEOUT_MS', 300_000, { min: 1_000 });
+  const server = http.createServer({
+    requestTimeout,
+    headersTimeout: Math.min(envInt('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1_000 }), requestTimeout),
+    // How often Node checks the two deadlines above (its default, 30 s, would let them run late).
+    connectionsCheckingInterval: 1_000,
+  });
   // Keep-alive longer than a typical client's, so clients close idle sockets first.
   server.keepAliveTimeout = 65_000;
   return server;

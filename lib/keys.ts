@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { ConfigError, envString } from './config';
@@ -61,6 +62,35 @@ export async function loadPrivateJwk(variable: string, file: string): Promise<{ 
     writeFileSync(keyFile, JSON.stringify(await generatePrivateJwk()), { mode: 0o600, flag: 'wx' });
   }
   return { json: readFileSync(keyFile, 'utf8'), source: keyFile };
+}
+
+/**
+ * A symmetric secret (at least 32 characters) from env `variable`; where it is unset outside
+ * production, 32 random bytes generated once and kept in `<DATA_DIR>/keys/<file>` (mode 0600), so
+ * every process of a development install (and every restart) shares it. Several processes may
+ * start at once: the file is written aside and linked into place, so none reads a partial one.
+ */
+export function loadSecret(variable: string, file: string): string {
+  const fromEnv = envString(variable);
+  if (fromEnv !== undefined) {
+    if (fromEnv.length < 32) throw new ConfigError(`${variable} must be at least 32 characters (e.g. openssl rand -base64 32)`);
+    return fromEnv;
+  }
+  if (envString('NODE_ENV') === 'production') throw new ConfigError(`${variable} must be set in production (at least 32 random characters, the same on every replica)`);
+  const keyFile = path.join(envString('DATA_DIR', path.resolve(__dirname, '..', 'data')), 'keys', file);
+  if (!existsSync(keyFile)) {
+    mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
+    const aside = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(aside, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(aside, keyFile);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; // another process was first: use its secret
+    } finally {
+      unlinkSync(aside);
+    }
+  }
+  return readFileSync(keyFile, 'utf8').trim();
 }
 
 /** The env that gives the BFFs a gateway signing key and the subgraphs its public half. */

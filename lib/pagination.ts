@@ -1,10 +1,27 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badInput, isId } from './errors';
+import { loadSecret } from './keys';
 
 /**
  * Cursor pagination shared by every list in the graph. All lists are ordered newest
- * first by (createdAt, id); a cursor is that pair, encoded opaquely, so pages stay
- * stable while rows are inserted.
+ * first by (createdAt, id); a cursor is that pair, sealed (AES-256-GCM under the deployment's
+ * `CURSOR_SECRET`), so pages stay stable while rows are inserted and a cursor reveals nothing:
+ * not the id or time of the row it points at (which may be one the caller may not see, see
+ * mediaList), and one that was tampered with or made elsewhere is refused.
  */
+
+let key: Buffer | undefined;
+/**
+ * The cursor key, derived from `CURSOR_SECRET` (required in production, the same on every
+ * replica of a service; generated once under `<DATA_DIR>/keys` otherwise). Services call it at
+ * start so a missing secret stops them there rather than at the first list.
+ */
+export function cursorKey(): Buffer {
+  key ??= Buffer.from(hkdfSync('sha256', loadSecret('CURSOR_SECRET', 'cursor-secret'), Buffer.alloc(0), 'federated-graph list cursor v1', 32));
+  return key;
+}
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -25,14 +42,26 @@ export interface Page {
 }
 
 export function encodeCursor(row: Cursor): string {
-  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', cursorKey(), iv);
+  const sealed = Buffer.concat([cipher.update(JSON.stringify([row.createdAt.toISOString(), row.id]), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+/** The plaintext of a cursor encodeCursor sealed; throws for anything else (tampered, forged, another key). */
+function unseal(cursor: string): string {
+  const raw = Buffer.from(cursor, 'base64url');
+  if (raw.length <= IV_BYTES + TAG_BYTES) throw new Error('too short');
+  const decipher = createDecipheriv('aes-256-gcm', cursorKey(), raw.subarray(0, IV_BYTES));
+  decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function decodeCursor(cursor: string, field = 'after'): Cursor {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    const [createdAt, id] = JSON.parse(unseal(cursor));
     const date = new Date(createdAt);
     // Only what encodeCursor makes: an ISO instant Postgres can hold, and a UUID.
     if (typeof id === 'string' && isId(id) && typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) && !Number.isNaN(date.getTime())) {

@@ -12,6 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isDatabaseUnavailable, type Database } from './database';
 import { PUBLIC_CODES } from './errors';
+import { cursorKey } from './pagination';
 import { logMaskedErrors } from './plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from './http';
 import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
@@ -82,6 +83,7 @@ function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlug
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
   const { name, database, logger } = options;
+  cursorKey(); // CURSOR_SECRET missing in production (or malformed): stop at start, not at the first list
   const httpServer = createHttpServer();
 
   const apollo = new ApolloServer<TContext>({

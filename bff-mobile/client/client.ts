@@ -189,7 +189,8 @@ export class MobileClient {
   async putUpload(ticket: UploadTicket, bytes: Uint8Array, mimeType: string): Promise<UploadedMedia> {
     const response = await this.fetch(`${this.options.baseUrl}${ticket.uploadUrl}`, {
       method: 'PUT',
-      headers: { 'content-type': mimeType },
+      // The session is not what authorises the upload (its URL is), but it gives the BFF's per-client bound a user.
+      headers: { 'content-type': mimeType, ...(this.token && { authorization: `Bearer ${this.token}` }) },
       body: bytes,
     });
     const body = (await response.json().catch(() => ({}))) as { media?: UploadedMedia; errors?: GraphQLErrorShape[] };

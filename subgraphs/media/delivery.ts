@@ -2,15 +2,29 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isId } from '../../lib/errors';
 import { HttpError } from '../../lib/http';
+import type { Caller } from '../../lib/identity';
 import type { Logger } from '../../lib/logger';
+import { guardDownload, type TransferDeadlines } from '../../lib/stream-deadlines';
 import type { PrismaClient, RenditionSize } from './generated/prisma/client';
 import type { BlobStore, ByteRange } from './storage';
 
 /** Where a client fetches a rendition: `/media/<id>/<size>`, on the BFF it talks to. */
 export const MEDIA_PATH = '/media/';
 const SIZES: Record<string, RenditionSize> = { thumb: 'THUMB', small: 'SMALL', large: 'LARGE', original: 'ORIGINAL' };
-/** A media record never changes its files, so a URL names the same bytes for ever. */
+/** An avatar is public for good and a record never changes its files: a URL names the same bytes for ever. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
+/** A file only its viewer may see: no shared cache, and the browser asks again (a 304) each time. */
+const PRIVATE = 'private, no-cache';
+
+/** Who may see a post's files: everyone, only this caller (a draft, its author or an admin), or not this caller. */
+export type Visibility = 'public' | 'private' | 'hidden';
+export type PostVisibility = (caller: Caller, postId: string) => Promise<Visibility>;
+
+export interface DeliverySettings {
+  deadlines: TransferDeadlines;
+  /** `max-age` of a file on a published post: how long caches may keep it after the post is unpublished. */
+  publicMaxAgeSeconds: number;
+}
 
 interface Candidate {
   format: string;
@@ -80,26 +94,36 @@ function notModified(header: string | undefined, etag: string): boolean {
 
 /**
  * `GET|HEAD /media/<id>/<size>`: streams a rendition with its type, length and a strong ETag,
- * cached for a year (the URL's bytes never change), 304 for a matching `If-None-Match`, and
- * single byte ranges (for video seeking). Ids are random UUIDs: the URL is the capability, so
- * media on a post is fetchable by whoever was shown it.
+ * 304 for a matching `If-None-Match`, and single byte ranges (for video seeking). A file is
+ * served only to whoever may see what it belongs to: an avatar to anyone (cached for a year, its
+ * bytes never change), a file on a post to whoever posts says may see the post. A published
+ * post's files may be cached publicly for `publicMaxAgeSeconds` (so unpublishing takes that long to
+ * reach caches); a draft's go to its author and admins, `private` and revalidated each time. For
+ * anyone else a hidden file is 404 NOT_FOUND, exactly as for an id that does not exist. A client
+ * that stops reading is cut after the download deadlines.
  */
-export function deliveryRoute(db: PrismaClient, store: BlobStore, logger: Logger) {
-  return async function deliver(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
+export function deliveryRoute(db: PrismaClient, store: BlobStore, logger: Logger, visibility: PostVisibility, settings: DeliverySettings) {
+  const publicCache = `public, max-age=${settings.publicMaxAgeSeconds}`;
+  return async function deliver(req: IncomingMessage, res: ServerResponse, rest: string, caller: Caller): Promise<void> {
+    // Refusals are never stored: a 404 for one viewer may be a file for another.
+    res.setHeader('cache-control', 'no-store');
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Media is fetched with GET');
     const [id, sizeName, extra] = rest.split('/');
     const size = SIZES[sizeName ?? ''];
     if (!id || !isId(id) || !size || extra !== undefined) throw new HttpError(404, 'NOT_FOUND', 'No such media file');
     const candidates = await db.rendition.findMany({
       where: { mediaId: id.toLowerCase(), size },
-      select: { format: true, mimeType: true, bytes: true, sha256: true, key: true },
+      select: { format: true, mimeType: true, bytes: true, sha256: true, key: true, media: { select: { postId: true } } },
     });
     if (candidates.length === 0) throw new HttpError(404, 'NOT_FOUND', 'No such media file');
+    const postId = candidates[0].media.postId;
+    const seen = postId ? await visibility(caller, postId) : 'public';
+    if (seen === 'hidden') throw new HttpError(404, 'NOT_FOUND', 'No such media file');
     const file = choose(candidates, req.headers.accept);
     const etag = `"${file.sha256}"`;
     const total = Number(file.bytes);
     res.setHeader('etag', etag);
-    res.setHeader('cache-control', IMMUTABLE);
+    res.setHeader('cache-control', !postId ? IMMUTABLE : seen === 'public' ? publicCache : PRIVATE);
     res.setHeader('x-content-type-options', 'nosniff');
     if (candidates.length > 1) res.setHeader('vary', 'Accept');
     if (notModified(req.headers['if-none-match'], etag)) {
@@ -127,7 +151,11 @@ export function deliveryRoute(db: PrismaClient, store: BlobStore, logger: Logger
       throw new HttpError(404, 'NOT_FOUND', 'No such media file');
     }
     res.writeHead(range ? 206 : 200, headers);
+    const { downloadIdleMs, downloadTotalMs } = settings.deadlines;
+    const disarm = guardDownload(res, downloadIdleMs, downloadTotalMs, (reason) => logger.info({ mediaId: id, reason }, 'cut a download its client stopped reading'));
     // A client that goes away mid-file is not an error worth more than a debug line.
-    await pipeline(body, res).catch((error) => logger.debug({ err: error }, 'media response ended early'));
+    await pipeline(body, res)
+      .catch((error) => logger.debug({ err: error }, 'media response ended early'))
+      .finally(disarm);
   };
 }

@@ -16,7 +16,7 @@ export const MAX_SIDE = 65_535;
 /** A file refused for what it is, or a moment when it cannot be taken; `status` is the upload's HTTP answer. */
 export class Refusal extends Error {
   constructor(
-    readonly status: 400 | 413 | 415 | 503,
+    readonly status: 400 | 408 | 413 | 415 | 503,
     readonly code: string,
     message: string,
     /** Hang up after answering rather than read the rest of the request. */

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { subgraphUrls } from '../../lib/composition';
+import { HttpError } from '../../lib/http';
 import { callSubgraph, type Caller } from '../../lib/identity';
 
 /**
@@ -37,4 +38,36 @@ export async function visiblePostIds(caller: Caller, postIds: string[]): Promise
     { r: unique.map((id) => ({ __typename: 'Post', id })) },
   );
   return new Set(data._entities.filter((p): p is { id: string } => p !== null).map((p) => p.id));
+}
+
+/** Most posts whose anonymous visibility a process remembers at once. */
+const REMEMBERED = 10_000;
+
+/**
+ * Who may see a post's files, for file delivery: `public` when an anonymous caller may see the
+ * post (published), else `private` for a caller posts lets see it (its author, an admin), else
+ * `hidden`. Anonymous visibility is remembered for `cacheMs` per process (a page asks for many
+ * files of the same posts), so a post unpublished that recently may still have its files served
+ * publicly; a caller's own visibility is never remembered. Posts unreachable: 503 SUBGRAPH_UNAVAILABLE.
+ */
+export function postVisibility(anonymousAssertion: () => Promise<string>, cacheMs: number) {
+  const anonymous = new Map<string, { visible: boolean; until: number }>();
+  const ask = async (caller: Caller, postId: string) => {
+    try {
+      return (await visiblePostIds(caller, [postId])).has(postId);
+    } catch {
+      throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Cannot check who may see this file right now; try again shortly', { 'retry-after': '2' });
+    }
+  };
+  return async function visibility(caller: Caller, postId: string): Promise<'public' | 'private' | 'hidden'> {
+    let known = anonymous.get(postId);
+    if (!known || known.until <= Date.now()) {
+      known = { visible: await ask({ viewer: null, client: 'media', assertion: await anonymousAssertion() }, postId), until: Date.now() + cacheMs };
+      if (anonymous.size >= REMEMBERED) anonymous.clear();
+      anonymous.set(postId, known);
+    }
+    if (known.visible) return 'public';
+    if (!caller.viewer) return 'hidden';
+    return (await ask(caller, postId)) ? 'private' : 'hidden';
+  };
 }

@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { envString } from '../../lib/config';
 import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
 import { isId, notFound, requireId } from '../../lib/errors';
-import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
+import { afterCursor, encodeCursor, NEWEST_FIRST, readPage, toConnection, type Page, type PageArgs } from '../../lib/pagination';
 import { isRecordNotFound } from '../../lib/prisma-errors';
 import { DateTime } from '../../lib/scalars';
 import type { Media } from './data';
@@ -28,6 +28,42 @@ async function mediaToChange(loaders: MediaContext['loaders'], caller: MediaCont
   return media;
 }
 
+/** Rows read per step while filling a page, and the most one page may read past hidden rows. */
+const SCAN_BATCH = 200;
+const SCAN_LIMIT = 2_000;
+
+/**
+ * A page of media the caller may see: hidden rows (media of posts the caller may not see, which
+ * only posts knows) are skipped before the page is cut, so its nodes, cursors, `hasNextPage` and
+ * `endCursor` are those of visible rows only and say nothing of hidden ones. Rows are read in
+ * batches of SCAN_BATCH, posts asked once per batch. Past SCAN_LIMIT rows read, the page ends
+ * short with `hasNextPage` and an end cursor at the last row read: cursors are sealed (see
+ * lib/pagination.ts), so even a cursor at a hidden row reveals nothing, and paging stays bounded.
+ */
+async function visiblePage(db: MediaContext['db'], caller: MediaContext['caller'], where: { ownerId?: string; postId?: string }, page: Page) {
+  const wanted = page.first + 1;
+  const shown: Media[] = [];
+  let after = page.after;
+  let scanned = 0;
+  for (;;) {
+    const take = Math.min(SCAN_BATCH, Math.max(wanted - shown.length, 20));
+    const rows = await db.media.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: NEWEST_FIRST, take });
+    const visible =
+      caller.viewer?.role === 'ADMIN' ? null : await visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
+    for (const row of rows) {
+      if (!row.postId || !visible || visible.has(row.postId)) shown.push(row);
+      if (shown.length === wanted) return toConnection(shown, page.first);
+    }
+    scanned += rows.length;
+    if (rows.length < take) return toConnection(shown, page.first);
+    after = rows[rows.length - 1];
+    if (scanned >= SCAN_LIMIT) {
+      const connection = toConnection(shown, page.first);
+      return { ...connection, pageInfo: { hasNextPage: true, endCursor: encodeCursor(after) } };
+    }
+  }
+}
+
 export const resolvers: GraphQLResolverMap<MediaContext> = {
   DateTime,
   Query: {
@@ -41,16 +77,9 @@ export const resolvers: GraphQLResolverMap<MediaContext> = {
       const page = readPage(args);
       const ownerId = args.ownerId != null ? requireId('ownerId', args.ownerId) : undefined;
       const postId = args.postId != null ? requireId('postId', args.postId) : undefined;
-      const rows = await db.media.findMany({
-        where: { ...(ownerId && { ownerId }), ...(postId && { postId }), ...afterCursor(page.after) },
-        orderBy: NEWEST_FIRST,
-        take: page.first + 1,
-      });
-      // A page keeps its cursors; media of posts the caller may not see is left out of it.
-      const visible = await visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
-      const connection = toConnection(rows, page.first);
-      const shown = (media: Media) => !media.postId || visible.has(media.postId);
-      return { ...connection, edges: connection.edges.filter((e) => shown(e.node)), nodes: connection.nodes.filter(shown) };
+      // The media of one post the caller may not see: an empty page, as for a post with none.
+      if (postId && caller.viewer?.role !== 'ADMIN' && !(await visiblePostIds(caller, [postId])).has(postId)) return toConnection([], page.first);
+      return visiblePage(db, caller, { ...(ownerId && { ownerId }), ...(postId && { postId }) }, page);
     },
   },
   Mutation: {

@@ -1,11 +1,13 @@
+import { envInt } from '../../lib/config';
 import { GATEWAY_SIGNING_KEY } from '../../lib/main';
 import { assertionSigner } from '../../lib/identity';
 import { loadSigningKey } from '../../lib/keys';
 import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph';
 import { createLoaders, type MediaLoaders } from './data';
-import { deliveryRoute, MEDIA_PATH } from './delivery';
+import { deliveryRoute, MEDIA_PATH, type PostVisibility } from './delivery';
 import { PrismaClient } from './generated/prisma/client';
 import { followPostEvents } from './post-events';
+import { postVisibility } from './posts-api';
 import { resolvers } from './resolvers';
 import { createBlobStore, type BlobStore } from './storage';
 import { purgeUploads, UPLOAD_PATH, uploadRoute, uploadSettings, type UploadSettings } from './uploads';
@@ -14,6 +16,7 @@ export const typeDefs = loadTypeDefs(__dirname);
 
 interface MediaExtra {
   store: BlobStore;
+  visibility: PostVisibility;
   uploads: UploadSettings;
   stopFollowing: () => Promise<void>;
 }
@@ -42,11 +45,16 @@ export const createMediaSubgraph = prismaSubgraph({
         (error) => logger.warn({ err: error }, 'could not purge upload URLs'),
       );
     }, 3_600_000).unref();
-    return { store, uploads: uploadSettings(), stopFollowing: follower.stop };
+    // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.
+    const visibility = postVisibility(() => sign(null), envInt('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }));
+    return { store, visibility, uploads: uploadSettings(), stopFollowing: follower.stop };
   },
-  prefixRoutes: ({ store, uploads }, db, logger) => ({
+  prefixRoutes: ({ store, uploads, visibility }, db, logger) => ({
     [UPLOAD_PATH]: uploadRoute(db, store, uploads, logger),
-    [MEDIA_PATH]: deliveryRoute(db, store, logger),
+    [MEDIA_PATH]: deliveryRoute(db, store, logger, visibility, {
+      deadlines: uploads.deadlines,
+      publicMaxAgeSeconds: envInt('MEDIA_PUBLIC_MAX_AGE_SECONDS', 60, { min: 0 }),
+    }),
   }),
   stop: (extra) => extra.stopFollowing(),
 });

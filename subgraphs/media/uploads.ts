@@ -9,6 +9,7 @@ import { GraphQLError } from 'graphql';
 import { envInt } from '../../lib/config';
 import { sendJson, HttpError } from '../../lib/http';
 import type { Logger } from '../../lib/logger';
+import { transferDeadlines, watchUploadBody, type TransferDeadlines } from '../../lib/stream-deadlines';
 import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from './generated/prisma/client';
 import { Refusal, renderImage, type RenderedFile } from './images';
 import { sniff } from './sniff';
@@ -30,6 +31,10 @@ export function uploadSettings() {
     /** Images rendered at once, and how many more may wait before uploads are refused with 503. */
     processingConcurrency: envInt('MEDIA_PROCESSING_CONCURRENCY', 1, { min: 1 }),
     processingQueue: envInt('MEDIA_PROCESSING_QUEUE', 8, { min: 0 }),
+    /** Uploads one user may have in progress at once (per media process); the next is refused with 429. */
+    maxConcurrentPerUser: envInt('MEDIA_MAX_CONCURRENT_UPLOADS', 2, { min: 1 }),
+    /** Idle and total deadlines of a body (and of downloads). */
+    deadlines: transferDeadlines(),
   };
 }
 export type UploadSettings = ReturnType<typeof uploadSettings>;
@@ -78,6 +83,39 @@ async function claim(db: PrismaClient, token: string) {
   throw new HttpError(410, 'UPLOAD_EXPIRED', 'This upload URL has expired; ask for a new one');
 }
 
+/**
+ * Uploads in progress per user, in this process: `enter` takes a slot for the owner of an upload
+ * URL before the URL is spent, or refuses with 429 TOO_MANY_UPLOADS (and Retry-After), leaving the
+ * URL as it was, so one user's slow uploads cannot take every connection media has.
+ */
+export class UploadSlots {
+  private readonly active = new Map<string, number>();
+  constructor(private readonly perUser: number) {}
+
+  enter(ownerId: string): () => void {
+    const held = this.active.get(ownerId) ?? 0;
+    if (held >= this.perUser) {
+      throw new HttpError(429, 'TOO_MANY_UPLOADS', `You have ${held} uploads in progress; wait for one to finish`, { 'retry-after': '5' });
+    }
+    this.active.set(ownerId, held + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const now = (this.active.get(ownerId) ?? 1) - 1;
+      if (now > 0) this.active.set(ownerId, now);
+      else this.active.delete(ownerId);
+    };
+  }
+}
+
+/** The owner of a live (unused, unexpired) upload URL, without spending it; null otherwise. */
+async function ownerOf(db: PrismaClient, token: string): Promise<string | null> {
+  if (!TOKEN.test(token)) return null;
+  const upload = await db.upload.findUnique({ where: { tokenHash: hashOf(token) }, select: { ownerId: true, usedAt: true, expiresAt: true } });
+  return upload && !upload.usedAt && upload.expiresAt > new Date() ? upload.ownerId : null;
+}
+
 /** Bytes of an oversized body read and discarded after a 413, so the client hears the answer. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -87,7 +125,7 @@ const DRAIN_BYTES = 16 * 1024 * 1024;
  * and discarding up to DRAIN_BYTES more so the client reads the 413 rather than a reset.
  * Resolves with the first bytes, the size and the SHA-256.
  */
-async function receive(req: IncomingMessage, file: string, limit: number) {
+async function receive(req: IncomingMessage, file: string, limit: number, deadlines: TransferDeadlines) {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     // Node reads and discards an unread body after the answer; past DRAIN_BYTES, hang up instead.
@@ -106,14 +144,35 @@ async function receive(req: IncomingMessage, file: string, limit: number) {
       done(null, chunk);
     },
   });
+  // A body that stalls, or takes too long, is refused with 408 while the client still listens:
+  // the request is left unread (not destroyed) so the answer reaches it, then the connection closes.
+  let late: Refusal | undefined;
+  const interrupted = () => meter.destroy(new Refusal(400, 'BAD_REQUEST', 'The upload was interrupted before the whole file arrived'));
+  req.once('aborted', interrupted);
+  req.once('error', interrupted);
+  req.pipe(meter);
+  const disarm = watchUploadBody(req, deadlines.uploadIdleMs, deadlines.uploadBodyMs, (reason) => {
+    late = new Refusal(408, 'REQUEST_TIMEOUT', reason === 'idle' ? `No bytes of the file arrived for ${deadlines.uploadIdleMs} ms` : `The file did not arrive within ${deadlines.uploadBodyMs} ms`, true);
+    req.unpipe(meter);
+    req.pause();
+    meter.destroy(late);
+  });
   try {
-    await pipeline(req, meter, createWriteStream(file, { flags: 'wx' }));
+    await pipeline(meter, createWriteStream(file, { flags: 'wx' }));
   } catch (error) {
+    if (late) throw late;
+    const gone = req.destroyed;
+    req.unpipe(meter);
+    req.destroy(); // as before: a refused or broken body is not read further
     if (error instanceof Refusal) throw error;
-    if (req.destroyed || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+    if (gone || (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
       throw new Refusal(400, 'BAD_REQUEST', 'The upload was interrupted before the whole file arrived');
     }
     throw error;
+  } finally {
+    disarm();
+    req.off('aborted', interrupted);
+    req.off('error', interrupted);
   }
   if (size > limit) throw new Refusal(413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${limit} bytes, the most this upload accepts`);
   const handle = await open(file, 'r+');
@@ -196,19 +255,31 @@ const lockPost = (tx: Prisma.TransactionClient, postId: string) => tx.$executeRa
  */
 export function uploadRoute(db: PrismaClient, store: BlobStore, settings: UploadSettings, logger: Logger) {
   const gate = new ProcessingGate(settings.processingConcurrency, settings.processingQueue);
+  const slots = new UploadSlots(settings.maxConcurrentPerUser);
   return async function upload(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     if (req.method !== 'PUT') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Send the file with PUT');
     if (gate.full) {
       res.setHeader('retry-after', '5');
       throw new HttpError(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
     }
+    // The owner's slot is taken before the URL is spent: a refused upload leaves its URL usable.
+    const owner = await ownerOf(db, token);
+    const leave = owner ? slots.enter(owner) : () => undefined;
+    try {
+      await receiveUpload(req, res, token);
+    } finally {
+      leave();
+    }
+  };
+
+  async function receiveUpload(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
     const ticket = await claim(db, token);
     const spool = path.join(store.spoolDir, randomUUID());
     const mediaId = randomUUID();
     const stored: StoredRendition[] = [];
     try {
       const limit = Math.min(ticket.bytes, ticket.kind === 'IMAGE' ? settings.maxImageBytes : settings.maxVideoBytes);
-      const received = await receive(req, spool, limit);
+      const received = await receive(req, spool, limit, settings.deadlines);
       if (received.size === 0) throw new Refusal(400, 'BAD_USER_INPUT', 'The file is empty');
       const type = sniff(received.head);
       if (!type) throw new Refusal(415, 'UNSUPPORTED_MEDIA_TYPE', 'The file is not a JPEG, PNG, GIF, WebP, AVIF, MP4, WebM or QuickTime file');
@@ -264,6 +335,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
       await store.delete(stored.map((s) => s.key)).catch((cleanup) => logger.error({ err: cleanup, mediaId }, 'could not remove the files of a refused upload'));
       if (error instanceof Refusal) {
         if (error.status === 503) res.setHeader('retry-after', '5');
+        if (error.status === 408) logger.info({ code: error.code }, 'refused an upload whose body stalled');
         if (error.close) res.setHeader('connection', 'close');
         throw new HttpError(error.status, error.code, error.message);
       }
@@ -271,7 +343,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
     } finally {
       await unlink(spool).catch(() => undefined);
     }
-  };
+  }
 }
 
 /**

@@ -138,11 +138,12 @@ describe('uploading an image', () => {
     }
   });
 
-  it('caches for a year under a strong ETag, and answers If-None-Match with 304', async () => {
+  it('caches a published post’s file publicly for a minute under a strong ETag, and answers If-None-Match with 304', async () => {
     const { response, bytes } = await fetchMedia(`/media/${mediaId}/small`, { accept: 'image/webp' });
     const etag = response.headers.get('etag')!;
     expect(etag).toMatch(/^"[0-9a-f]{64}"$/);
-    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // A post can be unpublished: caches may keep its files a minute (MEDIA_PUBLIC_MAX_AGE_SECONDS), not a year.
+    expect(response.headers.get('cache-control')).toBe('public, max-age=60');
     expect(response.headers.get('vary')).toBe('Accept');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');
     expect(bytes.length).toBeGreaterThan(0);
@@ -169,8 +170,10 @@ describe('uploading an image', () => {
     expect(answer.status).toBe(201);
     const { body } = await graphql(stack.web, `query($id: ID!) { user(id: $id) { avatar { id url(size: THUMB) } } }`, { id: author.user.id });
     expect(body.data.user.avatar).toEqual({ id: answer.body.media.id, url: `/media/${answer.body.media.id}/thumb` });
-    const { bytes } = await fetchMedia(body.data.user.avatar.url);
+    const { response, bytes } = await fetchMedia(body.data.user.avatar.url);
     expect(await sharp(bytes).metadata()).toMatchObject({ width: 160, height: 160 });
+    // An avatar is public for good and its bytes never change.
+    expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 });
 
