@@ -3,6 +3,8 @@ import { createLoaders, type UserLoaders } from './data';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 import { purgeRefreshTokens } from './refresh-tokens';
+import { purgeRevocations } from './revocations';
+import { tokenSettings } from '../../lib/tokens';
 import { createTokenIssuer, type TokenIssuer } from './tokens';
 
 export const typeDefs = loadTypeDefs(__dirname);
@@ -17,11 +19,17 @@ export const createUsersSubgraph = prismaSubgraph({
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
   extra: async (db, logger) => {
-    // Hourly, expired and long-revoked refresh tokens go; the timer never keeps the process alive.
+    // Hourly, expired and long-revoked refresh tokens go, and revocations whose tokens have all
+    // expired; the timer never keeps the process alive.
+    const { ttlSeconds } = tokenSettings();
     setInterval(() => {
       purgeRefreshTokens(db).then(
         (count) => count && logger.info({ count }, 'purged refresh tokens'),
         (error) => logger.warn({ err: error }, 'could not purge refresh tokens'),
+      );
+      purgeRevocations(db, ttlSeconds).then(
+        (count) => count && logger.info({ count }, 'purged session revocations'),
+        (error) => logger.warn({ err: error }, 'could not purge session revocations'),
       );
     }, 3_600_000).unref();
     return { tokens: await createTokenIssuer() };
