@@ -22,6 +22,7 @@ import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/plugins';
 import { resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
+import { clientAddress } from '../lib/rate-limits';
 
 export interface MobileContext extends BffContext {
   /**
@@ -59,7 +60,7 @@ const partialErrors: ApolloServerPlugin<BffContext> = {
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
 export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway, mediaFiles } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
+  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,
@@ -68,7 +69,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     plugins: [logMaskedErrors<BffContext>()],
   });
   await supergraph.start();
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));
+  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
 
   const httpServer = createHttpServer();
   const apollo = new ApolloServer<MobileContext>({
@@ -81,20 +82,21 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
   const safelisted = envBool('MOBILE_SAFELIST', envString('NODE_ENV') === 'production');
   serve(
     httpServer,
-    createRequestHandler<MobileContext, BffContext['viewer']>({
+    createRequestHandler<MobileContext, { viewer: BffContext['viewer']; clientAddress: string }>({
       apollo,
       logger,
       prepare: safelisted ? safelist(readManifest()) : undefined,
       prefixRoutes: mediaFiles,
       async authenticate(req) {
         const token = bearerToken(req);
-        return token ? verify(token) : null;
+        return { viewer: token ? await verify(token) : null, clientAddress: clientAddress(req) };
       },
       async context({ requestId, log, auth }) {
         const context: MobileContext = {
           requestId,
           log,
-          viewer: auth,
+          viewer: auth.viewer,
+          clientAddress: auth.clientAddress,
           session: {},
           partialErrors: [],
           async run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T> {
@@ -122,6 +124,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     async stop() {
       await apollo.stop();
       await supergraph.stop();
+      await revocations.stop();
     },
   };
 }

@@ -97,9 +97,11 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     signUp: async (_, { input }: { input: SignUpInput }, context) => {
       const data = valid.userFields(input);
       const password = checkPassword('input.password', input.password);
+      const { hashing } = context.signInLimits;
+      const passwordHash = await hashPassword(password, (task) => hashing.run('other', task));
       const user = await context.db.user
         .create({
-          data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash: await hashPassword(password) },
+          data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash },
         })
         .catch(explainConflict);
       return startSession(user, context);
@@ -111,11 +113,25 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       } catch {
         // Not an address anyone has: answered like an unknown one, below.
       }
+      const limits = context.signInLimits;
+      // Counted per account as typed (normalised when it is an address): unknown ones too, so
+      // the answer does not tell which accounts exist.
+      const account = address ?? String(email).trim().toLowerCase().slice(0, 254);
+      await limits.attempt(account);
       const user = address ? await context.db.user.findUnique({ where: { email: address } }) : null;
+      const lane = limits.lane(account, context.clientAddress);
+      let matches: boolean;
+      try {
+        matches = await verifyPassword(password, user?.passwordHash ?? null, (task) => limits.hashing.run(lane, task));
+      } catch (error) {
+        if ((error as GraphQLError).extensions?.code === 'RATE_LIMITED') await limits.untried(account);
+        throw error;
+      }
       // Unknown email and wrong password take the same time and give the same answer.
-      if (!(await verifyPassword(password, user?.passwordHash ?? null)) || !user) {
+      if (!matches || !user) {
         throw new GraphQLError('Email or password is incorrect', { extensions: { code: 'UNAUTHENTICATED' } });
       }
+      await limits.succeeded(account, context.clientAddress);
       return startSession(user, context);
     },
     refreshSession: async (_, { refreshToken }: { refreshToken: string }, context) => {

@@ -4,12 +4,13 @@ import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 import { purgeRefreshTokens } from './refresh-tokens';
 import { purgeRevocations } from './revocations';
+import { signInLimitsFromEnv, type SignInLimits } from './sign-in-limits';
 import { tokenSettings } from '../../lib/tokens';
 import { createTokenIssuer, type TokenIssuer } from './tokens';
 
 export const typeDefs = loadTypeDefs(__dirname);
 
-export type UsersContext = PrismaSubgraphContext<PrismaClient, UserLoaders, { tokens: TokenIssuer }>;
+export type UsersContext = PrismaSubgraphContext<PrismaClient, UserLoaders, { tokens: TokenIssuer; signInLimits: SignInLimits }>;
 
 /** The users subgraph: accounts, sign-in, and the access tokens' public keys at /.well-known/jwks.json. */
 export const createUsersSubgraph = prismaSubgraph({
@@ -32,7 +33,7 @@ export const createUsersSubgraph = prismaSubgraph({
         (error) => logger.warn({ err: error }, 'could not purge session revocations'),
       );
     }, 3_600_000).unref();
-    return { tokens: await createTokenIssuer() };
+    return { tokens: await createTokenIssuer(), signInLimits: signInLimitsFromEnv() };
   },
   routes: ({ tokens }) => ({
     '/.well-known/jwks.json': (_req, res) => {
