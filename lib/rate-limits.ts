@@ -94,7 +94,7 @@ export async function consumeOrRefuse(limits: SessionLimits, kind: Kind_, addres
 }
 
 /** Root fields of `operation` by name, fragments followed. */
-function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+export function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
   const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
   const names = new Set<string>();
   const seen = new Set<string>();

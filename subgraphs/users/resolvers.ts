@@ -1,6 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { forbidden, isOwnerOrAdmin, requireOwnerOrAdmin, unauthenticated } from '../../lib/authz';
+import { forbidden, isOwnerOrAdmin, requireOwnerOrAdmin } from '../../lib/authz';
 import { envString } from '../../lib/config';
 import { badInput, isId, notFound, requireId } from '../../lib/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
@@ -11,7 +11,7 @@ import type { Role } from './generated/prisma/client';
 import type { Caller } from '../../lib/identity';
 import { checkPassword, hashPassword, verifyPassword } from './passwords';
 import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens';
-import { earliestIssuedAt, readRevocations, recordRevocation } from './revocations';
+import { earliestIssuedAt, readRevocations, recordRevocation, wasDeleted } from './revocations';
 import type { UsersContext } from './subgraph';
 import * as valid from './validation';
 
@@ -46,16 +46,16 @@ async function startSession(user: User, context: UsersContext, continued?: { ref
 }
 
 /**
- * The viewer as the database knows them now: a token outlives a deletion or a role change by up
- * to a poll of the BFFs' revocation feed, so users, which can tell, checks its own writes
- * against the current account, not the token's claims.
+ * The caller, unless their account has been deleted: a token outlives its account by up to a
+ * poll of the BFFs' revocation feed, and users, which can tell, refuses such a viewer's writes.
+ * (A viewer users never had, such as an operator's assertion, is not refused here.)
  */
-async function currentViewer(context: UsersContext, action: string): Promise<Caller> {
-  const { caller, loaders } = context;
-  if (!caller.viewer) throw unauthenticated(action);
-  const account = await loaders.user.load(caller.viewer.id);
-  if (!account) throw new GraphQLError('This account no longer exists; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
-  return { ...caller, viewer: { id: account.id, role: account.role } };
+async function liveCaller(context: UsersContext): Promise<Caller> {
+  const { caller, db } = context;
+  if (caller.viewer && (await wasDeleted(db, caller.viewer.id))) {
+    throw new GraphQLError('This account no longer exists; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+  }
+  return caller;
 }
 
 /** Only the BFFs themselves (an assertion they signed with no user in it) follow the revocation feed. */
@@ -146,7 +146,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     },
     updateUser: async (_, { id, input }: { id: string; input: valid.UserFields }, context) => {
       const userId = requireId('id', id);
-      const viewer = requireOwnerOrAdmin(await currentViewer(context, 'change this account'), userId, 'change this account');
+      const viewer = requireOwnerOrAdmin(await liveCaller(context), userId, 'change this account');
       const data = valid.userFields(input);
       if (data.role !== undefined && viewer.role !== 'ADMIN') throw forbidden('Only an admin can change a role');
       // A new role revokes the user's tokens in the same transaction: the old role's token stops working.
@@ -164,7 +164,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
     },
     deleteUser: async (_, { id }: { id: string }, context) => {
       const userId = requireId('id', id);
-      requireOwnerOrAdmin(await currentViewer(context, 'delete this account'), userId, 'delete this account');
+      requireOwnerOrAdmin(await liveCaller(context), userId, 'delete this account');
       // The revocation commits with the deletion (refresh tokens go with the user, by cascade).
       await context.db.$transaction(async (tx) => {
         const { count } = await tx.user.deleteMany({ where: { id: userId } });

@@ -32,6 +32,11 @@ export async function earliestIssuedAt(db: Tx | PrismaClient, userId: string): P
   return latest ? latest.notBefore.getTime() / 1000 : 0;
 }
 
+/** True when `userId`'s account was deleted while their tokens may still be alive. */
+export async function wasDeleted(db: Tx | PrismaClient, userId: string): Promise<boolean> {
+  return (await db.sessionRevocation.count({ where: { userId, reason: 'DELETED' } })) > 0;
+}
+
 /** Revocations after `position`, oldest first, made at or after `since` when given. */
 export function readRevocations(db: PrismaClient, after: bigint, since: Date | undefined, first: number) {
   return db.sessionRevocation.findMany({
