@@ -49,9 +49,12 @@ const mobileCreate = (token: string, title: string) => graphql(stack.mobile, `mu
 /** bff-web with only an access cookie (a copied `fg_session`, no refresh cookie to fall back on). */
 const webWithAccess = (cookie: string, query: string) => graphql(stack.web, query, undefined, { origin: 'http://app.test', cookie });
 
-/** Polls `refused` every 100 ms until it is true; resolves with the time it took, or fails after WITHIN_MS. */
-async function refusedWithin(refused: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
+/**
+ * Polls `refused` (a read: polling with writes would write until the refusal) every 100 ms until
+ * it is true; resolves with the time since `started` (the change's acknowledgement), or fails
+ * once WITHIN_MS have passed. Each BFF follows the revocations on its own, so each is polled.
+ */
+async function refusedWithin(refused: () => Promise<boolean>, started = Date.now()): Promise<number> {
   for (;;) {
     if (await refused()) return Date.now() - started;
     if (Date.now() - started > WITHIN_MS) throw new Error(`still accepted ${WITHIN_MS} ms after the change`);
@@ -75,9 +78,13 @@ describe('deleting an account', () => {
 
     const deleted = await web.gql(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: account.id });
     expect(deleted.body).toEqual({ data: { deleteUser: account.id } });
+    const acknowledged = Date.now();
 
-    const took = await refusedWithin(async () => (await mobileMe(account.access)).status === 401);
-    expect(took).toBeLessThan(WITHIN_MS);
+    const took = await Promise.all([
+      refusedWithin(async () => (await mobileMe(account.access)).status === 401, acknowledged),
+      refusedWithin(async () => (await webWithAccess(accessCookie, `{ me { id } }`)).status === 401, acknowledged),
+    ]);
+    expect(Math.max(...took)).toBeLessThan(WITHIN_MS);
     const write = await mobileCreate(account.access, 'after deletion (mobile)');
     expect(write.status).toBe(401);
     expect(write.body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
@@ -125,8 +132,14 @@ describe('changing a role', () => {
 
     const changed = await admin.gql(`mutation($id: ID!) { updateUser(id: $id, input: { role: READER }) { role } }`, { id: account.id });
     expect(changed.body.data.updateUser.role).toBe('READER');
+    const acknowledged = Date.now();
 
-    await refusedWithin(async () => (await mobileCreate(account.access, 'as a former author')).status === 401);
+    await Promise.all([
+      refusedWithin(async () => (await mobileMe(account.access)).status === 401, acknowledged),
+      refusedWithin(async () => (await webWithAccess(accessCookie, `{ me { role } }`)).status === 401, acknowledged),
+    ]);
+    const write = await mobileCreate(account.access, 'as a former author');
+    expect(write.status).toBe(401);
     expect(await publishedTitles()).not.toContain('as a former author');
 
     // The app refreshes (sending the refused token, as an app does) and gets the new role.
@@ -180,6 +193,7 @@ describe('signing out', () => {
     expect((await web.gql(`mutation { signOut }`)).body).toEqual({ data: { signOut: true } });
     expect(web.cookies.size).toBe(0);
     await refusedWithin(async () => (await webWithAccess(accessCookie, `{ me { id } }`)).status === 401);
+    expect((await webWithAccess(accessCookie, `mutation { createPost(input: { title: "after web sign-out", body: "x" }) { id } }`)).status).toBe(401);
     // The account's mobile sign-in is another session: it goes on.
     expect((await mobileMe(account.access)).status).toBe(200);
   });
