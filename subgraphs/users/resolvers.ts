@@ -104,6 +104,7 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
           data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash },
         })
         .catch(explainConflict);
+      await context.signInLimits.succeeded(user.email, context.clientAddress);
       return startSession(user, context);
     },
     signIn: async (_, { email, password }: { email: string; password: string }, context) => {
@@ -117,14 +118,16 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       // Counted per account as typed (normalised when it is an address): unknown ones too, so
       // the answer does not tell which accounts exist.
       const account = address ?? String(email).trim().toLowerCase().slice(0, 254);
-      await limits.attempt(account);
-      const user = address ? await context.db.user.findUnique({ where: { email: address } }) : null;
+      // From an address the account signed in from before, guessers elsewhere do not lock its
+      // owner out: no account limit (the BFF's address limit still counts), and the first lane.
       const lane = limits.lane(account, context.clientAddress);
+      if (lane === 'other') await limits.attempt(account);
+      const user = address ? await context.db.user.findUnique({ where: { email: address } }) : null;
       let matches: boolean;
       try {
         matches = await verifyPassword(password, user?.passwordHash ?? null, (task) => limits.hashing.run(lane, task));
       } catch (error) {
-        if ((error as GraphQLError).extensions?.code === 'RATE_LIMITED') await limits.untried(account);
+        if (lane === 'other' && (error as GraphQLError).extensions?.code === 'RATE_LIMITED') await limits.untried(account);
         throw error;
       }
       // Unknown email and wrong password take the same time and give the same answer.

@@ -8,7 +8,9 @@ import { rateLimited } from '../../lib/errors';
  *
  * - a limit per account: `SIGN_IN_ACCOUNT_LIMIT` failed sign-ins per
  *   `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (10 per 900 s); an attempt takes a point before its password
- *   is hashed (so concurrent guesses cannot overtake the count) and a success clears them;
+ *   is hashed (so concurrent guesses cannot overtake the count) and a success clears them. It
+ *   does not apply from an address the account has signed in (or up) from before, so guessers
+ *   cannot lock the owner out of their usual address (like OWASP's device cookies);
  * - bounded hashing: at most `PASSWORD_HASH_CONCURRENCY` scrypt runs at once (2; each holds one
  *   of libuv's 4 threads and 32 MiB), and at most `PASSWORD_HASH_QUEUE` waiting per lane, each for
  *   at most `PASSWORD_HASH_MAX_WAIT_MS` (1000, under the BFFs' subgraph timeout), else a fast
@@ -109,7 +111,7 @@ export function signInLimitsFromEnv() {
       const until = known.get(pair(account, address));
       return until !== undefined && until > Date.now() ? 'known' : 'other';
     },
-    /** The right password: the account's failures are forgotten and this address is known for it. */
+    /** The right password (or a new account): its failures are forgotten and this address is known for it. */
     async succeeded(account: string, address: string | undefined): Promise<void> {
       await perAccount.delete(account);
       const key = pair(account, address);
