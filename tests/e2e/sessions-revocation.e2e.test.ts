@@ -87,12 +87,12 @@ describe('deleting an account', () => {
     expect(Math.max(...took)).toBeLessThan(WITHIN_MS);
     const write = await mobileCreate(account.access, 'after deletion (mobile)');
     expect(write.status).toBe(401);
-    expect(write.body.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(write.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
 
     // bff-web: the copied access cookie is refused, and the browser's session ends for good.
     const copied = await webWithAccess(accessCookie, `mutation { createPost(input: { title: "after deletion (web)", body: "x", status: PUBLISHED }) { id } }`);
     expect(copied.status).toBe(401);
-    expect(copied.body.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(copied.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     const browser = await web.gql(`{ me { id } }`);
     expect(browser.status).toBe(401);
     expect(web.cookies.size).toBe(0);
@@ -106,7 +106,7 @@ describe('deleting an account', () => {
 
     // The refresh token died with the account.
     const refreshed = await graphql(stack.mobile, `mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }`, { t: account.refresh });
-    expect(refreshed.body.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(refreshed.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
   });
 
   it('makes users itself refuse the deleted viewer’s writes (as a token not yet revoked at a BFF would)', async () => {
@@ -116,9 +116,9 @@ describe('deleting an account', () => {
     await admin.gql(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: deletedAdmin.id });
     const asDeleted = { id: deletedAdmin.id, role: 'ADMIN' as const };
     const update = await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { displayName: "hijacked" }) { id } }`, { id: victim.id }, asDeleted);
-    expect(update.body.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(update.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     const remove = await stack.subgraph('users', `mutation($id: ID!) { deleteUser(id: $id) }`, { id: victim.id }, asDeleted);
-    expect(remove.body.errors![0].extensions.code).toBe('UNAUTHENTICATED');
+    expect(remove.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
     expect((await mobileMe(victim.access)).body.data.me.handle).toMatch(/^revoked_/);
   });
 });
@@ -147,14 +147,14 @@ describe('changing a role', () => {
     expect(refreshed.body.errors).toBeUndefined();
     const newToken = refreshed.body.data.refreshSession.accessToken as string;
     expect((await mobileMe(newToken)).status).toBe(200);
-    expect((await mobileCreate(newToken, 'as a reader')).body.errors![0].extensions.code).toBe('FORBIDDEN');
+    expect((await mobileCreate(newToken, 'as a reader')).body.errors![0].extensions!.code).toBe('FORBIDDEN');
 
     // bff-web: the browser's next request renews its session with the refresh cookie and goes on as a READER.
     const me = await web.gql(`{ me { role } }`);
     expect(me.status).toBe(200);
     expect(me.body.data.me.role).toBe('READER');
     expect(web.cookies.get('fg_session')).not.toBe(accessCookie.slice('fg_session='.length));
-    expect((await web.gql(`mutation { createPost(input: { title: "web reader", body: "x" }) { id } }`)).body.errors![0].extensions.code).toBe('FORBIDDEN');
+    expect((await web.gql(`mutation { createPost(input: { title: "web reader", body: "x" }) { id } }`)).body.errors![0].extensions!.code).toBe('FORBIDDEN');
     // A copy of the old access cookie alone is refused.
     expect((await webWithAccess(accessCookie, `{ me { role } }`)).status).toBe(401);
   });
