@@ -12,9 +12,10 @@ import { rateLimited } from '../../lib/errors';
  *   does not apply from an address the account has signed in (or up) from before, so guessers
  *   cannot lock the owner out of their usual address (like OWASP's device cookies);
  * - bounded hashing: at most `PASSWORD_HASH_CONCURRENCY` scrypt runs at once (2; each holds one
- *   of libuv's 4 threads and 32 MiB), and at most `PASSWORD_HASH_QUEUE` waiting per lane, each for
- *   at most `PASSWORD_HASH_MAX_WAIT_MS` (1000, under the BFFs' subgraph timeout), else a fast
- *   RATE_LIMITED: a refused guess is an answer, never a timeout that opens a BFF's breaker;
+ *   of libuv's 4 threads and 32 MiB), and at most `PASSWORD_HASH_QUEUE` waiting per lane, in the
+ *   other lane each for at most `PASSWORD_HASH_MAX_WAIT_MS` (1000, under the BFFs' subgraph
+ *   timeout), else a fast RATE_LIMITED: a refused guess is an answer, never a timeout that opens
+ *   a BFF's breaker;
  * - two lanes: an account signing in from an address it has signed in from before goes first,
  *   so guessers (who never succeed) queue only behind each other, and returning users wait at
  *   most for the hashes already running.
@@ -26,7 +27,7 @@ export type Lane = 'known' | 'other';
 interface Waiting {
   start: () => void;
   reject: (error: unknown) => void;
-  timer: NodeJS.Timeout;
+  timer?: NodeJS.Timeout;
 }
 
 const busy = () => rateLimited(1, 'Too many sign-ins at once; try again shortly');
@@ -54,13 +55,18 @@ export class HashQueue {
       if (this.active < this.concurrency) return start();
       const queue = this.lanes[lane];
       if (queue.length >= this.maxQueued) return reject(busy());
+      // Only the other lane gives up waiting: the known one holds returning users, whom guessers
+      // cannot join, and who would rather wait than be sent away by an overloaded machine.
       const waiting: Waiting = {
         start,
         reject,
-        timer: setTimeout(() => {
-          queue.splice(queue.indexOf(waiting), 1);
-          reject(busy());
-        }, this.maxWaitMs),
+        timer:
+          lane === 'other'
+            ? setTimeout(() => {
+                queue.splice(queue.indexOf(waiting), 1);
+                reject(busy());
+              }, this.maxWaitMs)
+            : undefined,
       };
       queue.push(waiting);
     });
