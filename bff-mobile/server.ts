@@ -148,7 +148,8 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
         };
         return context;
       },
-      ready: async () => true,
+      // Ready once revocations were first read (or users found unreachable): none is missed at start.
+      ready: async () => revocations.loaded(),
     }),
   );
   return {

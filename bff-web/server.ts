@@ -108,8 +108,8 @@ export async function createWebBff(logger: Logger): Promise<Service> {
         return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken, clientAddress: address };
       },
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
-      // Ready once the supergraph is loaded, which start() has done.
-      ready: async () => true,
+      // Ready once the supergraph is loaded, which start() has done, and revocations were first read.
+      ready: async () => revocations.loaded(),
     }),
   );
   return {

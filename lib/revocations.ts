@@ -18,6 +18,8 @@ export interface TokenClaims {
  */
 export interface Revocations {
   isRevoked(claims: TokenClaims): boolean;
+  /** True once the first read at start has been tried (done, or users unreachable): a BFF is ready then. */
+  loaded(): boolean;
   stop(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export function followRevocations(usersUrl: string, sign: () => Promise<string>,
   let since: string | undefined = new Date(Date.now() - (ttlSeconds + 60) * 1000).toISOString();
   let stopped = false;
   let failing = false;
+  let tried = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
 
@@ -116,7 +119,10 @@ export function followRevocations(usersUrl: string, sign: () => Promise<string>,
           failing = true;
         },
       );
-      void running.finally(() => schedule(interval));
+      void running.finally(() => {
+        tried = true;
+        schedule(interval);
+      });
     }, delay);
     next.unref();
     timer = next;
@@ -130,6 +136,7 @@ export function followRevocations(usersUrl: string, sign: () => Promise<string>,
       const session = sid ? bySession.get(sid) : undefined;
       return Boolean(session && iat < session.notBefore);
     },
+    loaded: () => tried,
     async stop() {
       stopped = true;
       clearTimeout(timer);

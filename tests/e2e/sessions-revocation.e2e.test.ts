@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { subgraphUrlVariable } from '../../lib/composition';
+import { gatewayKeyEnv } from '../../lib/keys';
+import { startService, waitUntilReady } from '../../lib/processes';
 import { graphql, startStack, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
 
@@ -196,5 +199,37 @@ describe('signing out', () => {
     expect((await webWithAccess(accessCookie, `mutation { createPost(input: { title: "after web sign-out", body: "x" }) { id } }`)).status).toBe(401);
     // The account's mobile sign-in is another session: it goes on.
     expect((await mobileMe(account.access)).status).toBe(200);
+  });
+});
+
+describe('a BFF that starts after the change', () => {
+  it('reads the revocations of the last access-token lifetime before it is ready', async () => {
+    const account = await mobileAccount();
+    const signedIn = await mobileSignIn(account.email);
+    await graphql(stack.mobile, `mutation($t: String!) { signOut(refreshToken: $t) }`, { t: signedIn.refresh });
+    await admin.gql(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: (await mobileAccount()).id });
+    const deleted = await mobileAccount();
+    await admin.gql(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: deleted.id });
+
+    const fresh = await startService('bff-mobile', {
+      env: {
+        ...gatewayKeyEnv(stack.gatewayKey).bff,
+        ...Object.fromEntries(Object.values(stack.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+        BFF_MOBILE_PORT: '0',
+        RESPONSE_CACHE: 'false',
+        SUBGRAPH_TIMEOUT_MS: '5000',
+      },
+    });
+    try {
+      await waitUntilReady(fresh.origin);
+      const me = (token: string) => graphql(fresh.origin, `{ me { handle } }`, undefined, bearer(token));
+      // Its first answers already know: the deleted account and the signed-out sign-in are refused.
+      expect((await me(deleted.access)).status).toBe(401);
+      expect((await me(signedIn.access)).status).toBe(401);
+      // The same account's other sign-in was not revoked.
+      expect((await me(account.access)).body.data.me.handle).toMatch(/^revoked_/);
+    } finally {
+      await fresh.stop();
+    }
   });
 });
