@@ -12,7 +12,7 @@ import { rateLimited } from '../../lib/errors';
  *   does not apply from an address the account has signed in (or up) from before, so guessers
  *   cannot lock the owner out of their usual address (like OWASP's device cookies);
  * - bounded hashing: at most `PASSWORD_HASH_CONCURRENCY` scrypt runs at once (2; each holds one
- *   of libuv's 4 threads and 32 MiB), and at most `PASSWORD_HASH_QUEUE` waiting per lane, in the
+ *   of libuv's 4 threads and 32 MiB), at most one fewer of them (and at least one) for the other lane, and at most `PASSWORD_HASH_QUEUE` waiting per lane, in the
  *   other lane each for at most `PASSWORD_HASH_MAX_WAIT_MS` (1000, under the BFFs' subgraph
  *   timeout), else a fast RATE_LIMITED: a refused guess is an answer, never a timeout that opens
  *   a BFF's breaker;
@@ -32,27 +32,37 @@ interface Waiting {
 
 const busy = () => rateLimited(1, 'Too many sign-ins at once; try again shortly');
 
-/** Runs password hashes `concurrency` at a time; the `known` lane is served first. */
+/**
+ * Runs password hashes `concurrency` at a time; the `known` lane is served first, and the other
+ * lane never holds more than `concurrency - 1` (at least 1) of them, so guesses leave a core to
+ * everything else (the event loop, the database, returning users' hashes).
+ */
 export class HashQueue {
   private active = 0;
+  private activeOther = 0;
+  private readonly otherLimit: number;
   private readonly lanes: Record<Lane, Waiting[]> = { known: [], other: [] };
 
   constructor(
     private readonly concurrency: number,
     private readonly maxQueued: number,
     private readonly maxWaitMs: number,
-  ) {}
+  ) {
+    this.otherLimit = Math.max(1, concurrency - 1);
+  }
 
   run<T>(lane: Lane, task: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.active += 1;
+        if (lane === 'other') this.activeOther += 1;
         task().then(resolve, reject).finally(() => {
           this.active -= 1;
+          if (lane === 'other') this.activeOther -= 1;
           this.next();
         });
       };
-      if (this.active < this.concurrency) return start();
+      if (this.mayStart(lane)) return start();
       const queue = this.lanes[lane];
       if (queue.length >= this.maxQueued) return reject(busy());
       // Only the other lane gives up waiting: the known one holds returning users, whom guessers
@@ -72,9 +82,14 @@ export class HashQueue {
     });
   }
 
+  private mayStart(lane: Lane): boolean {
+    return this.active < this.concurrency && (lane === 'known' || this.activeOther < this.otherLimit);
+  }
+
   private next() {
-    const waiting = this.lanes.known.shift() ?? this.lanes.other.shift();
-    if (!waiting) return;
+    const lane: Lane | undefined = this.lanes.known.length ? 'known' : this.lanes.other.length && this.mayStart('other') ? 'other' : undefined;
+    if (!lane || !this.mayStart(lane)) return;
+    const waiting = this.lanes[lane].shift()!;
     clearTimeout(waiting.timer);
     waiting.start();
   }
