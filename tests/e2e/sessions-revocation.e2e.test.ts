@@ -88,6 +88,7 @@ describe('deleting an account', () => {
       refusedWithin(async () => (await webWithAccess(accessCookie, `{ me { id } }`)).status === 401, acknowledged),
     ]);
     expect(Math.max(...took)).toBeLessThan(WITHIN_MS);
+    console.log(`deletion: token refused after ${took[0]} ms on bff-mobile, ${took[1]} ms on bff-web`);
     const write = await mobileCreate(account.access, 'after deletion (mobile)');
     expect(write.status).toBe(401);
     expect(write.body.errors![0].extensions!.code).toBe('UNAUTHENTICATED');
