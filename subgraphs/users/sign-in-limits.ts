@@ -13,7 +13,7 @@ import { rateLimited } from '../../lib/errors';
  *   cannot lock the owner out of their usual address (like OWASP's device cookies);
  * - bounded hashing: at most `PASSWORD_HASH_CONCURRENCY` scrypt runs at once (2; each holds one
  *   of libuv's 4 threads and 32 MiB), at most one fewer of them (and at least one) for the other lane, and at most `PASSWORD_HASH_QUEUE` waiting per lane, in the
- *   other lane each for at most `PASSWORD_HASH_MAX_WAIT_MS` (1000, under the BFFs' subgraph
+ *   other lane each for at most `PASSWORD_HASH_MAX_WAIT_MS` (1500, under the BFFs' 2 s subgraph
  *   timeout), else a fast RATE_LIMITED: a refused guess is an answer, never a timeout that opens
  *   a BFF's breaker;
  * - two lanes: an account signing in from an address it has signed in from before goes first,
@@ -108,7 +108,7 @@ export function signInLimitsFromEnv() {
   const hashing = new HashQueue(
     envInt('PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
     envInt('PASSWORD_HASH_QUEUE', 32, { min: 0 }),
-    envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_000, { min: 1 }),
+    envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
   );
   const known = new Map<string, number>();
   const pair = (account: string, address: string | undefined) => `${account}\n${address ?? ''}`;

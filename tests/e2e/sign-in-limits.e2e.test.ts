@@ -31,7 +31,7 @@ beforeAll(async () => {
     // seconds even with nobody guessing, and a timeout would hide the figure we want.
     bffEnv: { ...limitsEnv, SUBGRAPH_TIMEOUT_MS: '10000' },
     // The production defaults for hashing (the stack's own default waits longer for slow suites).
-    subgraphEnv: { SIGN_IN_ACCOUNT_LIMIT: String(ACCOUNT_LIMIT), PASSWORD_HASH_MAX_WAIT_MS: '1000' },
+    subgraphEnv: { SIGN_IN_ACCOUNT_LIMIT: String(ACCOUNT_LIMIT), PASSWORD_HASH_MAX_WAIT_MS: '1500' },
   });
   proxied = await startService('bff-mobile', {
     env: {
