@@ -23,6 +23,8 @@ import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/plugins';
 import { resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
+import { clientAddress, rootFieldNames } from '../lib/rate-limits';
+import { HttpError } from '../lib/http';
 
 export interface MobileContext extends BffContext {
   /**
@@ -32,7 +34,29 @@ export interface MobileContext extends BffContext {
   run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T>;
   /** Errors beside partial data (a subgraph down): reported to the client with the data. */
   partialErrors: GraphQLFormattedError[];
+  /** Why the bearer token was refused (expired, revoked, invalid), if it was. */
+  refusedToken?: HttpError;
 }
+
+/** What a client whose access token was refused may still do: get a new one, or end it. */
+const SESSION_FIELDS = new Set(['signIn', 'signUp', 'refreshSession', 'signOut', '__typename']);
+
+/**
+ * A refused bearer token is 401 UNAUTHENTICATED, except for the operations that replace it: an
+ * app whose token expired or was revoked (a new role) refreshes with the token it still sends.
+ */
+const refusedTokens: ApolloServerPlugin<BffContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ document, operation, contextValue }) {
+        const refused = (contextValue as MobileContext).refusedToken;
+        if (!refused || !operation) return;
+        if ([...rootFieldNames(document, operation)].every((name) => SESSION_FIELDS.has(name))) return;
+        throw new GraphQLError(refused.message, { extensions: { code: refused.code, http: { status: refused.status, headers: new Map() } } });
+      },
+    };
+  },
+};
 
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 /** operations.graphql, one self-contained document per operation name. */
@@ -60,7 +84,7 @@ const partialErrors: ApolloServerPlugin<BffContext> = {
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
 export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway, mediaFiles } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
+  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,
@@ -69,35 +93,48 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     plugins: [logMaskedErrors<BffContext>()],
   });
   await supergraph.start();
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));
+  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
 
   const httpServer = createHttpServer();
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)]),
+    ...bffServerOptions(httpServer, [refusedTokens, partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)]),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 
-  /** The bearer token's viewer, for /graphql and the file routes alike; an invalid token is 401. */
-  const authenticate = async (req: IncomingMessage) => {
+  /** The bearer token's viewer for the file routes; an invalid token is 401. */
+  const fileViewer = async (req: IncomingMessage) => {
     const token = bearerToken(req);
     return token ? verify(token) : null;
   };
   const safelisted = envBool('MOBILE_SAFELIST', envString('NODE_ENV') === 'production');
   serve(
     httpServer,
-    createRequestHandler<MobileContext, BffContext['viewer']>({
+    createRequestHandler<MobileContext, { viewer: BffContext['viewer']; clientAddress: string; refusedToken?: HttpError }>({
       apollo,
       logger,
       prepare: safelisted ? safelist(readManifest()) : undefined,
-      prefixRoutes: mediaFiles(authenticate),
-      authenticate,
+      prefixRoutes: mediaFiles(fileViewer),
+      async authenticate(req) {
+        const token = bearerToken(req);
+        const address = clientAddress(req);
+        if (!token) return { viewer: null, clientAddress: address };
+        try {
+          return { viewer: await verify(token), clientAddress: address };
+        } catch (error) {
+          // Decided once the operation is known (refusedTokens); keys unavailable stays a 503.
+          if (!(error instanceof HttpError) || error.status !== 401) throw error;
+          return { viewer: null, clientAddress: address, refusedToken: error };
+        }
+      },
       async context({ requestId, log, auth }) {
         const context: MobileContext = {
           requestId,
           log,
-          viewer: auth,
+          viewer: auth.viewer,
+          clientAddress: auth.clientAddress,
+          refusedToken: auth.refusedToken,
           session: {},
           partialErrors: [],
           async run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T> {
@@ -117,7 +154,8 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
         };
         return context;
       },
-      ready: async () => true,
+      // Ready once revocations were first read (or users found unreachable): none is missed at start.
+      ready: async () => revocations.loaded(),
     }),
   );
   return {
@@ -125,6 +163,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     async stop() {
       await apollo.stop();
       await supergraph.stop();
+      await revocations.stop();
     },
   };
 }

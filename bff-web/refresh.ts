@@ -19,14 +19,14 @@ export function sharedRefresh(sessions: Sessions) {
   const inFlight = new Map<string, Promise<RefreshOutcome>>();
   const recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
 
-  return async function refresh(token: string): Promise<RefreshOutcome> {
+  return async function refresh(token: string, clientAddress?: string): Promise<RefreshOutcome> {
     const now = Date.now();
     const remembered = recent.get(token);
     if (remembered && remembered.until > now) return remembered.outcome;
     const pending = inFlight.get(token);
     if (pending) return pending;
 
-    const promise = sessions.refresh(token).then((outcome) => {
+    const promise = sessions.refresh(token, clientAddress).then((outcome) => {
       // An outage is not remembered: the next request may find users back.
       if (outcome.kind !== 'unavailable') {
         if (recent.size >= MAX_REMEMBERED) for (const [key, value] of recent) if (value.until <= now || recent.size >= MAX_REMEMBERED) recent.delete(key);

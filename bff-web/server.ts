@@ -18,6 +18,7 @@ import { createHttpServer, createRequestHandler, HttpError, listen, serve } from
 import type { Logger } from '../lib/logger';
 import type { Service } from '../lib/subgraph';
 import { tokenSettings } from '../lib/tokens';
+import { clientAddress, consumeOrRefuse, sessionLimitsFromEnv } from '../lib/rate-limits';
 import { allowedOrigins, originGuard } from './origins';
 import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';
@@ -36,6 +37,7 @@ interface WebAuth {
   viewer: BffContext['viewer'];
   tls: boolean;
   refreshToken?: string;
+  clientAddress: string;
 }
 
 /**
@@ -47,8 +49,9 @@ interface WebAuth {
  */
 export async function createWebBff(logger: Logger): Promise<Service> {
   const supergraphSdl = contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
-  const { gateway, sessions, mediaFiles } = await createBffGateway('bff-web', supergraphSdl, logger);
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()));
+  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', supergraphSdl, logger);
+  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
+  const limits = sessionLimitsFromEnv();
   const { ttlSeconds, refreshTtlSeconds } = tokenSettings();
   const ttl = { access: ttlSeconds, refresh: refreshTtlSeconds };
 
@@ -64,31 +67,35 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
   });
-  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()]) });
+  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()], limits) });
   await apollo.start();
 
   // The access cookie when it verifies; else the refresh cookie buys a new session first,
-  // whose cookies go on the response at once (whatever happens to the request after).
+  // whose cookies go on the response at once (whatever happens to the request after). An
+  // access token revoked meanwhile (a new role, say) is renewed the same way; the cookies
+  // are cleared only when the refresh fails too.
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<WebAuth> {
     const tls = isTls(req);
+    const address = clientAddress(req);
     const { access, refresh: refreshToken } = readSession(req, tls);
     const dead = () => new HttpError(401, 'UNAUTHENTICATED', 'The session has ended; sign in again', { 'set-cookie': clearedSessionCookies(tls).join('\n') });
     if (access) {
       try {
-        return { viewer: await verify(access), tls, refreshToken };
+        return { viewer: await verify(access), tls, refreshToken, clientAddress: address };
       } catch (error) {
         if ((error as HttpError).status !== 401) throw error; // keys unavailable: not the session's fault
         if (!refreshToken) throw dead();
       }
     }
-    if (!refreshToken) return { viewer: null, tls };
-    const outcome = await refresh(refreshToken);
+    if (!refreshToken) return { viewer: null, tls, clientAddress: address };
+    await consumeOrRefuse(limits, 'refreshSession', address);
+    const outcome = await refresh(refreshToken, address);
     if (outcome.kind === 'ended') throw dead();
     if (outcome.kind === 'unavailable') {
       throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Sessions cannot be checked right now; try again shortly');
     }
     res.appendHeader('set-cookie', sessionCookies({ access: outcome.accessToken, refresh: outcome.refreshToken }, ttl, tls));
-    return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken };
+    return { viewer: await verify(outcome.accessToken), tls, refreshToken: outcome.refreshToken, clientAddress: address };
   }
 
   // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.
@@ -105,12 +112,15 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       fallback: staticFiles(),
       authenticate,
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
-      // Ready once the supergraph is loaded, which start() has done.
-      ready: async () => true,
+      // Ready once the supergraph is loaded, which start() has done, and revocations were first read.
+      ready: async () => revocations.loaded(),
     }),
   );
   return {
     listen: (port, host) => listen(httpServer, port, host),
-    stop: () => apollo.stop(),
+    async stop() {
+      await apollo.stop();
+      await revocations.stop();
+    },
   };
 }

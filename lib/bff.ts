@@ -22,6 +22,8 @@ import type { Logger } from './logger';
 import { GATEWAY_SIGNING_KEY } from './main';
 import { SESSION_ENDED_HEADER, SESSION_HEADER, SESSION_REFRESH_HEADER } from './subgraph';
 import { tokenSettings } from './tokens';
+import { followRevocations, type Revocations } from './revocations';
+import { CLIENT_ADDRESS_HEADER, sessionLimitsFromEnv, sessionRateLimits, type SessionLimits } from './rate-limits';
 
 /** What every BFF request carries through the gateway to the subgraphs. */
 export interface BffContext extends BaseContext {
@@ -31,6 +33,8 @@ export interface BffContext extends BaseContext {
   viewer: Viewer | null;
   /** What the users subgraph said about the session during this request (sign-in or sign-out). */
   session: { token?: string; refreshToken?: string; ended?: boolean };
+  /** The client's address (lib/rate-limits.ts clientAddress), for per-address limits; users gets it too. */
+  clientAddress?: string;
 }
 
 /**
@@ -38,14 +42,23 @@ export interface BffContext extends BaseContext {
  * (`USERS_JWKS_URL`, default `/.well-known/jwks.json` on the users subgraph); `iss`, `aud`, `exp`
  * checked. Keys are fetched once and again only when a token names an unknown `kid` (at most
  * every 30 s), so users being down does not stop the BFFs from verifying tokens: an invalid token
- * is 401, keys that cannot be fetched 503 (never a reason to end a session).
+ * is 401, keys that cannot be fetched 503 (never a reason to end a session). A token that
+ * `revocations` covers (account deleted, role changed, signed out) is 401 too.
  */
-export function clientTokenVerifier(jwksUrl: string) {
+export function clientTokenVerifier(jwksUrl: string, revocations?: Revocations) {
   const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: Infinity });
   // Fetched at start when users is up, so verifying does not wait for (or depend on) it later.
   jwks.reload().catch(() => undefined);
   const { issuer, audience } = tokenSettings();
   return async function verify(token: string): Promise<Viewer> {
+    const viewer = await verifySignature(token);
+    if (revocations?.isRevoked(viewer.claims)) {
+      throw new HttpError(401, 'UNAUTHENTICATED', 'The session has ended or the account has changed; sign in again');
+    }
+    return { id: viewer.id, role: viewer.role };
+  };
+
+  async function verifySignature(token: string): Promise<Viewer & { claims: { sub: string; iat: number; sid?: string } }> {
     try {
       const { payload } = await jwtVerify(token, jwks, {
         issuer,
@@ -55,7 +68,9 @@ export function clientTokenVerifier(jwksUrl: string) {
         requiredClaims: ['sub', 'exp', 'iat', 'jti'],
       });
       if (!ROLES.includes(payload.role as Role)) throw new Error('unknown role');
-      return { id: payload.sub!, role: payload.role as Role };
+      if (payload.sid !== undefined && typeof payload.sid !== 'string') throw new Error('sid is not a string');
+      const claims = { sub: payload.sub!, iat: payload.iat!, sid: payload.sid as string | undefined };
+      return { id: payload.sub!, role: payload.role as Role, claims };
     } catch (error) {
       const code = (error as { code?: string }).code;
       const keysUnreachable =
@@ -68,7 +83,7 @@ export function clientTokenVerifier(jwksUrl: string) {
       }
       throw new HttpError(401, 'UNAUTHENTICATED', 'The access token is invalid or expired; sign in again');
     }
-  };
+  }
 }
 
 export function defaultJwksUrl(urls: Record<string, string>): string {
@@ -136,6 +151,8 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     const headers = request.http!.headers;
     headers.set(ASSERTION_HEADER, await this.sign(context?.viewer ?? null));
     if (context?.requestId) headers.set('x-request-id', context.requestId);
+    // users limits sign-in attempts per account and favours the addresses an account signed in from.
+    if (this.subgraph === 'users' && context?.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
   }
 
   didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<BffContext>['didReceiveResponse']>>[0]) {
@@ -158,16 +175,17 @@ export type RefreshOutcome = { kind: 'renewed'; accessToken: string; refreshToke
  * for a new session, and revoking one at sign-out. Direct calls, with an anonymous assertion.
  */
 export interface Sessions {
-  refresh(refreshToken: string): Promise<RefreshOutcome>;
+  refresh(refreshToken: string, clientAddress?: string): Promise<RefreshOutcome>;
   revoke(refreshToken: string): Promise<void>;
 }
 
 function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promise<string>): Sessions {
-  const call = async (query: string, variables: Record<string, unknown>) => callSubgraph(usersUrl, await sign(null), query, variables, 5_000);
+  const call = async (query: string, variables: Record<string, unknown>, address?: string) =>
+    callSubgraph(usersUrl, await sign(null), query, variables, 5_000, address ? { [CLIENT_ADDRESS_HEADER]: address } : {});
   return {
-    async refresh(refreshToken) {
+    async refresh(refreshToken, address) {
       try {
-        const response = await call('mutation BffRefresh($t: String!) { refreshSession(refreshToken: $t) { expiresAt } }', { t: refreshToken });
+        const response = await call('mutation BffRefresh($t: String!) { refreshSession(refreshToken: $t) { expiresAt } }', { t: refreshToken }, address);
         const accessToken = response.headers.get(SESSION_HEADER);
         const next = response.headers.get(SESSION_REFRESH_HEADER);
         const body = (await response.json().catch(() => ({}))) as { errors?: { extensions?: { code?: string } }[] };
@@ -193,7 +211,7 @@ export async function createBffGateway(
   client: string,
   supergraphSdl: string,
   logger: Logger,
-): Promise<{ gateway: ApolloGateway; sessions: Sessions; mediaFiles: (viewerOf: ViewerOf) => PrefixRoutes }> {
+): Promise<{ gateway: ApolloGateway; sessions: Sessions; mediaFiles: (viewerOf: ViewerOf) => PrefixRoutes; revocations: Revocations }> {
   const key = await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json');
   const sign = assertionSigner(key, client);
   const urls = subgraphUrls();
@@ -201,8 +219,13 @@ export async function createBffGateway(
     supergraphSdl,
     buildService: ({ name }) => new BffDataSource(name, urls[name], sign, logger),
   });
-  // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
-  return { gateway, sessions: usersSessions(urls.users, sign), mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf) };
+  return {
+    gateway,
+    sessions: usersSessions(urls.users, sign),
+    // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
+    mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf),
+    revocations: followRevocations(urls.users, () => sign(null), logger),
+  };
 }
 
 /**
@@ -246,10 +269,19 @@ export function onSession(act: (context: BffContext, headers: Map<string, string
  * anything else a fixed message. Never a stack, a URL, a host or SQL.
  */
 export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
-  const { code, field, serviceName } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const { code, field, serviceName, retryAfter } = (formatted.extensions ?? {}) as Record<string, unknown>;
   const base = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
   if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
-    return { message: formatted.message, ...base, extensions: { code, ...(field !== undefined && { field }), ...(serviceName !== undefined && { serviceName }) } };
+    return {
+      message: formatted.message,
+      ...base,
+      extensions: {
+        code,
+        ...(field !== undefined && { field }),
+        ...(serviceName !== undefined && { serviceName }),
+        ...(typeof retryAfter === 'number' && { retryAfter }),
+      },
+    };
   }
   if (typeof serviceName === 'string') {
     return { message: `The ${serviceName} service could not answer`, ...base, extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName } };
@@ -282,10 +314,10 @@ export function cachingPlugins<TContext extends BffContext>(cacheable: (context:
   ];
 }
 
-/** Apollo Server options both BFFs share. */
-export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = []) {
+/** Apollo Server options both BFFs share; `limits` are the per-address limits of session operations. */
+export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = [], limits: SessionLimits = sessionLimitsFromEnv()) {
   const { introspection, landingPage } = explorationSettings();
-  const limits = queryLimitsFromEnv();
+  const queryLimitSettings = queryLimitsFromEnv();
   return {
     introspection,
     includeStacktraceInErrorResponses: false,
@@ -293,6 +325,6 @@ export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     formatError: maskError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors<BffContext>(), queryLimits<BffContext>(limits), ...plugins],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors<BffContext>(), queryLimits<BffContext>(queryLimitSettings), sessionRateLimits<BffContext>(limits), ...plugins],
   };
 }

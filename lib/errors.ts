@@ -29,6 +29,7 @@ export const PUBLIC_CODES = new Set([
   'TOO_MANY_ROOT_FIELDS',
   'QUERY_TOO_COSTLY',
   'TOO_MANY_UPLOADS',
+  'RATE_LIMITED',
 ]);
 
 /** A field of the input is invalid; `field` names it (e.g. `input.title`). */
@@ -36,6 +37,15 @@ export function badInput(field: string, message: string): GraphQLError {
   return new GraphQLError(`${field}: ${message}`, {
     extensions: { code: 'BAD_USER_INPUT', field },
   });
+}
+
+/**
+ * Too many attempts (sign-ins, sign-ups, refreshes): try again after `retryAfter` seconds. The
+ * BFFs answer it with HTTP 429 and a `Retry-After` header.
+ */
+export function rateLimited(retryAfterSeconds: number, message = 'Too many attempts; try again later'): GraphQLError {
+  const retryAfter = Math.max(1, Math.ceil(retryAfterSeconds));
+  return new GraphQLError(`${message} (in ${retryAfter} s)`, { extensions: { code: 'RATE_LIMITED', retryAfter } });
 }
 
 export function notFound(type: string, id: string): GraphQLError {

@@ -97,10 +97,17 @@ export function assertionVerifier(publicKeys: JWK[]) {
  * timeout. For the few calls made outside a gateway's query plan (a BFF's session upkeep, one
  * subgraph asking another on the caller's behalf); the caller reads the response.
  */
-export function callSubgraph(url: string, assertion: string, query: string, variables: Record<string, unknown>, timeoutMs: number): Promise<Response> {
+export function callSubgraph(
+  url: string,
+  assertion: string,
+  query: string,
+  variables: Record<string, unknown>,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: assertion },
+    headers: { 'content-type': 'application/json', ...headers, [ASSERTION_HEADER]: assertion },
     body: JSON.stringify({ query, variables }),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -16,6 +16,7 @@ import { cursorKey } from './pagination';
 import { logMaskedErrors } from './plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from './http';
 import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
+import { CLIENT_ADDRESS_HEADER } from './rate-limits';
 import type { Logger } from './logger';
 
 /** What every subgraph's context holds besides its own data access. */
@@ -26,6 +27,14 @@ export interface BaseSubgraphContext extends BaseContext {
   caller: Caller;
   /** Set by a resolver that signs someone in or out; reported to the BFF in response headers. */
   session: { token?: string; refreshToken?: string; ended?: boolean };
+  /** The client's address as the BFF saw it (lib/rate-limits.ts), when the BFF sent it. */
+  clientAddress?: string;
+}
+
+/** The client address a gateway forwarded; only requests with a valid assertion get this far. */
+export function forwardedClientAddress(req: IncomingMessage): string | undefined {
+  const value = req.headers[CLIENT_ADDRESS_HEADER];
+  return typeof value === 'string' && /^[0-9A-Za-z:.%-]{1,64}$/.test(value) ? value : undefined;
 }
 
 /**
@@ -206,7 +215,16 @@ export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLo
       gatewayKeys,
       routes: spec.routes?.(extra),
       prefixRoutes: spec.prefixRoutes?.(extra, db, logger),
-      context: ({ requestId, log, auth }) => ({ ...extra, requestId, log, caller: auth, session: {}, db, loaders: spec.createLoaders(db) }),
+      context: ({ requestId, log, auth, req }) => ({
+        ...extra,
+        requestId,
+        log,
+        caller: auth,
+        session: {},
+        clientAddress: forwardedClientAddress(req),
+        db,
+        loaders: spec.createLoaders(db),
+      }),
       async onStop() {
         await spec.stop?.(extra);
         await db.$disconnect();

@@ -15,9 +15,13 @@ function derive(password: string, salt: Buffer, { N, r, p }: typeof PARAMS): Pro
   );
 }
 
-export async function hashPassword(password: string): Promise<string> {
+/** Runs a hash now or when its turn comes (subgraphs/users/sign-in-limits.ts bounds how many run at once). */
+export type Schedule = <T>(task: () => Promise<T>) => Promise<T>;
+const now: Schedule = (task) => task();
+
+export async function hashPassword(password: string, schedule: Schedule = now): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await derive(password, salt, PARAMS);
+  const hash = await schedule(() => derive(password, salt, PARAMS));
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
@@ -25,11 +29,11 @@ export async function hashPassword(password: string): Promise<string> {
 const DECOY = hashPassword(randomBytes(16).toString('hex'));
 
 /** True when `password` matches `stored`; takes as long when `stored` is null (unknown user). */
-export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string | null, schedule: Schedule = now): Promise<boolean> {
   const [scheme, N, r, p, salt, hash] = (stored ?? (await DECOY)).split('$');
   if (scheme !== 'scrypt') return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = await derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p) });
+  const actual = await schedule(() => derive(password, Buffer.from(salt, 'base64'), { N: Number(N), r: Number(r), p: Number(p) }));
   return timingSafeEqual(actual, expected) && stored !== null;
 }
 

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { tokenSettings } from '../../lib/tokens';
 import type { PrismaClient, User } from './generated/prisma/client';
+import { recordRevocation } from './revocations';
 
 /**
  * Refresh tokens: 32 random bytes, given to the BFF once and stored only as their SHA-256.
@@ -27,36 +28,46 @@ function newToken(tx: Tx | PrismaClient, userId: string, familyId: string, signe
   return tx.refreshToken.create({ data: { userId, familyId, signedInAt, tokenHash: hash(token), expiresAt } }).then(() => token);
 }
 
-/** Starts a new family (a sign-in) for `userId`. */
-export function issueRefreshToken(db: PrismaClient, userId: string): Promise<string> {
-  return newToken(db, userId, randomUUID(), new Date());
+/** Starts a new family (a sign-in) for `userId`; its id is the `sid` of the sign-in's access tokens. */
+export async function issueRefreshToken(db: PrismaClient, userId: string): Promise<{ refreshToken: string; familyId: string }> {
+  const familyId = randomUUID();
+  return { refreshToken: await newToken(db, userId, familyId, new Date()), familyId };
 }
 
-/** Spends `token` and returns its user and successor, or null when it is unknown, expired, revoked or spent. */
-export async function rotateRefreshToken(db: PrismaClient, token: string): Promise<{ user: User; refreshToken: string } | null> {
+/**
+ * Spends `token` and returns its user, successor and family, or null when it is unknown, expired,
+ * revoked or spent. A spent token presented again revokes the family's access tokens too.
+ */
+export async function rotateRefreshToken(db: PrismaClient, token: string): Promise<{ user: User; refreshToken: string; familyId: string } | null> {
   if (!/^[\w-]{43}$/.test(token)) return null;
   const found = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
   if (!found) return null;
-  return db.$transaction(async (tx) => {
+  // A reuse is answered null like any dead token, but its revocation must commit: not thrown.
+  const outcome = await db.$transaction(async (tx) => {
     await lockFamily(tx, found.familyId);
     const row = await tx.refreshToken.findUnique({ where: { tokenHash: hash(token) }, include: { user: true } });
     if (!row || row.revokedAt || row.expiresAt <= new Date()) return null;
     if (row.usedAt) {
       await tx.refreshToken.updateMany({ where: { familyId: row.familyId, revokedAt: null }, data: { revokedAt: new Date() } });
-      return null;
+      await recordRevocation(tx, { sessionId: row.familyId, reason: 'REUSED' });
+      return 'reused' as const;
     }
     await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: new Date() } });
-    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId, row.signedInAt) };
+    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId, row.signedInAt), familyId: row.familyId };
   });
+  return outcome === 'reused' ? null : outcome;
 }
 
-/** Revokes the family of `token` (sign-out); unknown tokens are ignored. */
+/** Revokes the family of `token` (sign-out), its access tokens included; unknown tokens are ignored. */
 export async function revokeRefreshToken(db: PrismaClient, token: string): Promise<void> {
+  if (!/^[\w-]{43}$/.test(token)) return;
   const row = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
   if (!row) return;
   await db.$transaction(async (tx) => {
     await lockFamily(tx, row.familyId);
-    await tx.refreshToken.updateMany({ where: { familyId: row.familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+    const { count } = await tx.refreshToken.updateMany({ where: { familyId: row.familyId, revokedAt: null }, data: { revokedAt: new Date() } });
+    // Signing out twice (web: the mutation, then the BFF with its cookie) records one revocation.
+    if (count > 0) await recordRevocation(tx, { sessionId: row.familyId, reason: 'SIGNED_OUT' });
   });
 }
 

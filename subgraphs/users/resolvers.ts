@@ -8,8 +8,10 @@ import { isRecordNotFound, uniqueViolation } from '../../lib/prisma-errors';
 import { DateTime } from '../../lib/scalars';
 import type { User } from './data';
 import type { Role } from './generated/prisma/client';
+import type { Caller } from '../../lib/identity';
 import { checkPassword, hashPassword, verifyPassword } from './passwords';
 import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken } from './refresh-tokens';
+import { earliestIssuedAt, readRevocations, recordRevocation, wasDeleted } from './revocations';
 import type { UsersContext } from './subgraph';
 import * as valid from './validation';
 
@@ -29,15 +31,37 @@ function explainConflict(error: unknown): never {
 
 /**
  * Signs `user` in: the access token and refresh token go to the BFF in response headers, the
- * payload says who and until when. `refreshToken` continues a sign-in; otherwise one starts.
+ * payload says who and until when. `continued` (a rotated refresh token) continues a sign-in;
+ * otherwise one starts. The access token's `sid` is the sign-in's refresh-token family.
  */
-async function startSession(user: User, context: UsersContext, refreshToken?: string) {
-  const { token, expiresAt } = await context.tokens.issue({ id: user.id, role: user.role });
+async function startSession(user: User, context: UsersContext, continued?: { refreshToken: string; familyId: string }) {
+  const { refreshToken, familyId } = continued ?? (await issueRefreshToken(context.db, user.id));
+  const notBefore = await earliestIssuedAt(context.db, user.id);
+  const { token, expiresAt } = await context.tokens.issue({ id: user.id, role: user.role }, { sessionId: familyId, notBefore });
   context.session.token = token;
-  context.session.refreshToken = refreshToken ?? (await issueRefreshToken(context.db, user.id));
+  context.session.refreshToken = refreshToken;
   // The rest of this request (the payload's `user { email }`) is answered as the signed-in user.
   context.caller = { ...context.caller, viewer: { id: user.id, role: user.role } };
   return { user, expiresAt };
+}
+
+/**
+ * The caller, unless their account has been deleted: a token outlives its account by up to a
+ * poll of the BFFs' revocation feed, and users, which can tell, refuses such a viewer's writes.
+ * (A viewer users never had, such as an operator's assertion, is not refused here.)
+ */
+async function liveCaller(context: UsersContext): Promise<Caller> {
+  const { caller, db } = context;
+  if (caller.viewer && (await wasDeleted(db, caller.viewer.id))) {
+    throw new GraphQLError('This account no longer exists; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
+  }
+  return caller;
+}
+
+/** Only the BFFs themselves (an assertion they signed with no user in it) follow the revocation feed. */
+function requireGateway(caller: Caller): void {
+  // The field is @inaccessible, so no client operation can name it; this stops other services.
+  if (caller.viewer || (caller.client !== 'bff-web' && caller.client !== 'bff-mobile')) throw forbidden('Only the BFFs can follow session revocations');
 }
 
 interface SignUpInput {
@@ -61,16 +85,26 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       const rows = await db.user.findMany({ where: afterCursor(page.after), orderBy: NEWEST_FIRST, take: page.first + 1 });
       return toConnection(rows, page.first);
     },
+    sessionRevocations: async (_, { after, since, first }: { after: string; since?: Date | null; first: number }, { db, caller }) => {
+      requireGateway(caller);
+      if (!/^\d{1,19}$/.test(after)) throw badInput('after', 'must be a position: a decimal number');
+      if (first < 1 || first > 1000) throw badInput('first', 'must be between 1 and 1000');
+      const rows = await readRevocations(db, BigInt(after), since ?? undefined, first);
+      return rows.map((row) => ({ ...row, position: String(row.position) }));
+    },
   },
   Mutation: {
     signUp: async (_, { input }: { input: SignUpInput }, context) => {
       const data = valid.userFields(input);
       const password = checkPassword('input.password', input.password);
+      const { hashing } = context.signInLimits;
+      const passwordHash = await hashPassword(password, (task) => hashing.run('other', task));
       const user = await context.db.user
         .create({
-          data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash: await hashPassword(password) },
+          data: { handle: data.handle!, displayName: data.displayName!, email: data.email!, role: SIGNUP_ROLE, passwordHash },
         })
         .catch(explainConflict);
+      await context.signInLimits.succeeded(user.email, context.clientAddress);
       return startSession(user, context);
     },
     signIn: async (_, { email, password }: { email: string; password: string }, context) => {
@@ -80,38 +114,66 @@ export const resolvers: GraphQLResolverMap<UsersContext> = {
       } catch {
         // Not an address anyone has: answered like an unknown one, below.
       }
+      const limits = context.signInLimits;
+      // Counted per account as typed (normalised when it is an address): unknown ones too, so
+      // the answer does not tell which accounts exist.
+      const account = address ?? String(email).trim().toLowerCase().slice(0, 254);
+      // From an address the account signed in from before, guessers elsewhere do not lock its
+      // owner out: no account limit (the BFF's address limit still counts), and the first lane.
+      const lane = limits.lane(account, context.clientAddress);
+      if (lane === 'other') await limits.attempt(account);
       const user = address ? await context.db.user.findUnique({ where: { email: address } }) : null;
+      let matches: boolean;
+      try {
+        matches = await verifyPassword(password, user?.passwordHash ?? null, (task) => limits.hashing.run(lane, task));
+      } catch (error) {
+        if (lane === 'other' && (error as GraphQLError).extensions?.code === 'RATE_LIMITED') await limits.untried(account);
+        throw error;
+      }
       // Unknown email and wrong password take the same time and give the same answer.
-      if (!(await verifyPassword(password, user?.passwordHash ?? null)) || !user) {
+      if (!matches || !user) {
         throw new GraphQLError('Email or password is incorrect', { extensions: { code: 'UNAUTHENTICATED' } });
       }
+      await limits.succeeded(account, context.clientAddress);
       return startSession(user, context);
     },
     refreshSession: async (_, { refreshToken }: { refreshToken: string }, context) => {
       const rotated = await rotateRefreshToken(context.db, refreshToken);
       if (!rotated) throw new GraphQLError('The session has ended; sign in again', { extensions: { code: 'UNAUTHENTICATED' } });
-      return startSession(rotated.user, context, rotated.refreshToken);
+      return startSession(rotated.user, context, rotated);
     },
     signOut: async (_, { refreshToken }: { refreshToken?: string | null }, { db, session }) => {
       if (refreshToken) await revokeRefreshToken(db, refreshToken);
       session.ended = true;
       return true;
     },
-    updateUser: async (_, { id, input }: { id: string; input: valid.UserFields }, { db, caller }) => {
+    updateUser: async (_, { id, input }: { id: string; input: valid.UserFields }, context) => {
       const userId = requireId('id', id);
-      const viewer = requireOwnerOrAdmin(caller, userId, 'change this account');
+      const viewer = requireOwnerOrAdmin(await liveCaller(context), userId, 'change this account');
       const data = valid.userFields(input);
       if (data.role !== undefined && viewer.role !== 'ADMIN') throw forbidden('Only an admin can change a role');
-      return db.user.update({ where: { id: userId }, data }).catch((error) => {
-        if (isRecordNotFound(error)) throw notFound('User', userId);
-        return explainConflict(error);
-      });
+      // A new role revokes the user's tokens in the same transaction: the old role's token stops working.
+      return context.db
+        .$transaction(async (tx) => {
+          const before = data.role !== undefined ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } }) : null;
+          const user = await tx.user.update({ where: { id: userId }, data });
+          if (before && before.role !== user.role) await recordRevocation(tx, { userId, reason: 'ROLE_CHANGED' });
+          return user;
+        })
+        .catch((error) => {
+          if (isRecordNotFound(error)) throw notFound('User', userId);
+          return explainConflict(error);
+        });
     },
-    deleteUser: async (_, { id }: { id: string }, { db, caller }) => {
+    deleteUser: async (_, { id }: { id: string }, context) => {
       const userId = requireId('id', id);
-      requireOwnerOrAdmin(caller, userId, 'delete this account');
-      const { count } = await db.user.deleteMany({ where: { id: userId } });
-      if (count === 0) throw notFound('User', userId);
+      requireOwnerOrAdmin(await liveCaller(context), userId, 'delete this account');
+      // The revocation commits with the deletion (refresh tokens go with the user, by cascade).
+      await context.db.$transaction(async (tx) => {
+        const { count } = await tx.user.deleteMany({ where: { id: userId } });
+        if (count === 0) throw notFound('User', userId);
+        await recordRevocation(tx, { userId, reason: 'DELETED' });
+      });
       return userId;
     },
   },

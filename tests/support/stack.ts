@@ -97,6 +97,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // Media's poll of posts' event feed would add statements to suites that count them; the
         // suites that test deletion poll fast instead.
         MEDIA_EVENTS_POLL_MS: '3600000',
+        // Suites sign many accounts up at once on a loaded machine; the sign-in limits suite sets its own.
+        PASSWORD_HASH_MAX_WAIT_MS: '4000',
         ...options.subgraphEnv,
        },
       bffEnv: {
@@ -108,6 +110,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // A cold process on a machine busy starting two suites' stacks can take over the 2 s default
         // to answer its first requests; the resilience suite sets its own, shorter timeouts.
         SUBGRAPH_TIMEOUT_MS: '5000',
+        // Every suite's clients share 127.0.0.1; the sign-in limits suite tests the limits.
+        SIGN_IN_ADDRESS_LIMIT: '100000',
+        SIGN_UP_ADDRESS_LIMIT: '100000',
+        REFRESH_ADDRESS_LIMIT: '100000',
         ...options.bffEnv,
       },
       onSpawn: (child) => spawned.push(child),
