@@ -20,7 +20,7 @@ import type { Logger } from '../lib/logger';
 import type { Service } from '../lib/subgraph';
 import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/plugins';
-import { resolvers } from './resolvers';
+import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
 
 export interface MobileContext extends BffContext {
@@ -74,7 +74,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)]),
+    ...bffServerOptions(httpServer, [partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)], { pageSize: DEFAULT_PAGE }),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 

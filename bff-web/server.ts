@@ -15,6 +15,7 @@ import { SUPERGRAPH_SDL } from '../lib/composition';
 import { contractSupergraph } from '../lib/contract';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http';
 import type { Logger } from '../lib/logger';
+import { DEFAULT_PAGE_SIZE } from '../lib/pagination';
 import type { Service } from '../lib/subgraph';
 import { tokenSettings } from '../lib/tokens';
 import { allowedOrigins, originGuard } from './origins';
@@ -63,7 +64,7 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
   });
-  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()]) });
+  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()], { pageSize: DEFAULT_PAGE_SIZE }) });
   await apollo.start();
 
   // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.
