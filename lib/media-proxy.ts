@@ -22,6 +22,8 @@ const RESPONSE_HEADERS = [
   'vary',
   'location',
   'x-content-type-options',
+  // A 503 MEDIA_BUSY says when to retry the upload.
+  'retry-after',
 ];
 
 /**
