@@ -298,6 +298,9 @@ export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin
     // Parsing stops at the token limit: a huge document costs microseconds, not the seconds its
     // validation and planning would.
     parseOptions: { maxTokens: limits.tokens },
+    // Each validation error costs about a millisecond to build and format: a small document with
+    // 60 repeated directives is 60 of them. The first ten say what to fix.
+    validationOptions: { maxErrors: 10 },
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/main.ts's: Apollo's own handler would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,

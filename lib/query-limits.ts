@@ -30,7 +30,7 @@ import { envInt } from './config';
  * and the other checks only ever see a small document; the others after validation.
  */
 export interface QueryLimits {
-  /** Lexical tokens in the document (`MAX_QUERY_TOKENS`, default 1000): punctuation, names, values. */
+  /** Lexical tokens in the document (`MAX_QUERY_TOKENS`, default 500): punctuation, names, values. */
   tokens: number;
   /** Deepest field nesting (`MAX_QUERY_DEPTH`, default 12). */
   depth: number;
@@ -44,7 +44,7 @@ export interface QueryLimits {
 
 export function queryLimitsFromEnv(): QueryLimits {
   return {
-    tokens: envInt('MAX_QUERY_TOKENS', 1_000, { min: 100 }),
+    tokens: envInt('MAX_QUERY_TOKENS', 500, { min: 100 }),
     depth: envInt('MAX_QUERY_DEPTH', 12, { min: 1 }),
     aliases: envInt('MAX_QUERY_ALIASES', 30, { min: 0 }),
     rootFields: envInt('MAX_ROOT_FIELDS', 15, { min: 1 }),
