@@ -102,6 +102,8 @@ interface Walk {
   limit: number;
 }
 
+const isGraphQLInt = (value: unknown): value is number => Number.isInteger(value) && Math.abs(value as number) <= 2 ** 31 - 1;
+
 /** The value a `first` argument will have in the resolver: explicit, from a variable, or the default. */
 function pageSizeOf(walk: Walk, node: FieldNode, field: GraphQLField<unknown, unknown>): number | undefined {
   const declared = field.args.find((a) => a.name === 'first');
@@ -112,8 +114,9 @@ function pageSizeOf(walk: Walk, node: FieldNode, field: GraphQLField<unknown, un
   if (!given) value = undefined;
   else if (given.kind === Kind.INT) value = Number(given.value);
   else if (given.kind === Kind.VARIABLE) value = walk.variables[given.name.value];
-  // `first: null`, a null or absent variable: the resolver takes its default.
-  return typeof value === 'number' && Number.isFinite(value) ? Math.max(Math.trunc(value), 1) : value == null ? fallback : ASSUMED_LIST_SIZE;
+  // `first: null`, a null or absent variable: the resolver takes its default. A value that is no
+  // GraphQL Int (a string, 2.5, over 32 bits) is refused when variables are coerced, after this.
+  return isGraphQLInt(value) ? Math.max(value, 1) : fallback;
 }
 
 /**
