@@ -5,10 +5,11 @@ import type { MobileContext } from './server';
 import * as shape from './shape';
 
 /** Mobile pages are small: 10 by default, 30 at most. */
+export const DEFAULT_PAGE = 10;
 const MAX_PAGE = 30;
 
 function page(first: number | null | undefined): number {
-  const value = first ?? 10;
+  const value = first ?? DEFAULT_PAGE;
   if (!Number.isInteger(value) || value < 1 || value > MAX_PAGE) throw badInput('first', `must be between 1 and ${MAX_PAGE}`);
   return value;
 }

@@ -21,7 +21,7 @@ import type { Logger } from '../lib/logger';
 import type { Service } from '../lib/subgraph';
 import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/plugins';
-import { resolvers } from './resolvers';
+import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
 import { clientAddress, rootFieldNames } from '../lib/rate-limits';
 import { HttpError } from '../lib/http';
@@ -99,7 +99,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [refusedTokens, partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)]),
+    ...bffServerOptions(httpServer, [refusedTokens, partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)], { pageSize: DEFAULT_PAGE }),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 

@@ -16,6 +16,7 @@ import { SUPERGRAPH_SDL } from '../lib/composition';
 import { contractSupergraph } from '../lib/contract';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http';
 import type { Logger } from '../lib/logger';
+import { DEFAULT_PAGE_SIZE } from '../lib/pagination';
 import type { Service } from '../lib/subgraph';
 import { tokenSettings } from '../lib/tokens';
 import { clientAddress, consumeOrRefuse, sessionLimitsFromEnv } from '../lib/rate-limits';
@@ -67,7 +68,7 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
   });
-  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()], limits) });
+  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()], { pageSize: DEFAULT_PAGE_SIZE, sessionLimits: limits }) });
   await apollo.start();
 
   // The access cookie when it verifies; else the refresh cookie buys a new session first,

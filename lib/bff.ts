@@ -10,10 +10,10 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { envBool, envString, envUrl } from './config';
 export { subgraphUrls, subgraphUrlVariable } from './composition';
 import { subgraphUrls } from './composition';
-import { PUBLIC_CODES } from './errors';
-import { logMaskedErrors } from './plugins';
+import { PUBLIC_CODES, requestFaultCode } from './errors';
+import { logMaskedErrors, requireOperation } from './plugins';
 import { CircuitBreaker, deduplicated, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from './resilience';
-import { queryLimits, queryLimitsFromEnv } from './query-limits';
+import { queryLimits, queryLimitsFromEnv, tooLarge } from './query-limits';
 import { HttpError, type PrefixRoutes } from './http';
 import { mediaProxy, type ViewerOf } from './media-proxy';
 import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from './identity';
@@ -266,10 +266,15 @@ export function onSession(act: (context: BffContext, headers: Map<string, string
 /**
  * What a client may see of an error: a public code keeps its message (and the field or
  * subgraph it concerns); a subgraph failure becomes SUBGRAPH_UNAVAILABLE naming the subgraph;
- * anything else a fixed message. Never a stack, a URL, a host or SQL.
+ * a refusal of the request itself without a code (a wrong APQ hash) BAD_REQUEST with its
+ * message; anything else a fixed message. Never a stack, a URL, a host or SQL.
  */
-export function maskError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+export function maskError(formatted: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  const fault = requestFaultCode(error);
+  if (fault) return { message: formatted.message, extensions: { code: fault } };
   const { code, field, serviceName, retryAfter } = (formatted.extensions ?? {}) as Record<string, unknown>;
+  const large = code === 'GRAPHQL_PARSE_FAILED' ? tooLarge(formatted.message) : undefined;
+  if (large) return { message: large.message, extensions: { code: large.code } };
   const base = { ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }) };
   if (typeof code === 'string' && PUBLIC_CODES.has(code)) {
     return {
@@ -314,17 +319,39 @@ export function cachingPlugins<TContext extends BffContext>(cacheable: (context:
   ];
 }
 
-/** Apollo Server options both BFFs share; `limits` are the per-address limits of session operations. */
-export function bffServerOptions(httpServer: Server, plugins: ApolloServerPlugin<BffContext>[] = [], limits: SessionLimits = sessionLimitsFromEnv()) {
+/**
+ * Apollo Server options both BFFs share. `pageSize` is the page their resolvers serve when a
+ * client leaves `first` null or out, for the query limits' estimate; `sessionLimits` are the
+ * per-address limits of session operations.
+ */
+export function bffServerOptions(
+  httpServer: Server,
+  plugins: ApolloServerPlugin<BffContext>[] = [],
+  { pageSize, sessionLimits = sessionLimitsFromEnv() }: { pageSize: number; sessionLimits?: SessionLimits },
+) {
   const { introspection, landingPage } = explorationSettings();
-  const queryLimitSettings = queryLimitsFromEnv();
+  const limits = queryLimitsFromEnv();
   return {
     introspection,
+    // Parsing stops at the token limit: a huge document costs microseconds, not the seconds its
+    // validation and planning would.
+    parseOptions: { maxTokens: limits.tokens },
+    // Each validation error costs about a millisecond to build and format: a small document with
+    // 60 repeated directives is 60 of them. The first ten say what to fix.
+    validationOptions: { maxErrors: 10 },
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/main.ts's: Apollo's own handler would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,
     csrfPrevention: true,
     formatError: maskError,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), landingPage, logMaskedErrors<BffContext>(), queryLimits<BffContext>(queryLimitSettings), sessionRateLimits<BffContext>(limits), ...plugins],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      landingPage,
+      logMaskedErrors<BffContext>(),
+      requireOperation<BffContext>(),
+      queryLimits<BffContext>(limits, { pageSize }),
+      sessionRateLimits<BffContext>(sessionLimits),
+      ...plugins,
+    ],
   };
 }

@@ -28,9 +28,22 @@ export const PUBLIC_CODES = new Set([
   'TOO_MANY_ALIASES',
   'TOO_MANY_ROOT_FIELDS',
   'QUERY_TOO_COSTLY',
+  'QUERY_TOO_LARGE',
   'TOO_MANY_UPLOADS',
   'RATE_LIMITED',
 ]);
+
+/**
+ * The code of an error that is the request's fault although it carries none: Apollo Server's
+ * request pipeline refuses a wrong APQ hash, an unsupported APQ version and the like with an
+ * HTTP status of 4xx and no code (which it would report as INTERNAL_SERVER_ERROR). They are
+ * BAD_REQUEST. Undefined for anything else.
+ */
+export function requestFaultCode(error: unknown): 'BAD_REQUEST' | undefined {
+  const extensions = (error as { extensions?: { code?: unknown; http?: { status?: unknown } } } | null)?.extensions;
+  const status = extensions?.http?.status;
+  return extensions && extensions.code === undefined && typeof status === 'number' && status >= 400 && status < 500 ? 'BAD_REQUEST' : undefined;
+}
 
 /** A field of the input is invalid; `field` names it (e.g. `input.title`). */
 export function badInput(field: string, message: string): GraphQLError {

@@ -55,6 +55,18 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+/**
+ * Paths whose last segment is a credential: an upload URL's secret (`/uploads/<secret>`) is the
+ * only thing that authorises its PUT, as with a presigned URL, so it never reaches a log line.
+ */
+const CREDENTIAL_PATHS = ['/uploads/'];
+
+/** The path as logged: a credential in it replaced. */
+export function loggedPath(pathname: string): string {
+  const prefix = CREDENTIAL_PATHS.find((p) => pathname.startsWith(p));
+  return prefix ? `${prefix}[secret]` : pathname;
+}
+
 const NAMED_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 
 /** The operation's name for the log: `operationName`, else the name of the document's first operation. */
@@ -156,7 +168,7 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       log.info(
         {
           method: req.method,
-          path: url.pathname,
+          path: loggedPath(url.pathname),
           status: res.statusCode,
           operationName,
           client: req.headers['apollographql-client-name'] ?? undefined,

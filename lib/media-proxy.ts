@@ -24,6 +24,8 @@ const RESPONSE_HEADERS = [
   'location',
   'retry-after',
   'x-content-type-options',
+  // A 503 MEDIA_BUSY says when to retry the upload.
+  'retry-after',
 ];
 
 /** Who the client of a file request is, the way the BFF's /graphql authenticates it; null when anonymous. */

@@ -59,13 +59,23 @@ function unseal(cursor: string): string {
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/**
+ * An instant as encodeCursor writes it, that PostgreSQL can compare with: four-digit years from
+ * 0001 (Postgres has no year 0, and SQL would fail on it), and a real date (no February 30th,
+ * which Date would roll over into March).
+ */
+function isCursorInstant(value: unknown): value is string {
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value) || value.startsWith('0000')) return false;
+  const date = new Date(value);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === value;
+}
+
 export function decodeCursor(cursor: string, field = 'after'): Cursor {
   try {
     const [createdAt, id] = JSON.parse(unseal(cursor));
-    const date = new Date(createdAt);
     // Only what encodeCursor makes: an ISO instant Postgres can hold, and a UUID.
-    if (typeof id === 'string' && isId(id) && typeof createdAt === 'string' && ISO_INSTANT.test(createdAt) && !Number.isNaN(date.getTime())) {
-      return { createdAt: date, id: id.toLowerCase() };
+    if (typeof id === 'string' && isId(id) && isCursorInstant(createdAt)) {
+      return { createdAt: new Date(createdAt), id: id.toLowerCase() };
     }
   } catch {
     // fall through to the error below

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import type { DocumentNode } from 'graphql';
+import { isObjectType, isUnionType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import type { JWK } from 'jose';
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
@@ -11,7 +11,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { isDatabaseUnavailable, type Database } from './database';
-import { PUBLIC_CODES } from './errors';
+import { badInput, PUBLIC_CODES, requestFaultCode } from './errors';
 import { cursorKey } from './pagination';
 import { logMaskedErrors } from './plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from './http';
@@ -89,6 +89,34 @@ function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlug
   };
 }
 
+/**
+ * Checks `_entities` representations before @apollo/subgraph resolves them: it throws plain
+ * errors (INTERNAL_SERVER_ERROR) on a representation that is not an object, names no type or an
+ * unknown one, and a resolver may fail on a key of the wrong type. Each must be an object whose
+ * `__typename` is an entity of this subgraph and whose `id` (every entity's key in this graph)
+ * is a string; anything else is BAD_USER_INPUT on `representations`. A well-formed id that
+ * matches nothing still resolves to null.
+ */
+function guardEntities(schema: GraphQLSchema): GraphQLSchema {
+  const entities = schema.getType('_Entity');
+  const field = schema.getQueryType()?.getFields()._entities;
+  if (!field || !isUnionType(entities)) return schema;
+  const names = new Set(entities.getTypes().filter(isObjectType).map((t) => t.name));
+  const resolve = field.resolve!;
+  field.resolve = (source, args, context, info) => {
+    const representations: unknown[] = args.representations;
+    representations.forEach((representation, i) => {
+      const { __typename, id } = (typeof representation === 'object' && representation !== null ? representation : {}) as Record<string, unknown>;
+      if (typeof __typename !== 'string' || !names.has(__typename)) {
+        throw badInput(`representations.${i}`, 'must be an object whose __typename is an entity of this service');
+      }
+      if (typeof id !== 'string') throw badInput(`representations.${i}.id`, 'must be a string');
+    });
+    return resolve(source, args, context, info);
+  };
+  return schema;
+}
+
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
   const { name, database, logger } = options;
@@ -96,7 +124,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   const httpServer = createHttpServer();
 
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    schema: guardEntities(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> })),
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/main.ts's: Apollo's own handler would re-raise the signal before the pool is closed.
     stopOnTerminationSignals: false,
@@ -110,6 +138,8 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
       if (code && PUBLIC_CODES.has(code)) return formatted;
+      const fault = requestFaultCode(error);
+      if (fault) return { message: formatted.message, extensions: { code: fault } };
       if (isDatabaseUnavailable(unwrapResolverError(error))) {
         return { message: `The ${name} service cannot reach its database; try again shortly`, path: formatted.path, extensions: { code: 'DATABASE_UNAVAILABLE' } };
       }

@@ -116,6 +116,14 @@ async function ownerOf(db: PrismaClient, token: string): Promise<string | null> 
   return upload && !upload.usedAt && upload.expiresAt > new Date() ? upload.ownerId : null;
 }
 
+/**
+ * Gives back an attempt refused for the server's own reason (503 MEDIA_BUSY): the URL is usable
+ * again, as if this attempt had not happened, unless it has expired meanwhile.
+ */
+async function release(db: PrismaClient, ticket: { id: string; usedAt: Date | null }) {
+  await db.upload.updateMany({ where: { id: ticket.id, usedAt: ticket.usedAt }, data: { usedAt: null } });
+}
+
 /** Bytes of an oversized body read and discarded after a 413, so the client hears the answer. */
 const DRAIN_BYTES = 16 * 1024 * 1024;
 
@@ -334,7 +342,11 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
     } catch (error) {
       await store.delete(stored.map((s) => s.key)).catch((cleanup) => logger.error({ err: cleanup, mediaId }, 'could not remove the files of a refused upload'));
       if (error instanceof Refusal) {
-        if (error.status === 503) res.setHeader('retry-after', '5');
+        if (error.status === 503) {
+          // Busy is not the client's fault: the URL stays theirs for a retry (after Retry-After).
+          await release(db, ticket).catch((failure) => logger.warn({ err: failure }, 'could not give back a refused upload URL'));
+          res.setHeader('retry-after', '5');
+        }
         if (error.status === 408) logger.info({ code: error.code }, 'refused an upload whose body stalled');
         if (error.close) res.setHeader('connection', 'close');
         throw new HttpError(error.status, error.code, error.message);
