@@ -41,6 +41,8 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   ready: () => Promise<boolean>;
   /** `GET /metrics`: Prometheus text format. */
   metrics?: () => string;
+  /** True for a request whose log line is debug rather than info (a background poll, when it succeeded). */
+  quiet?: (req: IncomingMessage) => boolean;
   /** Largest accepted request body, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
 }
@@ -165,7 +167,8 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
     const prefix = options.prefixRoutes && Object.keys(options.prefixRoutes).find((p) => url.pathname.startsWith(p));
     res.on('finish', () => {
       if (url.pathname !== '/graphql' && !prefix) return; // probes would drown the log
-      log.info(
+      const quiet = res.statusCode < 400 && options.quiet?.(req);
+      log[quiet ? 'debug' : 'info'](
         {
           method: req.method,
           path: loggedPath(url.pathname),

@@ -97,6 +97,13 @@ export function assertionVerifier(publicKeys: JWK[]) {
  * timeout. For the few calls made outside a gateway's query plan (a BFF's session upkeep, one
  * subgraph asking another on the caller's behalf); the caller reads the response.
  */
+/**
+ * Marks a service's background poll of another's feed (media following posts' events, a BFF
+ * following revocations): the subgraph logs it at debug, not info, so an idle system's log stays
+ * quiet. Only subgraphs honour it, and only gateways and services can call them.
+ */
+export const BACKGROUND_HEADER = 'x-background-poll';
+
 export function callSubgraph(
   url: string,
   assertion: string,

@@ -1,5 +1,5 @@
 import { envInt } from './config';
-import { callSubgraph } from './identity';
+import { BACKGROUND_HEADER, callSubgraph } from './identity';
 import type { Logger } from './logger';
 import { tokenSettings } from './tokens';
 
@@ -81,7 +81,7 @@ export function followRevocations(usersUrl: string, sign: () => Promise<string>,
     let settled = cursor;
     let advancing = true;
     for (;;) {
-      const response = await callSubgraph(usersUrl, await sign(), QUERY, { after: String(from), since, first: PAGE }, 5_000);
+      const response = await callSubgraph(usersUrl, await sign(), QUERY, { after: String(from), since, first: PAGE }, 5_000, { [BACKGROUND_HEADER]: '1' });
       const body = (await response.json()) as { data?: { sessionRevocations: FeedEntry[] }; errors?: { message: string }[] };
       if (!body.data) throw new Error(`users answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
       const entries = body.data.sessionRevocations;

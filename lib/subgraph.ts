@@ -15,7 +15,7 @@ import { badInput, PUBLIC_CODES, requestFaultCode } from './errors';
 import { cursorKey } from './pagination';
 import { logMaskedErrors } from './plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from './http';
-import { ASSERTION_HEADER, assertionVerifier, type Caller } from './identity';
+import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, type Caller } from './identity';
 import { CLIENT_ADDRESS_HEADER } from './rate-limits';
 import type { Logger } from './logger';
 
@@ -170,6 +170,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   serve(httpServer, createRequestHandler<TContext, Caller>({
     apollo,
     logger,
+    quiet: (req) => req.headers[BACKGROUND_HEADER] === '1',
     routes: {
       ...options.routes,
       // Diagnostic, only with DB_CAPTURE_STATEMENTS=true: the statements sent so far, for EXPLAIN.

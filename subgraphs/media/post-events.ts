@@ -1,6 +1,6 @@
 import { subgraphUrls } from '../../lib/composition';
 import { envInt } from '../../lib/config';
-import { callSubgraph } from '../../lib/identity';
+import { BACKGROUND_HEADER, callSubgraph } from '../../lib/identity';
 import type { Logger } from '../../lib/logger';
 import type { PrismaClient } from './generated/prisma/client';
 import type { BlobStore } from './storage';
@@ -45,6 +45,7 @@ export function followPostEvents(db: PrismaClient, store: BlobStore, sign: () =>
         'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
         { after: String(after), first: 100 },
         5_000,
+        { [BACKGROUND_HEADER]: '1' },
       );
       const body = (await response.json()) as { data?: { postEvents: PostEvent[] }; errors?: { message: string }[] };
       if (!body.data) throw new Error(`posts answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
