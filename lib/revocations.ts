@@ -49,7 +49,7 @@ const QUERY = `query BffSessionRevocations($after: String!, $since: DateTime, $f
  * reached, what is known keeps being enforced and the outage is logged once.
  */
 export function followRevocations(usersUrl: string, sign: () => Promise<string>, logger: Logger): Revocations {
-  const interval = envInt('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 60_000 });
+  const interval = envInt('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 });
   const { ttlSeconds } = tokenSettings();
   /** Tokens issued before `notBefore` (seconds) are refused until `until` (ms). */
   const byUser = new Map<string, { notBefore: number; until: number }>();

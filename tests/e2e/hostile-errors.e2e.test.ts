@@ -18,7 +18,7 @@ let postId: string;
 let mediaDb: pg.Client;
 
 beforeAll(async () => {
-  stack = await startStack({ subgraphEnv: { MEDIA_PROCESSING_CONCURRENCY: '1', MEDIA_PROCESSING_QUEUE: '0' } });
+  stack = await startStack({ subgraphEnv: { MEDIA_PROCESSING_CONCURRENCY: '1', MEDIA_PROCESSING_QUEUE: '0', MEDIA_MAX_CONCURRENT_UPLOADS: '10' } });
   author = await signUp(stack.web);
   const { body } = await author.session.gql(`mutation { createPost(input: { title: "Hostile", body: "x", status: PUBLISHED }) { id } }`);
   postId = body.data.createPost.id;

@@ -17,7 +17,7 @@ const PASSWORD = 'correct horse battery';
 const WITHIN_MS = 5_000;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ bffEnv: { REVOCATIONS_POLL_MS: '1000' } });
   // The first admin is made by an operator: a call to users with an admin assertion.
   const made = await signUp(stack.web, 'revocation_admin');
   await stack.subgraph('users', `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`, { id: made.user.id }, { id: randomUUID(), role: 'ADMIN' });
