@@ -42,11 +42,22 @@ export class HashQueue {
   private activeOther = 0;
   private readonly otherLimit: number;
   private readonly lanes: Record<Lane, Waiting[]> = { known: [], other: [] };
+  /** When the other lane may start its next hash (ms since the epoch). */
+  private otherNextAt = 0;
+  private wake?: NodeJS.Timeout;
 
   constructor(
     private readonly concurrency: number,
     private readonly maxQueued: number,
     private readonly maxWaitMs: number,
+    /**
+     * Hashes the other lane may start per second. One slot held back is not enough on a small
+     * machine: a guess hashed back to back keeps a whole core busy, and a returning user's hash
+     * then shares the other core with the BFF, the database and the guessers' own requests.
+     * Paced, guesses take a bounded share of CPU whatever their number (at 2 per second about a
+     * third of one core); the rest wait in the queue or are refused as busy.
+     */
+    private readonly otherPerSecond = Infinity,
   ) {
     this.otherLimit = Math.max(1, concurrency - 1);
   }
@@ -55,7 +66,10 @@ export class HashQueue {
     return new Promise<T>((resolve, reject) => {
       const start = () => {
         this.active += 1;
-        if (lane === 'other') this.activeOther += 1;
+        if (lane === 'other') {
+          this.activeOther += 1;
+          this.otherNextAt = Date.now() + 1000 / this.otherPerSecond;
+        }
         task().then(resolve, reject).finally(() => {
           this.active -= 1;
           if (lane === 'other') this.activeOther -= 1;
@@ -79,19 +93,31 @@ export class HashQueue {
             : undefined,
       };
       queue.push(waiting);
+      this.next();
     });
   }
 
   private mayStart(lane: Lane): boolean {
-    return this.active < this.concurrency && (lane === 'known' || this.activeOther < this.otherLimit);
+    if (this.active >= this.concurrency) return false;
+    return lane === 'known' || (this.activeOther < this.otherLimit && Date.now() >= this.otherNextAt);
   }
 
   private next() {
     const lane: Lane | undefined = this.lanes.known.length ? 'known' : this.lanes.other.length && this.mayStart('other') ? 'other' : undefined;
-    if (!lane || !this.mayStart(lane)) return;
-    const waiting = this.lanes[lane].shift()!;
-    clearTimeout(waiting.timer);
-    waiting.start();
+    if (lane && this.mayStart(lane)) {
+      const waiting = this.lanes[lane].shift()!;
+      clearTimeout(waiting.timer);
+      waiting.start();
+    }
+    // A paced guess waiting with a free slot: look again when its turn comes.
+    if (this.lanes.other.length && !this.wake && this.active < this.concurrency && this.activeOther < this.otherLimit) {
+      const wake = setTimeout(() => {
+        this.wake = undefined;
+        this.next();
+      }, Math.max(1, this.otherNextAt - Date.now()));
+      wake.unref();
+      this.wake = wake;
+    }
   }
 }
 
@@ -109,6 +135,7 @@ export function signInLimitsFromEnv() {
     envInt('PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
     envInt('PASSWORD_HASH_QUEUE', 32, { min: 0 }),
     envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
+    envInt('PASSWORD_HASH_OTHER_PER_SECOND', 2, { min: 1, max: 1000 }),
   );
   const known = new Map<string, number>();
   const pair = (account: string, address: string | undefined) => `${account}\n${address ?? ''}`;
