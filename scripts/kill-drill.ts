@@ -20,11 +20,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { MobileClient } from '../bff-mobile/client/client';
-import { SUBGRAPHS } from '../lib/config';
 import { ROOT } from '../lib/composition';
-import { postmasterPid, servicePid } from '../lib/process-tree';
+import { freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../lib/process-tree';
 import { waitUntilReady, type ServiceName } from '../lib/processes';
-import { freePort } from '../lib/scratch-graph';
 import { DEMO_PASSWORD } from '../lib/seed-plan';
 
 const { values } = parseArgs({
@@ -67,21 +65,10 @@ function onlyMediaErrors(body: GraphQLBody | undefined): boolean {
 async function main() {
   const loadAtStart = os.loadavg()[0].toFixed(1);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fg-drill-'));
-  const ports = { web: await freePort(), mobile: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
+  const ports = await freeStartPorts();
   const portOf = (name: ServiceName) => ({ 'bff-web': ports.web, 'bff-mobile': ports.mobile, users: ports.users, posts: ports.posts, media: ports.media })[name];
   const origin = (name: ServiceName) => `http://127.0.0.1:${portOf(name)}`;
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    EMBEDDED_POSTGRES_PORT: String(ports.pg),
-    BFF_WEB_PORT: String(ports.web),
-    BFF_MOBILE_PORT: String(ports.mobile),
-    USERS_PORT: String(ports.users),
-    POSTS_PORT: String(ports.posts),
-    MEDIA_PORT: String(ports.media),
-  };
-  for (const name of SUBGRAPHS) delete env[`${name.toUpperCase()}_DATABASE_URL`];
+  const env = startEnv(ports, dataDir);
   const start: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   /** The start script's own log lines (the supervisor's), with the time each was written. */
   const supervisorLog: { at: number; msg: string; startMs?: number }[] = [];
@@ -297,14 +284,6 @@ async function main() {
   }
 }
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function attempts<T>(count: number, run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SUBGRAPHS } from '../../lib/config';
 import { ROOT } from '../../lib/composition';
 import { waitUntilReady } from '../../lib/processes';
-import { freePort } from '../support/ports';
+import { freeStartPorts, groupAlive, startEnv, type StartPorts } from '../../lib/process-tree';
 import { graphql } from '../support/stack';
 
 /**
@@ -21,14 +20,6 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function groupGone(pgid: number): Promise<boolean> {
   const deadline = Date.now() + 20_000;
@@ -36,27 +27,12 @@ async function groupGone(pgid: number): Promise<boolean> {
   return !groupAlive(pgid);
 }
 
-async function ports() {
-  return { web: await freePort(), mobile: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
-}
-
 /**
  * `npm start` in its own process group, as a terminal runs it, on the embedded database; with
  * `direct`, the start script's own node process, so a signal reaches it and nothing else.
  */
-function npmStart(p: Awaited<ReturnType<typeof ports>>, direct = false) {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    EMBEDDED_POSTGRES_PORT: String(p.pg),
-    BFF_WEB_PORT: String(p.web),
-    BFF_MOBILE_PORT: String(p.mobile),
-    USERS_PORT: String(p.users),
-    POSTS_PORT: String(p.posts),
-    MEDIA_PORT: String(p.media),
-  };
-  for (const name of SUBGRAPHS) delete env[`${name.toUpperCase()}_DATABASE_URL`];
+function npmStart(p: StartPorts, direct = false) {
+  const env = startEnv(p, dataDir);
   const [command, args] = direct ? [process.execPath, ['--import', 'tsx', 'scripts/start.ts']] : ['npm', ['start']];
   const child = spawn(command, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
@@ -68,7 +44,7 @@ function npmStart(p: Awaited<ReturnType<typeof ports>>, direct = false) {
 }
 
 it('starts the whole graph on the embedded database, serves a cross-subgraph query, and stops cleanly on Ctrl-C', async () => {
-  const p = await ports();
+  const p = await freeStartPorts();
   const { child, output, exited } = npmStart(p);
   const origin = `http://127.0.0.1:${p.web}`;
   await waitUntilReady(origin, 90_000).catch((error) => {
@@ -101,7 +77,7 @@ it('starts the whole graph on the embedded database, serves a cross-subgraph que
 });
 
 it('stops every service and the database when only the start process gets SIGTERM', async () => {
-  const p = await ports();
+  const p = await freeStartPorts();
   const { child, output } = npmStart(p, true);
   await waitUntilReady(`http://127.0.0.1:${p.mobile}`, 90_000).catch((error) => {
     throw new Error(`${error.message}\n${output.join('')}`);
@@ -120,7 +96,7 @@ it('stops every service and the database when only the start process gets SIGTER
  * ready is restarted when it dies (supervision.e2e).
  */
 it('stops everything, with a message naming the cause, and leaves nothing running when a service fails on its first start', async () => {
-  const p = await ports();
+  const p = await freeStartPorts();
   const blocker = net.createServer().listen(p.posts, '127.0.0.1');
   await new Promise((r) => blocker.once('listening', r));
   try {

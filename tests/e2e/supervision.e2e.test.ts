@@ -4,12 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MobileClient } from '../../bff-mobile/client/client';
-import { SUBGRAPHS } from '../../lib/config';
 import { ROOT } from '../../lib/composition';
 import { waitUntilReady, type ServiceName } from '../../lib/processes';
-import { alive, postmasterPid, servicePid } from '../../lib/process-tree';
+import { alive, freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../../lib/process-tree';
 import { DEMO_PASSWORD } from '../../lib/seed-plan';
-import { freePort } from '../support/ports';
 import { graphql } from '../support/stack';
 
 /**
@@ -35,19 +33,8 @@ const WEB_QUERY = `{ posts(first: 5) { nodes { title author { handle } media { k
 const freshFetch: typeof fetch = (input, init) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...FRESH } });
 
 beforeAll(async () => {
-  p = { web: await freePort(), mobile: await freePort(), users: await freePort(), posts: await freePort(), media: await freePort(), pg: await freePort() };
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: 'development',
-    DATA_DIR: dataDir,
-    EMBEDDED_POSTGRES_PORT: String(p.pg),
-    BFF_WEB_PORT: String(p.web),
-    BFF_MOBILE_PORT: String(p.mobile),
-    USERS_PORT: String(p.users),
-    POSTS_PORT: String(p.posts),
-    MEDIA_PORT: String(p.media),
-  };
-  for (const name of SUBGRAPHS) delete env[`${name.toUpperCase()}_DATABASE_URL`];
+  p = await freeStartPorts();
+  const env = startEnv(p, dataDir);
   start = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   start.stdout!.on('data', (chunk) => output.push(String(chunk)));
   start.stderr!.on('data', (chunk) => output.push(String(chunk)));
@@ -67,14 +54,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Polls `check` every 25 ms until it holds; rejects after `timeoutMs`. */
 async function until<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, what = 'condition'): Promise<T> {
