@@ -26,12 +26,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { MobileClient } from '../bff-mobile/client/client';
 import { readManifest } from '../bff-mobile/safelist';
-import { SUBGRAPHS, type SubgraphName } from '../lib/config';
-import { subgraphUrlVariable } from '../lib/composition';
-import { ASSERTION_HEADER, assertionSigner } from '../lib/identity';
-import { signingKeyFrom } from '../lib/keys';
-import { createLogger } from '../lib/logger';
-import { withScratchGraph } from '../lib/scratch-graph';
+import { SUBGRAPHS, type SubgraphName } from '../lib/config/env';
+import { subgraphUrlVariable } from '../lib/graphql/composition';
+import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
+import { signingKeyFrom } from '../lib/identity/keys';
+import { createLogger } from '../lib/telemetry/logger';
+import { withScratchGraph } from '../tooling/scratch-graph';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '10' } } });
 const WARMUP_S = Number(values.warmup);

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { subgraphUrls, SUPERGRAPH_SDL } from '../lib/composition';
-import { ASSERTION_HEADER, assertionSigner } from '../lib/identity';
-import { signingKeyFrom } from '../lib/keys';
+import { subgraphUrls, SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
+import { signingKeyFrom } from '../lib/identity/keys';
 
 async function main() {
   const sign = assertionSigner(await signingKeyFrom(process.env.GATEWAY_SIGNING_KEY!, 'GATEWAY_SIGNING_KEY'), 'stock-gateway');

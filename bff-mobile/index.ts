@@ -1,5 +1,5 @@
-import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config';
-import { runService } from '../lib/main';
+import { DEFAULT_PORTS, envInt, portVariable, processConfig } from '../lib/config/env';
+import { runService } from '../lib/http/main';
 import { createMobileBff } from './server';
 
-runService('bff-mobile', envInt(portVariable('bff-mobile'), DEFAULT_PORTS['bff-mobile'], { max: 65535 }), createMobileBff);
+runService('bff-mobile', { ...processConfig(), port: envInt(portVariable('bff-mobile'), DEFAULT_PORTS['bff-mobile'], { max: 65535 }) }, createMobileBff);

@@ -1,6 +1,6 @@
 import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
-import { badInput } from '../lib/errors';
-import { DateTime } from '../lib/scalars';
+import { badInput } from '../lib/graphql/errors';
+import { DateTime } from '../lib/graphql/scalars';
 import type { MobileContext } from './server';
 import * as shape from './shape';
 

@@ -13,18 +13,18 @@ import {
   maskError,
   subgraphUrls,
   type BffContext,
-} from '../lib/bff';
-import { envBool, envString } from '../lib/config';
-import { SUPERGRAPH_SDL } from '../lib/composition';
-import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http';
-import type { Logger } from '../lib/logger';
-import type { Service } from '../lib/subgraph';
+} from '../bff/bff';
+import { envBool, envString } from '../lib/config/env';
+import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
+import type { Logger } from '../lib/telemetry/logger';
+import type { Service } from '../lib/subgraph/server';
 import { splitOperations } from './documents';
-import { logMaskedErrors } from '../lib/plugins';
+import { logMaskedErrors } from '../lib/graphql/plugins';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
-import { clientAddress, rootFieldNames } from '../lib/rate-limits';
-import { HttpError } from '../lib/http';
+import { clientAddress, rootFieldNames } from '../bff/rate-limits';
+import { HttpError } from '../lib/http/server';
 
 export interface MobileContext extends BffContext {
   /**

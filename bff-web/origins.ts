@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { envString } from '../lib/config';
-import { sendJson } from '../lib/http';
+import { envString } from '../lib/config/env';
+import { sendJson } from '../lib/http/server';
 import { isTls } from './session';
 
 /** Origins of Apollo's embedded Sandbox, allowed while Sandbox is on. */

@@ -1,5 +1,5 @@
-import type { RefreshOutcome, Sessions } from '../lib/bff';
-import { envInt } from '../lib/config';
+import type { RefreshOutcome, Sessions } from '../bff/bff';
+import { envInt } from '../lib/config/env';
 
 /**
  * How long the outcome of spending a refresh token is remembered for the same token

@@ -11,15 +11,15 @@ import {
   onSession,
   subgraphUrls,
   type BffContext,
-} from '../lib/bff';
-import { SUPERGRAPH_SDL } from '../lib/composition';
-import { contractSupergraph } from '../lib/contract';
-import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http';
-import type { Logger } from '../lib/logger';
-import { DEFAULT_PAGE_SIZE } from '../lib/pagination';
-import type { Service } from '../lib/subgraph';
-import { tokenSettings } from '../lib/tokens';
-import { clientAddress, consumeOrRefuse, sessionLimitsFromEnv } from '../lib/rate-limits';
+} from '../bff/bff';
+import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { contractSupergraph } from '../lib/graphql/contract';
+import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
+import type { Logger } from '../lib/telemetry/logger';
+import { DEFAULT_PAGE_SIZE } from '../lib/graphql/pagination';
+import type { Service } from '../lib/subgraph/server';
+import { tokenSettings } from '../lib/identity/tokens';
+import { clientAddress, consumeOrRefuse, sessionLimitsFromEnv } from '../bff/rate-limits';
 import { allowedOrigins, originGuard } from './origins';
 import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';

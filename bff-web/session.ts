@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { envBool } from '../lib/config';
+import { envBool } from '../lib/config/env';
 
 /**
  * The web session lives in two httpOnly, SameSite=Lax cookies, so scripts never see a token:

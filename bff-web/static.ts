@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { envString } from '../lib/config';
+import { envString } from '../lib/config/env';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

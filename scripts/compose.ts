@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { compose, SUPERGRAPH_SDL } from '../lib/composition';
+import { compose, SUPERGRAPH_SDL } from '../lib/graphql/composition';
 
 const check = process.argv.includes('--check');
 const result = compose();

@@ -20,10 +20,10 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { MobileClient } from '../bff-mobile/client/client';
-import { ROOT } from '../lib/composition';
-import { freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../lib/process-tree';
-import { waitUntilReady, type ServiceName } from '../lib/processes';
-import { DEMO_PASSWORD } from '../lib/seed-plan';
+import { ROOT } from '../lib/graphql/composition';
+import { freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../tooling/process-tree';
+import { waitUntilReady, type ServiceName } from '../tooling/processes';
+import { DEMO_PASSWORD } from '../tooling/seed-plan';
 
 const { values } = parseArgs({
   options: { clients: { type: 'string', default: '2' }, 'max-requests': { type: 'string', default: '50000' } },

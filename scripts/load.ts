@@ -14,9 +14,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MobileClient } from '../bff-mobile/client/client';
-import { createLogger } from '../lib/logger';
-import { withScratchGraph } from '../lib/scratch-graph';
-import { DEMO_PASSWORD } from '../lib/seed-plan';
+import { createLogger } from '../lib/telemetry/logger';
+import { withScratchGraph } from '../tooling/scratch-graph';
+import { DEMO_PASSWORD } from '../tooling/seed-plan';
 
 const { values } = parseArgs({
   options: { duration: { type: 'string', default: '30' }, connections: { type: 'string', default: '16' }, 'max-requests': { type: 'string', default: '200000' } },

@@ -4,8 +4,8 @@
  * `npm run generate` runs `generate` for all three.
  * Example: `npm run prisma -- posts migrate dev --name add_slug`
  */
-import { SUBGRAPHS, type SubgraphName } from '../lib/config';
-import { runPrisma } from '../lib/prisma-cli';
+import { SUBGRAPHS, type SubgraphName } from '../lib/config/env';
+import { runPrisma } from '../tooling/prisma-cli';
 
 async function main() {
   const [name, ...args] = process.argv.slice(2);

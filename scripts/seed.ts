@@ -5,10 +5,10 @@
  * for benchmarks: records only, half of the media videos, and no files.
  */
 import { parseArgs } from 'node:util';
-import { migrateAll, provideDatabases } from '../lib/databases';
-import { createLogger } from '../lib/logger';
-import { seedAll } from '../lib/seed';
-import { DEMO_SIZE } from '../lib/seed-plan';
+import { migrateAll, provideDatabases } from '../tooling/databases';
+import { createLogger } from '../lib/telemetry/logger';
+import { seedAll } from '../tooling/seed';
+import { DEMO_SIZE } from '../tooling/seed-plan';
 
 async function main() {
   const { values } = parseArgs({

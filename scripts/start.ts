@@ -3,25 +3,25 @@
  * migrations, seeds an empty install, starts the subgraphs and both BFFs as separate processes,
  * prints their URLs, supervises them, and on Ctrl-C (or SIGTERM) stops them all and the database.
  *
- * Supervision (lib/supervisor.ts): once everything has been ready, a service (or the embedded
+ * Supervision (tooling/supervisor.ts): once everything has been ready, a service (or the embedded
  * PostgreSQL) that dies is restarted with backoff on its port with its environment, while the
  * others keep serving; one that keeps crashing is given up on. A service that fails on its very
  * first start stops everything instead: that is a configuration problem (a port taken, a bad
  * variable) that restarting cannot fix, and a half-started graph would hide it.
  */
 import type { ChildProcess } from 'node:child_process';
-import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config';
-import { migrateAll, provideDatabases, type Databases } from '../lib/databases';
-import { loadPrivateJwk } from '../lib/keys';
-import { launchGraph } from '../lib/launch';
-import { createLogger } from '../lib/logger';
-import { GATEWAY_SIGNING_KEY } from '../lib/main';
-import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../lib/processes';
-import { Supervisor } from '../lib/supervisor';
+import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config/env';
+import { migrateAll, provideDatabases, type Databases } from '../tooling/databases';
+import { loadPrivateJwk } from '../lib/identity/keys';
+import { launchGraph } from '../tooling/launch';
+import { createLogger } from '../lib/telemetry/logger';
+import { GATEWAY_SIGNING_KEY } from '../lib/http/main';
+import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
+import { Supervisor } from '../tooling/supervisor';
 import { webDist } from '../bff-web/static';
-import { ensureWebBuilt } from '../lib/web-build';
-import { isEmpty, seedAll } from '../lib/seed';
-import { DEMO_PASSWORD } from '../lib/seed-plan';
+import { ensureWebBuilt } from '../tooling/web-build';
+import { isEmpty, seedAll } from '../tooling/seed';
+import { DEMO_PASSWORD } from '../tooling/seed-plan';
 
 const logger = createLogger('start');
 /** Every child, recorded when spawned: whatever happens, shutdown can stop it. */

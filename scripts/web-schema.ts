@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Supergraph } from '@apollo/federation-internals';
 import { lexicographicSortSchema, printSchema } from 'graphql';
 import { WEB_EXCLUDED_TAGS } from '../bff-web/server';
-import { SUPERGRAPH_SDL } from '../lib/composition';
-import { contractSupergraph } from '../lib/contract';
+import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { contractSupergraph } from '../lib/graphql/contract';
 
 const api = Supergraph.build(contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS)).apiSchema().toGraphQLJSSchema();
 const file = path.join(__dirname, '..', 'web', 'schema.graphql');

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { isId } from '../../lib/errors';
-import { HttpError } from '../../lib/http';
-import type { Caller } from '../../lib/identity';
-import type { Logger } from '../../lib/logger';
-import { guardDownload, type TransferDeadlines } from '../../lib/stream-deadlines';
+import { isId } from '../../lib/graphql/errors';
+import { HttpError } from '../../lib/http/server';
+import type { Caller } from '../../lib/identity/assertion';
+import type { Logger } from '../../lib/telemetry/logger';
+import { guardDownload, type TransferDeadlines } from '../../lib/http/stream-deadlines';
 import type { PrismaClient, RenditionSize } from './generated/prisma/client';
 import type { BlobStore, ByteRange } from './storage';
 

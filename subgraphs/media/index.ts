@@ -1,4 +1,4 @@
-import { runSubgraph } from '../../lib/main';
+import { runSubgraph } from '../../lib/http/main';
 import { createMediaSubgraph } from './subgraph';
 
 runSubgraph('media', createMediaSubgraph);

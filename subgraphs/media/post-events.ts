@@ -1,7 +1,7 @@
-import { subgraphUrls } from '../../lib/composition';
-import { envInt } from '../../lib/config';
-import { BACKGROUND_HEADER, callSubgraph } from '../../lib/identity';
-import type { Logger } from '../../lib/logger';
+import { subgraphUrls } from '../../lib/graphql/composition';
+import { envInt } from '../../lib/config/env';
+import { BACKGROUND_HEADER, callSubgraph } from '../../lib/identity/assertion';
+import type { Logger } from '../../lib/telemetry/logger';
 import type { PrismaClient } from './generated/prisma/client';
 import type { BlobStore } from './storage';
 import { purgePostMedia } from './uploads';

@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
-import { subgraphUrls } from '../../lib/composition';
-import { HttpError } from '../../lib/http';
-import { callSubgraph, type Caller } from '../../lib/identity';
+import { subgraphUrls } from '../../lib/graphql/composition';
+import { HttpError } from '../../lib/http/server';
+import { callSubgraph, type Caller } from '../../lib/identity/assertion';
 
 /**
  * What media needs to know about a post, asked of the posts subgraph through its API (never its

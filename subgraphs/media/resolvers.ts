@@ -1,10 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { envString } from '../../lib/config';
-import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/authz';
-import { isId, notFound, requireId } from '../../lib/errors';
-import { afterCursor, encodeCursor, NEWEST_FIRST, readPage, toConnection, type Page, type PageArgs } from '../../lib/pagination';
-import { isRecordNotFound } from '../../lib/prisma-errors';
-import { DateTime } from '../../lib/scalars';
+import { envString } from '../../lib/config/env';
+import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../lib/identity/authz';
+import { isId, notFound, requireId } from '../../lib/graphql/errors';
+import { afterCursor, encodeCursor, NEWEST_FIRST, readPage, toConnection, type Page, type PageArgs } from '../../lib/graphql/pagination';
+import { isRecordNotFound } from '../../lib/data/prisma-errors';
+import { DateTime } from '../../lib/graphql/scalars';
 import type { Media } from './data';
 import { postAuthorFor, visiblePostIds } from './posts-api';
 import type { MediaContext } from './subgraph';
@@ -38,7 +38,7 @@ const SCAN_LIMIT = 2_000;
  * `endCursor` are those of visible rows only and say nothing of hidden ones. Rows are read in
  * batches of SCAN_BATCH, posts asked once per batch. Past SCAN_LIMIT rows read, the page ends
  * short with `hasNextPage` and an end cursor at the last row read: cursors are sealed (see
- * lib/pagination.ts), so even a cursor at a hidden row reveals nothing, and paging stays bounded.
+ * lib/graphql/pagination.ts), so even a cursor at a hidden row reveals nothing, and paging stays bounded.
  */
 async function visiblePage(db: MediaContext['db'], caller: MediaContext['caller'], where: { ownerId?: string; postId?: string }, page: Page) {
   const wanted = page.first + 1;

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import type { Database } from '../../lib/database';
-import { chunks, type SeedMedia, type SeedPlan } from '../../lib/seed-plan';
+import type { Database } from '../../lib/data/database';
+import { chunks, type SeedMedia, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { renderImage, type RenderedFile, type RenderedImage } from './images';
 import { createBlobStore } from './storage';

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { AwsClient } from 'aws4fetch';
-import { ConfigError, envString, envUrl } from '../../lib/config';
+import { ConfigError, envString, envUrl } from '../../lib/config/env';
 
 /** An inclusive byte range of a stored file. */
 export interface ByteRange {

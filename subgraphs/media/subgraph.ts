@@ -1,8 +1,8 @@
-import { envInt } from '../../lib/config';
-import { GATEWAY_SIGNING_KEY } from '../../lib/main';
-import { assertionSigner } from '../../lib/identity';
-import { loadSigningKey } from '../../lib/keys';
-import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph';
+import { envInt } from '../../lib/config/env';
+import { GATEWAY_SIGNING_KEY } from '../../lib/http/main';
+import { assertionSigner } from '../../lib/identity/assertion';
+import { loadSigningKey } from '../../lib/identity/keys';
+import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph/server';
 import { createLoaders, type MediaLoaders } from './data';
 import { deliveryRoute, MEDIA_PATH, type PostVisibility } from './delivery';
 import { PrismaClient } from './generated/prisma/client';

@@ -1,4 +1,4 @@
-import { badInput, requireId, text } from '../../lib/errors';
+import { badInput, requireId, text } from '../../lib/graphql/errors';
 import type { MediaKind, MediaPurpose } from './generated/prisma/client';
 import type { UploadIntent, UploadSettings } from './uploads';
 

@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { Page } from '../../lib/pagination';
+import type { Page } from '../../lib/graphql/pagination';
 import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
 
 export type { Post, PostStatus };

@@ -1,10 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { forbidden, isAdmin, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireService, requireViewer } from '../../lib/authz';
-import { badInput, isId, notFound, requireId } from '../../lib/errors';
-import type { Caller } from '../../lib/identity';
-import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/pagination';
-import { isRecordNotFound } from '../../lib/prisma-errors';
-import { DateTime } from '../../lib/scalars';
+import { forbidden, isAdmin, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireService, requireViewer } from '../../lib/identity/authz';
+import { badInput, isId, notFound, requireId } from '../../lib/graphql/errors';
+import type { Caller } from '../../lib/identity/assertion';
+import { afterCursor, NEWEST_FIRST, readPage, toConnection, type PageArgs } from '../../lib/graphql/pagination';
+import { isRecordNotFound } from '../../lib/data/prisma-errors';
+import { DateTime } from '../../lib/graphql/scalars';
 import type { Post, PostStatus } from './data';
 import { renderMarkdown } from './markdown';
 import type { PostsContext } from './subgraph';

@@ -1,5 +1,5 @@
-import type { Database } from '../../lib/database';
-import { chunks, type SeedPlan } from '../../lib/seed-plan';
+import type { Database } from '../../lib/data/database';
+import { chunks, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { renderMarkdown } from './markdown';
 

@@ -1,4 +1,4 @@
-import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph';
+import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph/server';
 import { createLoaders, type PostLoaders } from './data';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';

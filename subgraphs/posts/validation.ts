@@ -1,4 +1,4 @@
-import { text } from '../../lib/errors';
+import { text } from '../../lib/graphql/errors';
 
 export const MAX_BODY_LENGTH = 100_000;
 

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { tokenSettings } from '../../lib/tokens';
+import { tokenSettings } from '../../lib/identity/tokens';
 import type { PrismaClient, User } from './generated/prisma/client';
 import { recordRevocation } from './revocations';
 

@@ -1,5 +1,5 @@
-import type { Database } from '../../lib/database';
-import { chunks, DEMO_PASSWORD, type SeedPlan } from '../../lib/seed-plan';
+import type { Database } from '../../lib/data/database';
+import { chunks, DEMO_PASSWORD, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { hashPassword } from './passwords';
 

@@ -1,10 +1,10 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { envInt } from '../../lib/config';
-import { rateLimited } from '../../lib/errors';
+import { envInt } from '../../lib/config/env';
+import { rateLimited } from '../../lib/graphql/errors';
 
 /**
  * What keeps password guessing from locking anyone else out. The BFFs limit attempts per client
- * address (lib/rate-limits.ts); users, which knows the account, adds:
+ * address (bff/rate-limits.ts); users, which knows the account, adds:
  *
  * - a limit per account: `SIGN_IN_ACCOUNT_LIMIT` failed sign-ins per
  *   `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (10 per 900 s); an attempt takes a point before its password

@@ -1,11 +1,11 @@
-import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph';
+import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph/server';
 import { createLoaders, type UserLoaders } from './data';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 import { purgeRefreshTokens } from './refresh-tokens';
 import { purgeRevocations } from './revocations';
 import { signInLimitsFromEnv, type SignInLimits } from './sign-in-limits';
-import { tokenSettings } from '../../lib/tokens';
+import { tokenSettings } from '../../lib/identity/tokens';
 import { createTokenIssuer, type TokenIssuer } from './tokens';
 
 export const typeDefs = loadTypeDefs(__dirname);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
-import { envString } from '../../lib/config';
-import type { Viewer } from '../../lib/identity';
-import { ALGORITHM, loadSigningKey, parsePublicKeys } from '../../lib/keys';
-import { tokenSettings } from '../../lib/tokens';
+import { envString } from '../../lib/config/env';
+import type { Viewer } from '../../lib/identity/assertion';
+import { ALGORITHM, loadSigningKey, parsePublicKeys } from '../../lib/identity/keys';
+import { tokenSettings } from '../../lib/identity/tokens';
 
 export interface IssuedToken {
   token: string;

@@ -1,4 +1,4 @@
-import { badInput, text } from '../../lib/errors';
+import { badInput, text } from '../../lib/graphql/errors';
 import type { Role } from './generated/prisma/client';
 
 /** Input checks of the users subgraph; each returns the normalised value or throws BAD_USER_INPUT. */

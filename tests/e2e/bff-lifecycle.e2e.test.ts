@@ -1,8 +1,8 @@
 import net from 'node:net';
-import { portVariable, SUBGRAPHS } from '../../lib/config';
-import { subgraphUrlVariable } from '../../lib/composition';
-import { generatePrivateJwk } from '../../lib/keys';
-import { startService, waitUntilReady, type RunningService } from '../../lib/processes';
+import { portVariable, SUBGRAPHS } from '../../lib/config/env';
+import { subgraphUrlVariable } from '../../lib/graphql/composition';
+import { generatePrivateJwk } from '../../lib/identity/keys';
+import { startService, waitUntilReady, type RunningService } from '../../tooling/processes';
 import { freePort } from '../support/ports';
 import { graphql } from '../support/stack';
 

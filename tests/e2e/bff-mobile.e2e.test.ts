@@ -1,6 +1,6 @@
 import { MobileApiError, MobileClient } from '../../bff-mobile/client/client';
-import { seedAll } from '../../lib/seed';
-import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { seedAll } from '../../tooling/seed';
+import { DEMO_PASSWORD } from '../../tooling/seed-plan';
 import { jpeg } from '../support/images';
 import { graphql, startStack, type Stack } from '../support/stack';
 

@@ -1,6 +1,6 @@
 import { MobileClient } from '../../bff-mobile/client/client';
-import { seedAll } from '../../lib/seed';
-import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { seedAll } from '../../tooling/seed';
+import { DEMO_PASSWORD } from '../../tooling/seed-plan';
 import { graphql, startStack, statementCount, type Stack } from '../support/stack';
 import { WebSession } from '../support/web';
 

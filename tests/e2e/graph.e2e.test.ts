@@ -1,4 +1,4 @@
-import type { Viewer } from '../../lib/identity';
+import type { Viewer } from '../../lib/identity/assertion';
 import { graphql, startStack, type GraphQLResponse, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
 

@@ -70,7 +70,7 @@ describe.each([
   }
 });
 
-/** What Apollo's integration suite (tests/unit/apollo-integration.test.ts) found in lib/http.ts, through the real services. */
+/** What Apollo's integration suite (tests/unit/apollo-integration.test.ts) found in lib/http/server.ts, through the real services. */
 describe('/graphql/ and a malformed body, through the real services', () => {
   const post = (url: string, body: string, headers: Record<string, string> = {}) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });

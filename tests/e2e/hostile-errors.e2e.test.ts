@@ -3,7 +3,7 @@ import pg from 'pg';
 import { jpeg } from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
-import type { RunningService } from '../../lib/processes';
+import type { RunningService } from '../../tooling/processes';
 
 /**
  * A client's mistakes, on both BFFs and on the subgraphs directly, as real processes: each is a

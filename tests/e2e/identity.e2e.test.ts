@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
 import { MobileClient } from '../../bff-mobile/client/client';
-import { ASSERTION_HEADER, type Viewer } from '../../lib/identity';
-import { generatePrivateJwk, publicHalf, signingKeyFrom } from '../../lib/keys';
+import { ASSERTION_HEADER, type Viewer } from '../../lib/identity/assertion';
+import { generatePrivateJwk, publicHalf, signingKeyFrom } from '../../lib/identity/keys';
 import { jpeg } from '../support/images';
 import { graphql, startStack, statementCount, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';

@@ -1,5 +1,5 @@
-import type { SubgraphName } from '../../lib/config';
-import { seedAll } from '../../lib/seed';
+import type { SubgraphName } from '../../lib/config/env';
+import { seedAll } from '../../tooling/seed';
 import { graphql, startStack, statementCount, type Stack } from '../support/stack';
 
 /**

@@ -1,6 +1,6 @@
 import { MobileClient } from '../../bff-mobile/client/client';
 import { readManifest } from '../../bff-mobile/safelist';
-import { seedAll } from '../../lib/seed';
+import { seedAll } from '../../tooling/seed';
 import { graphql, startStack, type Stack } from '../support/stack';
 
 /** Both BFFs with NODE_ENV=production: the mobile safelist, no Sandbox, no introspection. */

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import type { SubgraphName } from '../../lib/config';
-import { seedAll } from '../../lib/seed';
-import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import type { SubgraphName } from '../../lib/config/env';
+import { seedAll } from '../../tooling/seed';
+import { DEMO_PASSWORD } from '../../tooling/seed-plan';
 import { jpeg } from '../support/images';
 import { graphql, startStack, type Stack } from '../support/stack';
 import { WebSession } from '../support/web';

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import net from 'node:net';
 import { MobileClient } from '../../bff-mobile/client/client';
-import { seedAll } from '../../lib/seed';
-import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { seedAll } from '../../tooling/seed';
+import { DEMO_PASSWORD } from '../../tooling/seed-plan';
 import { graphql, startStack, type GraphQLResponse, type Stack } from '../support/stack';
 import { adminQuery } from '../support/test-databases';
 import { WebSession } from '../support/web';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { subgraphUrlVariable } from '../../lib/composition';
-import { gatewayKeyEnv } from '../../lib/keys';
-import { startService, waitUntilReady } from '../../lib/processes';
+import { subgraphUrlVariable } from '../../lib/graphql/composition';
+import { gatewayKeyEnv } from '../../lib/identity/keys';
+import { startService, waitUntilReady } from '../../tooling/processes';
 import { graphql, startStack, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
 

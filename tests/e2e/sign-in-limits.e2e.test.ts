@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { gatewayKeyEnv } from '../../lib/keys';
-import { startService, waitUntilReady, type RunningService } from '../../lib/processes';
-import { subgraphUrlVariable } from '../../lib/composition';
+import { gatewayKeyEnv } from '../../lib/identity/keys';
+import { startService, waitUntilReady, type RunningService } from '../../tooling/processes';
+import { subgraphUrlVariable } from '../../lib/graphql/composition';
 import { startStack, type Stack } from '../support/stack';
 
 /**

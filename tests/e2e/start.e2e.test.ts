@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT } from '../../lib/composition';
-import { waitUntilReady } from '../../lib/processes';
-import { freeStartPorts, groupAlive, startEnv, type StartPorts } from '../../lib/process-tree';
+import { ROOT } from '../../lib/graphql/composition';
+import { waitUntilReady } from '../../tooling/processes';
+import { freeStartPorts, groupAlive, startEnv, type StartPorts } from '../../tooling/process-tree';
 import { graphql } from '../support/stack';
 
 /**

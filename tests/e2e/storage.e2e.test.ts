@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import sharp from 'sharp';
-import { stopChild } from '../../lib/processes';
+import { stopChild } from '../../tooling/processes';
 import { DiskStore, S3Store, type BlobStore } from '../../subgraphs/media/storage';
 import { jpeg } from '../support/images';
 import { freePort } from '../support/ports';

@@ -4,10 +4,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MobileClient } from '../../bff-mobile/client/client';
-import { ROOT } from '../../lib/composition';
-import { waitUntilReady, type ServiceName } from '../../lib/processes';
-import { alive, freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../../lib/process-tree';
-import { DEMO_PASSWORD } from '../../lib/seed-plan';
+import { ROOT } from '../../lib/graphql/composition';
+import { waitUntilReady, type ServiceName } from '../../tooling/processes';
+import { alive, freeStartPorts, groupAlive, postmasterPid, servicePid, startEnv } from '../../tooling/process-tree';
+import { DEMO_PASSWORD } from '../../tooling/seed-plan';
 import { graphql } from '../support/stack';
 
 /**

@@ -2,10 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { webDist } from '../../bff-web/static';
-import { SUBGRAPHS } from '../../lib/config';
-import { ensureWebBuilt } from '../../lib/web-build';
-import { migrateAll, provideDatabases, type DatabaseUrls } from '../../lib/databases';
-import { createLogger } from '../../lib/logger';
+import { SUBGRAPHS } from '../../lib/config/env';
+import { ensureWebBuilt } from '../../tooling/web-build';
+import { migrateAll, provideDatabases, type DatabaseUrls } from '../../tooling/databases';
+import { createLogger } from '../../lib/telemetry/logger';
 import { freePort } from './ports';
 import { adminQuery, templateName, TEMPLATES_ENV, withDatabase } from './test-databases';
 

@@ -1,1 +1,1 @@
-export { freePort } from '../../lib/scratch-graph';
+export { freePort } from '../../tooling/scratch-graph';

@@ -1,12 +1,12 @@
-import type { SubgraphName } from '../../lib/config';
+import type { SubgraphName } from '../../lib/config/env';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity';
-import { generatePrivateJwk, signingKeyFrom } from '../../lib/keys';
-import { launchGraph } from '../../lib/launch';
-import { stopChild, type RunningService } from '../../lib/processes';
+import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity/assertion';
+import { generatePrivateJwk, signingKeyFrom } from '../../lib/identity/keys';
+import { launchGraph } from '../../tooling/launch';
+import { stopChild, type RunningService } from '../../tooling/processes';
 import { createTestDatabases, type TestDatabases } from './test-databases';
 
 export interface GraphQLResponse<T = any> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { SUBGRAPHS, type SubgraphName } from '../../lib/config';
-import type { DatabaseUrls } from '../../lib/databases';
+import { SUBGRAPHS, type SubgraphName } from '../../lib/config/env';
+import type { DatabaseUrls } from '../../tooling/databases';
 
 /**
  * Each test suite gets its own three databases, cloned from migrated templates that the global

@@ -3,11 +3,11 @@ import { ApolloServer, type ApolloServerOptions, type BaseContext } from '@apoll
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { defineIntegrationTestSuite, type CreateServerForIntegrationTestsOptions } from '@apollo/server-integration-testsuite';
 import pino from 'pino';
-import { createHttpServer, createRequestHandler, listen, serve } from '../../lib/http';
+import { createHttpServer, createRequestHandler, listen, serve } from '../../lib/http/server';
 
 /**
  * Apollo's own conformance suite for HTTP integrations (the one @apollo/server's express
- * integration passes), run against lib/http.ts: every service serves GraphQL through it, so what
+ * integration passes), run against lib/http/server.ts: every service serves GraphQL through it, so what
  * the suite proves about Apollo's HTTP contract (methods, content types, batching, CSRF
  * prevention, status codes, errors, APQ, landing pages, the graphql-http audit...) holds for them.
  *
@@ -52,7 +52,7 @@ defineIntegrationTestSuite(async function createServer(
   return { server, url: `http://127.0.0.1:${port}/graphql` };
 });
 
-describe('lib/http.ts under the integration suite', () => {
+describe('lib/http/server.ts under the integration suite', () => {
   it('wrote no log line at warn or error level for anything the suite sent', () => {
     expect(loud).toEqual([]);
   });

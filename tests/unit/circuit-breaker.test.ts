@@ -1,5 +1,5 @@
-import { createLogger } from '../../lib/logger';
-import { CircuitBreaker, SubgraphCallError } from '../../lib/resilience';
+import { createLogger } from '../../lib/telemetry/logger';
+import { CircuitBreaker, SubgraphCallError } from '../../lib/resilience/fetch';
 
 const logger = createLogger('test');
 logger.level = 'silent';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { buildSchema, isNonNullType, isObjectType } from 'graphql';
-import { compose, readSupergraphConfig, SUPERGRAPH_SDL } from '../../lib/composition';
+import { compose, readSupergraphConfig, SUPERGRAPH_SDL } from '../../lib/graphql/composition';
 import { Supergraph } from '@apollo/federation-internals';
 
 describe('composition', () => {

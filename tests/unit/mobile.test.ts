@@ -6,8 +6,8 @@ import { splitOperations } from '../../bff-mobile/documents';
 import { buildManifest } from '../../bff-mobile/manifest';
 import { MANIFEST_FILE, safelist, sha256 } from '../../bff-mobile/safelist';
 import { excerpt } from '../../bff-mobile/shape';
-import { SUPERGRAPH_SDL } from '../../lib/composition';
-import { HttpError } from '../../lib/http';
+import { SUPERGRAPH_SDL } from '../../lib/graphql/composition';
+import { HttpError } from '../../lib/http/server';
 
 const MOBILE = path.resolve(__dirname, '..', '..', 'bff-mobile');
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../lib/composition';
+import { ROOT } from '../../lib/graphql/composition';
 
 /** Every source file under `dir`, generated clients excluded. */
 function sources(dir: string): string[] {

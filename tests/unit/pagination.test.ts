@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, readPage, toConnection } from '../../lib/pagination';
+import { decodeCursor, encodeCursor, MAX_PAGE_SIZE, readPage, toConnection } from '../../lib/graphql/pagination';
 
 const row = (n: number) => ({ id: `00000000-0000-0000-0000-00000000000${n}`, createdAt: new Date(Date.UTC(2026, 0, n)) });
 

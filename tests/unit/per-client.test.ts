@@ -1,4 +1,4 @@
-import { PerClient } from '../../lib/media-proxy';
+import { PerClient } from '../../bff/media-proxy';
 
 /** The BFF's per-client bound on file transfers: slots per client, a short bounded wait, then a refusal. */
 describe('PerClient', () => {

@@ -1,5 +1,5 @@
 import { buildSchema, getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { measureOperation, tooLarge } from '../../lib/query-limits';
+import { measureOperation, tooLarge } from '../../lib/graphql/query-limits';
 
 const schema = buildSchema(`
   type Query { feed(first: Int = 10): Feed!, list(first: Int): Feed!, card: Card }

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { restartDelay, Supervisor, type ExitInfo, type RestartPolicy, type Supervised } from '../../lib/supervisor';
+import { restartDelay, Supervisor, type ExitInfo, type RestartPolicy, type Supervised } from '../../tooling/supervisor';
 
 /**
  * The restart policy on its own, on jest's fake clock: backoff, the reset after a stable run,

@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { text } from '../../lib/errors';
-import { decodeCursor, encodeCursor } from '../../lib/pagination';
+import { text } from '../../lib/graphql/errors';
+import { decodeCursor, encodeCursor } from '../../lib/graphql/pagination';
 
 const code = (fn: () => unknown) => {
   try {

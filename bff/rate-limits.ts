@@ -1,0 +1,153 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { envBool, envInt } from '../lib/config/env';
+import { rateLimited } from '../lib/graphql/errors';
+import { HttpError } from '../lib/http/server';
+
+/**
+ * Limits a BFF puts on session operations per client address, before anything reaches users:
+ * sign-in attempts (a successful one is given back, so only failures add up), sign-ups, and
+ * refreshes. users adds its own limit per account (subgraphs/users/sign-in-limits.ts). In memory
+ * per BFF process (rate-limiter-flexible's RateLimiterMemory; its Redis store can share them).
+ * A refusal is HTTP 429 with code RATE_LIMITED, `extensions.retryAfter` and `Retry-After`.
+ */
+
+/** The request header in which a BFF tells users the client's address (users trusts only its gateways). */
+export const CLIENT_ADDRESS_HEADER = 'x-client-address';
+
+/**
+ * With `TRUST_PROXY=true` one proxy stands in front and appends the address it saw to
+ * X-Forwarded-For: its last entry is the client (earlier ones are whatever the client sent).
+ * Otherwise the socket's address; a forged X-Forwarded-For changes nothing.
+ */
+const TRUST_PROXY = envBool('TRUST_PROXY', false);
+
+export function clientAddress(req: IncomingMessage): string {
+  const forwarded = TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+  const address = forwarded || req.socket.remoteAddress || 'unknown';
+  // IPv4 over an IPv6 socket ("::ffff:127.0.0.1") is the same client as plain IPv4.
+  return address.startsWith('::ffff:') ? address.slice(7) : address.slice(0, 64);
+}
+
+type Kind_ = 'signIn' | 'signUp' | 'refreshSession';
+
+export interface SessionLimits {
+  /** Consumes one attempt of `kind` for `address`; throws RATE_LIMITED when none is left. */
+  consume(kind: Kind_, address: string): Promise<void>;
+  /** Gives back a sign-in attempt that succeeded. */
+  succeeded(address: string): Promise<void>;
+}
+
+function limiter(points: number, durationSeconds: number, keyPrefix: string): RateLimiterAbstract {
+  return new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix });
+}
+
+/**
+ * `SIGN_IN_ADDRESS_LIMIT` failed sign-ins per `SIGN_IN_ADDRESS_WINDOW_SECONDS` (10 per 300 s),
+ * `SIGN_UP_ADDRESS_LIMIT` sign-ups per `SIGN_UP_ADDRESS_WINDOW_SECONDS` (10 per 3600 s) and
+ * `REFRESH_ADDRESS_LIMIT` refreshes per `REFRESH_ADDRESS_WINDOW_SECONDS` (60 per 60 s).
+ */
+export function sessionLimitsFromEnv(): SessionLimits {
+  const limiters: Record<Kind_, RateLimiterAbstract> = {
+    signIn: limiter(envInt('SIGN_IN_ADDRESS_LIMIT', 10, { min: 1 }), envInt('SIGN_IN_ADDRESS_WINDOW_SECONDS', 300, { min: 1 }), 'sign-in'),
+    signUp: limiter(envInt('SIGN_UP_ADDRESS_LIMIT', 10, { min: 1 }), envInt('SIGN_UP_ADDRESS_WINDOW_SECONDS', 3600, { min: 1 }), 'sign-up'),
+    refreshSession: limiter(envInt('REFRESH_ADDRESS_LIMIT', 60, { min: 1 }), envInt('REFRESH_ADDRESS_WINDOW_SECONDS', 60, { min: 1 }), 'refresh'),
+  };
+  return {
+    async consume(kind, address) {
+      try {
+        await limiters[kind].consume(address);
+      } catch (refusal) {
+        if (refusal instanceof RateLimiterRes) throw refused(kind, refusal.msBeforeNext / 1000);
+        throw refusal;
+      }
+    },
+    async succeeded(address) {
+      await limiters.signIn.reward(address, 1);
+    },
+  };
+}
+
+const WHAT: Record<Kind_, string> = {
+  signIn: 'Too many failed sign-ins from this address',
+  signUp: 'Too many sign-ups from this address',
+  refreshSession: 'Too many session refreshes from this address',
+};
+
+/** RATE_LIMITED, answered with 429 and Retry-After however it is thrown. */
+function refused(kind: Kind_, seconds: number): GraphQLError {
+  const error = rateLimited(seconds, `${WHAT[kind]}; try again later`);
+  const retryAfter = String(error.extensions.retryAfter);
+  return new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 429, headers: new Map([['retry-after', retryAfter]]) } } });
+}
+
+/** The same refusal before GraphQL runs (bff-web's cookie refresh). */
+export async function consumeOrRefuse(limits: SessionLimits, kind: Kind_, address: string): Promise<void> {
+  try {
+    await limits.consume(kind, address);
+  } catch (error) {
+    if (!(error instanceof GraphQLError) || error.extensions.code !== 'RATE_LIMITED') throw error;
+    throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.extensions.retryAfter) });
+  }
+}
+
+/** Root fields of `operation` by name, fragments followed. */
+export function rootFieldNames(document: DocumentNode, operation: OperationDefinitionNode): Set<string> {
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d] as const] : [])));
+  const names = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      if (selection.kind === Kind.FIELD) names.add(selection.name.value);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) visit(selection.selectionSet);
+      else if (!seen.has(selection.name.value)) {
+        seen.add(selection.name.value);
+        const fragment = fragments.get(selection.name.value);
+        if (fragment) visit(fragment.selectionSet);
+      }
+    }
+  };
+  visit(operation.selectionSet);
+  return names;
+}
+
+interface LimitedContext {
+  clientAddress?: string;
+  session: { token?: string };
+}
+
+/**
+ * The BFF side of the limits: an operation with `signIn`, `signUp` or `refreshSession` spends an
+ * attempt of its client address before it runs; a sign-in that opened a session gives it back.
+ * Any RATE_LIMITED error in the answer (users' per-account limit too) makes it HTTP 429 with
+ * `Retry-After`.
+ */
+export function sessionRateLimits<TContext extends LimitedContext>(limits: SessionLimits): ApolloServerPlugin<TContext> {
+  const kinds: Kind_[] = ['signIn', 'signUp', 'refreshSession'];
+  return {
+    async requestDidStart() {
+      let signingIn = false;
+      return {
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (operation?.operation !== 'mutation') return;
+          const names = rootFieldNames(document, operation);
+          const address = contextValue.clientAddress ?? 'unknown';
+          for (const kind of kinds) if (names.has(kind)) await limits.consume(kind, address);
+          signingIn = names.has('signIn');
+        },
+        async willSendResponse({ contextValue, response }) {
+          if (signingIn && contextValue.session.token) await limits.succeeded(contextValue.clientAddress ?? 'unknown');
+          if (response.body.kind !== 'single') return;
+          const waits = (response.body.singleResult.errors ?? [])
+            .filter((error) => error.extensions?.code === 'RATE_LIMITED')
+            .map((error) => Number(error.extensions?.retryAfter) || 1);
+          if (waits.length === 0) return;
+          response.http.status = 429;
+          response.http.headers.set('retry-after', String(Math.max(...waits)));
+        },
+      };
+    },
+  };
+}

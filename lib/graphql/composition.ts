@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { composeServices } from '@apollo/composition';
+import { parse } from 'graphql';
+import YAML from 'yaml';
+import { envUrl } from '../config/env';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const SUPERGRAPH_CONFIG = path.join(ROOT, 'supergraph.yaml');
+/** The composed supergraph: a build artifact, committed, loaded by the gateways at start. */
+export const SUPERGRAPH_SDL = path.join(ROOT, 'supergraph.graphql');
+
+export interface SubgraphConfig {
+  name: string;
+  routingUrl: string;
+  schemaFile: string;
+}
+
+/** Reads Rover's supergraph config: `federation_version`, and per subgraph `routing_url` and `schema.file`. */
+export function readSupergraphConfig(file = SUPERGRAPH_CONFIG): SubgraphConfig[] {
+  const config = YAML.parse(readFileSync(file, 'utf8'));
+  if (!/^=?2(\.|$)/.test(String(config?.federation_version ?? ''))) {
+    throw new Error(`${path.basename(file)}: federation_version must be 2.x; got ${config?.federation_version}`);
+  }
+  return Object.entries<{ routing_url?: string; schema?: { file?: string } }>(config.subgraphs ?? {}).map(([name, sub]) => {
+    if (!sub?.routing_url || !sub.schema?.file) {
+      throw new Error(`${path.basename(file)}: subgraph ${name} needs routing_url and schema.file`);
+    }
+    return { name, routingUrl: sub.routing_url, schemaFile: path.resolve(path.dirname(file), sub.schema.file) };
+  });
+}
+
+export type CompositionResult = { ok: true; supergraphSdl: string } | { ok: false; errors: string[] };
+
+/** Composes the subgraphs of the config; on failure, composition's own messages. */
+export function compose(subgraphs = readSupergraphConfig()): CompositionResult {
+  const result = composeServices(
+    subgraphs.map((s) => ({ name: s.name, url: s.routingUrl, typeDefs: parse(readFileSync(s.schemaFile, 'utf8')) })),
+  );
+  if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
+  return { ok: true, supergraphSdl: result.supergraphSdl };
+}
+
+/** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
+export function subgraphUrlVariable(name: string): string {
+  return `${name.toUpperCase()}_SUBGRAPH_URL`;
+}
+
+/** Subgraph URLs: supergraph.yaml's routing URLs, each overridable by env. */
+export function subgraphUrls(): Record<string, string> {
+  return Object.fromEntries(readSupergraphConfig().map((s) => [s.name, envUrl(subgraphUrlVariable(s.name), s.routingUrl)]));
+}

@@ -1,0 +1,63 @@
+import pino, { type Logger } from 'pino';
+import type { LogLevel } from '../config/env';
+
+export type { Logger };
+
+/** Longest string a log line keeps of any one value; the rest is replaced by a count. */
+export const MAX_LOGGED_STRING = 1_000;
+/** Most items of an array, keys of an object, and levels of nesting a log line keeps. */
+const MAX_LOGGED_ITEMS = 50;
+const MAX_LOGGED_DEPTH = 6;
+
+/** `value` cut to `max` characters, saying how many were dropped. */
+export function clip(value: string, max = MAX_LOGGED_STRING): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…[${value.length - max} more characters]`;
+}
+
+/**
+ * A log entry's values, bounded: every string clipped, long arrays and objects cut, deep ones
+ * flattened. Much of what is logged comes from clients (operation names, client names, error
+ * messages quoting their input), so no value may make a line large: one line stays a few KB
+ * whatever a request carried. An Error is left to pino's `err` serializer, which bounds it too.
+ */
+export function bounded(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return clip(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Error || value instanceof Date) return value;
+  if (depth >= MAX_LOGGED_DEPTH) return '[…]';
+  if (Array.isArray(value)) {
+    const kept = value.slice(0, MAX_LOGGED_ITEMS).map((item) => bounded(item, depth + 1));
+    return value.length > MAX_LOGGED_ITEMS ? [...kept, `…[${value.length - MAX_LOGGED_ITEMS} more items]`] : kept;
+  }
+  const entries = Object.entries(value);
+  const kept = Object.fromEntries(entries.slice(0, MAX_LOGGED_ITEMS).map(([key, item]) => [clip(key, 100), bounded(item, depth + 1)]));
+  if (entries.length > MAX_LOGGED_ITEMS) kept['…'] = `${entries.length - MAX_LOGGED_ITEMS} more keys`;
+  return kept;
+}
+
+/**
+ * One structured JSON logger per process, at `level` (a service passes its config's `LOG_LEVEL`);
+ * request handlers derive child loggers that carry the request id. Every entry passes through
+ * `bounded`, the message too.
+ */
+export function createLogger(service: string, level: LogLevel = 'info'): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: { err: (error) => bounded(pino.stdSerializers.err(error)) },
+    formatters: {
+      log: (entry) => bounded(entry) as Record<string, unknown>,
+      bindings: (bindings) => bounded(bindings) as Record<string, unknown>,
+    },
+    hooks: {
+      // The message argument (and any interpolation values) are bounded too.
+      logMethod(args, method) {
+        // An Error alone would lend its whole message to the line's `msg`.
+        const [first, ...rest] = args as unknown[];
+        const spread = first instanceof Error && typeof rest[0] !== 'string' ? [{ err: first }, first.message, ...rest] : args;
+        return method.apply(this, spread.map((arg) => bounded(arg)) as Parameters<typeof method>);
+      },
+    },
+  });
+}

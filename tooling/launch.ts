@@ -1,0 +1,77 @@
+import type { ChildProcess } from 'node:child_process';
+import { portVariable, type SubgraphName } from '../lib/config/env';
+import { subgraphUrlVariable } from '../lib/graphql/composition';
+import { databaseEnv, type DatabaseUrls } from './databases';
+import { gatewayKeyEnv } from '../lib/identity/keys';
+import { startService, waitUntilReady, type RunningService, type ServiceName } from './processes';
+
+export interface LaunchOptions {
+  urls: DatabaseUrls;
+  /** The BFFs' assertion signing key, a private JWK as JSON. */
+  gatewayKey: string;
+  /** The port each service listens on (0 picks a free one). */
+  portOf: (name: ServiceName) => number;
+  /** Extra environment for the subgraphs, and for the BFFs. */
+  subgraphEnv?: Record<string, string>;
+  bffEnv?: Record<string, string>;
+  onLine?: (line: string) => void;
+  onSpawn?: (child: ChildProcess) => void;
+}
+
+export interface Launched {
+  subgraphs: Record<SubgraphName, RunningService>;
+  web: RunningService;
+  mobile: RunningService;
+  /**
+   * Starts a service again after it stopped, on the port it had and with the environment it had;
+   * awaits /ready unless told not to. The new process replaces the old one in this object.
+   */
+  restart(name: ServiceName, options?: { ready?: boolean }): Promise<RunningService>;
+  /** The current process of a service. */
+  service(name: ServiceName): RunningService;
+}
+
+/**
+ * The whole graph as separate processes: users and posts, then media (which asks posts about
+ * posts, so it needs posts' port), then both BFFs pointed at the subgraphs; each awaited
+ * through /ready.
+ */
+export async function launchGraph(options: LaunchOptions): Promise<Launched> {
+  const { urls, gatewayKey, portOf, onLine, onSpawn } = options;
+  const keys = gatewayKeyEnv(gatewayKey);
+  const subgraphEnv: Record<string, string> = { ...databaseEnv(urls), ...keys.subgraph, ...options.subgraphEnv };
+  /** The environment each service was started with, so that a restart gets the same. */
+  const envs = {} as Record<ServiceName, Record<string, string>>;
+  const start = (name: ServiceName, extra: Record<string, string>, port = portOf(name)) => {
+    envs[name] = extra;
+    return startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn });
+  };
+
+  const [users, posts] = await Promise.all([start('users', subgraphEnv), start('posts', subgraphEnv)]);
+  subgraphEnv[subgraphUrlVariable('posts')] = `${posts.origin}/graphql`;
+  // Media also signs: it follows posts' event feed as the service `media`.
+  const media = await start('media', { ...subgraphEnv, ...keys.bff });
+  const subgraphs = { users, posts, media };
+  const bffEnv = {
+    ...keys.bff,
+    ...Object.fromEntries(Object.values(subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+    ...options.bffEnv,
+  };
+  const [web, mobile] = await Promise.all([start('bff-web', bffEnv), start('bff-mobile', bffEnv)]);
+  await Promise.all([...Object.values(subgraphs), web, mobile].map((s) => waitUntilReady(s.origin)));
+  const launched: Launched = {
+    subgraphs,
+    web,
+    mobile,
+    service: (name) => (name === 'bff-web' ? launched.web : name === 'bff-mobile' ? launched.mobile : launched.subgraphs[name]),
+    async restart(name, { ready = true } = {}) {
+      const service = await start(name, envs[name], launched.service(name).port);
+      if (name === 'bff-web') launched.web = service;
+      else if (name === 'bff-mobile') launched.mobile = service;
+      else launched.subgraphs[name] = service;
+      if (ready) await waitUntilReady(service.origin);
+      return service;
+    },
+  };
+  return launched;
+}
