@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { defineConfig } from 'prisma/config';
 
 /**
  * The driver adapter the Prisma CLI uses for `migrate` and `db` commands, so it runs the
@@ -71,4 +73,18 @@ export function cliAdapter(variable: string): PrismaPg {
   const url = process.env[variable];
   if (!url) throw new Error(`${variable} must be set to run Prisma's migrate and db commands`);
   return new CliAdapterFactory(url);
+}
+
+/**
+ * The Prisma CLI's config for one subgraph's database: the schema and migrations beside it
+ * (`dir`), the client engine, and the adapter above on `<NAME>_DATABASE_URL`.
+ */
+export function subgraphPrismaConfig(name: 'users' | 'posts' | 'media', dir: string) {
+  return defineConfig({
+    experimental: { adapter: true },
+    engine: 'js',
+    schema: path.join(dir, 'schema.prisma'),
+    migrations: { path: path.join(dir, 'migrations') },
+    adapter: async () => cliAdapter(`${name.toUpperCase()}_DATABASE_URL`),
+  });
 }

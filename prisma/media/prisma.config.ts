@@ -1,12 +1,4 @@
-import path from 'node:path';
-import { defineConfig } from 'prisma/config';
-import { cliAdapter } from '../cli-adapter';
+import { subgraphPrismaConfig } from '../cli-adapter';
 
 // The media subgraph's database; see ../cli-adapter.ts for why the CLI runs through an adapter.
-export default defineConfig({
-  experimental: { adapter: true },
-  engine: 'js',
-  schema: path.join(__dirname, 'schema.prisma'),
-  migrations: { path: path.join(__dirname, 'migrations') },
-  adapter: async () => cliAdapter('MEDIA_DATABASE_URL'),
-});
+export default subgraphPrismaConfig('media', __dirname);
