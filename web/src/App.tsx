@@ -1,3 +1,4 @@
+import type { ReactElement } from 'react';
 import { useApolloClient, useMutation } from '@apollo/client/react';
 import { Link, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
 import { SIGN_OUT } from './operations';
@@ -49,6 +50,9 @@ function Header() {
   );
 }
 
+/** The pages that write posts: authors and admins only. */
+const writers = (page: ReactElement) => <RequireViewer roles={['AUTHOR', 'ADMIN']}>{page}</RequireViewer>;
+
 export function App() {
   return (
     <SessionProvider>
@@ -63,30 +67,9 @@ export function App() {
           <Route path="/u/:handle" element={<Profile />} />
           <Route path="/signin" element={<SignIn />} />
           <Route path="/signup" element={<SignUp />} />
-          <Route
-            path="/write"
-            element={
-              <RequireViewer roles={['AUTHOR', 'ADMIN']}>
-                <Editor />
-              </RequireViewer>
-            }
-          />
-          <Route
-            path="/posts/:id/edit"
-            element={
-              <RequireViewer roles={['AUTHOR', 'ADMIN']}>
-                <Editor />
-              </RequireViewer>
-            }
-          />
-          <Route
-            path="/admin"
-            element={
-              <RequireViewer roles={['ADMIN']}>
-                <Admin />
-              </RequireViewer>
-            }
-          />
+          <Route path="/write" element={writers(<Editor />)} />
+          <Route path="/posts/:id/edit" element={writers(<Editor />)} />
+          <Route path="/admin" element={<RequireViewer roles={['ADMIN']}><Admin /></RequireViewer>} />
           <Route path="*" element={<p role="alert">There is no page here. <Link to="/">Back to the feed</Link>.</p>} />
         </Routes>
       </main>

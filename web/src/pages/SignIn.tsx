@@ -39,11 +39,7 @@ export function SignIn() {
       <input id="email" name="email" type="email" autoComplete="email" required />
       <label htmlFor="password">Password</label>
       <input id="password" name="password" type="password" autoComplete="current-password" required />
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       <button type="submit" disabled={loading}>
         Sign in
       </button>
@@ -89,14 +85,19 @@ export function SignUp() {
       <input id="email" name="email" type="email" autoComplete="email" required />
       <label htmlFor="password">Password (at least 10 characters)</label>
       <input id="password" name="password" type="password" autoComplete="new-password" minLength={10} required />
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       <button type="submit" disabled={loading}>
         Create account
       </button>
     </form>
   );
+}
+
+/** What went wrong with the last submission, announced to screen readers. */
+function Problem({ text }: { text: string | null }) {
+  return text ? (
+    <p role="alert" className="error">
+      {text}
+    </p>
+  ) : null;
 }
