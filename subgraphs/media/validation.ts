@@ -1,6 +1,6 @@
 import { badInput, requireId, text } from '../../lib/graphql/errors';
 import type { MediaKind, MediaPurpose } from './generated/prisma/client';
-import type { UploadIntent, UploadSettings } from './uploads';
+import type { UploadIntent, UploadSettings } from './files/uploads';
 
 export const MIME_TYPES: Record<MediaKind, readonly string[]> = {
   IMAGE: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
