@@ -168,7 +168,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
     }
   }
-  const prefixRoutes = Object.fromEntries(
+  const authenticated = Object.fromEntries(
     Object.entries(options.authenticatedRoutes ?? {}).map(([prefix, handle]) => [
       prefix,
       async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
@@ -187,7 +187,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
           sendJson(res, 200, [...captured].map(([text, values]) => ({ text, values: values.map((v) => (typeof v === 'bigint' ? String(v) : v)) }))),
       }),
     },
-    prefixRoutes,
+    prefixRoutes: authenticated,
     authenticate,
     context: async (request) => options.context(request),
     ready: () => database.ping(),
