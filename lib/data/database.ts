@@ -1,12 +1,12 @@
 import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
-import { ConfigError, databaseUrlVariable, envBool, envInt, envUrl, type SubgraphName } from '../config/env';
+import type { DatabaseConfig } from '../config/database';
 
 /** Counts every SQL statement this process sends, so tests and benchmarks can see N+1 patterns. */
 export interface StatementCounter {
   statements: number;
   /**
-   * With `DB_CAPTURE_STATEMENTS=true` (a diagnostic, off by default): each distinct statement
+   * With `captureStatements` (`DB_CAPTURE_STATEMENTS=true`) (a diagnostic, off by default): each distinct statement
    * text with the parameters it was first sent with, for EXPLAIN. At most 1,000 texts.
    */
   captured?: Map<string, unknown[]>;
@@ -23,20 +23,13 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The database URL of one subgraph, from `<NAME>_DATABASE_URL`. */
-export function databaseUrl(name: SubgraphName): string {
-  const variable = databaseUrlVariable(name);
-  const url = envUrl(variable);
-  if (!url) throw new ConfigError(`${variable} is not set; \`npm start\` sets it for the embedded database`);
-  return url;
-}
-
 /**
  * A pg pool for one subgraph's database, shared by its Prisma client. Every statement goes
  * through `CountingClient.query`, transactions included, so the count is what reaches Postgres.
  */
-export function openDatabase(url: string): Database {
-  const counter: StatementCounter = { statements: 0, ...(envBool('DB_CAPTURE_STATEMENTS', false) && { captured: new Map() }) };
+export function openDatabase(url: string, options: Partial<Omit<DatabaseConfig, 'url'>> = {}): Database {
+  const { poolSize = 10, connectTimeoutMs = 5000, captureStatements = false } = options;
+  const counter: StatementCounter = { statements: 0, ...(captureStatements && { captured: new Map() }) };
   class CountingClient extends pg.Client {
     // pg's query() has many overloads; counting does not care which one is used.
     query(...args: unknown[]): any {
@@ -52,8 +45,8 @@ export function openDatabase(url: string): Database {
   }
   const pool = new pg.Pool({
     connectionString: url,
-    max: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
-    connectionTimeoutMillis: envInt('DATABASE_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
+    max: poolSize,
+    connectionTimeoutMillis: connectTimeoutMs,
     idleTimeoutMillis: 30_000,
     // The adapter reads timestamptz as UTC; a server in another zone would shift every instant.
     options: '-c TimeZone=UTC',

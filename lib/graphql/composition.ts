@@ -3,7 +3,6 @@ import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import YAML from 'yaml';
-import { envUrl } from '../config/env';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const SUPERGRAPH_CONFIG = path.join(ROOT, 'supergraph.yaml');
@@ -41,12 +40,5 @@ export function compose(subgraphs = readSupergraphConfig()): CompositionResult {
   return { ok: true, supergraphSdl: result.supergraphSdl };
 }
 
-/** `USERS_SUBGRAPH_URL` overrides the users routing URL of supergraph.yaml, and so on. */
-export function subgraphUrlVariable(name: string): string {
-  return `${name.toUpperCase()}_SUBGRAPH_URL`;
-}
-
-/** Subgraph URLs: supergraph.yaml's routing URLs, each overridable by env. */
-export function subgraphUrls(): Record<string, string> {
-  return Object.fromEntries(readSupergraphConfig().map((s) => [s.name, envUrl(subgraphUrlVariable(s.name), s.routingUrl)]));
-}
+// Where each subgraph is reached (routing URLs, overridable by env) is configuration: lib/config/subgraph-urls.ts.
+export { subgraphUrls, subgraphUrlVariable } from '../config/subgraph-urls';

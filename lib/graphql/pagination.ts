@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badInput, isId } from './errors';
-import { loadSecret } from '../identity/keys';
 
 /**
  * Cursor pagination shared by every list in the graph. All lists are ordered newest
@@ -12,12 +11,15 @@ import { loadSecret } from '../identity/keys';
 
 let key: Buffer | undefined;
 /**
- * The cursor key, derived from `CURSOR_SECRET` (required in production, the same on every
- * replica of a service; generated once under `<DATA_DIR>/keys` otherwise). Services call it at
- * start so a missing secret stops them there rather than at the first list.
+ * Seals this process's cursors with `secret` (the service's `CURSOR_SECRET`, from its config:
+ * the same on every replica). Each subgraph sets it at start, before serving.
  */
-export function cursorKey(): Buffer {
-  key ??= Buffer.from(hkdfSync('sha256', loadSecret('CURSOR_SECRET', 'cursor-secret'), Buffer.alloc(0), 'federated-graph list cursor v1', 32));
+export function useCursorSecret(secret: string): void {
+  key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'federated-graph list cursor v1', 32));
+}
+/** The cursor key: the configured one, or for a process that set none (a test) a random one of its own. */
+function cursorKey(): Buffer {
+  key ??= Buffer.from(hkdfSync('sha256', randomBytes(32), Buffer.alloc(0), 'federated-graph list cursor v1', 32));
   return key;
 }
 const IV_BYTES = 12;

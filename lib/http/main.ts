@@ -1,6 +1,6 @@
-import { ConfigError, DEFAULT_PORTS, envInt, envString, portVariable, processConfig, type LogLevel, type SubgraphName } from '../config/env';
-import { databaseUrl, openDatabase, waitForDatabase } from '../data/database';
-import { parsePublicKeys } from '../identity/keys';
+import { ConfigError, type LogLevel } from '../config/env';
+import type { SubgraphConfig } from '../config/subgraph';
+import { openDatabase, waitForDatabase } from '../data/database';
 import { createLogger, type Logger } from '../telemetry/logger';
 import type { Service, SubgraphDeps } from '../subgraph/server';
 
@@ -57,19 +57,23 @@ export function runService(name: string, { port, host, logLevel }: ListenConfig,
     });
 }
 
-/** The `index.ts` of a subgraph: its database from `<NAME>_DATABASE_URL`, its port from `<NAME>_PORT`. */
-export function runSubgraph(name: SubgraphName, create: (deps: SubgraphDeps) => Promise<Service>): void {
-  runService(name, { ...processConfig(), port: envInt(portVariable(name), DEFAULT_PORTS[name], { max: 65535 }) }, async (logger) => {
-    const keys = envString(GATEWAY_PUBLIC_KEYS);
-    if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
-    const database = openDatabase(databaseUrl(name));
+/**
+ * The `index.ts` of a subgraph: given its loaded config, opens its database (from
+ * `config.database`), starts waiting for it in the background, and runs what `create` builds.
+ */
+export function runSubgraph<TConfig extends SubgraphConfig>(
+  config: TConfig,
+  create: (config: TConfig, deps: SubgraphDeps) => Promise<Service>,
+): void {
+  runService(config.name, config.listen, async (logger) => {
+    const { url, ...pool } = config.database;
+    const database = openDatabase(url, pool);
     // Start whether or not the database is up yet; /ready tells the difference.
     void waitForDatabase(database, logger);
-    return create({ database, logger, gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS) });
+    return create(config, { database, logger });
   });
 }
 
-/** Env of the subgraphs: the public keys of the BFFs' assertion signing keys, as a JWKS. */
-export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
+export { GATEWAY_PUBLIC_KEYS } from '../config/subgraph';
 /** Env of the BFFs: the private JWK they sign assertions with. */
 export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';

@@ -9,10 +9,11 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { SubgraphConfig } from '../config/subgraph';
 import { isDatabaseUnavailable, type Database } from '../data/database';
 import { badInput, PUBLIC_CODES, requestFaultCode } from '../graphql/errors';
-import { cursorKey } from '../graphql/pagination';
+import { useCursorSecret } from '../graphql/pagination';
+import { purgeEvery, type PurgeTask } from '../data/purge';
 import { logMaskedErrors } from '../graphql/plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, type Caller } from '../identity/assertion';
@@ -50,21 +51,28 @@ export const SESSION_ENDED_HEADER = 'x-session-ended';
 
 export type Routes = Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 
+/** What buildSubgraphSchema takes as resolvers; each subgraph's generated `Resolvers` is one. */
+type ResolverMap = NonNullable<Extract<Parameters<typeof buildSubgraphSchema>[0], { resolvers?: unknown }>['resolvers']>;
+
 export type CallerRoutes = Record<string, (req: IncomingMessage, res: ServerResponse, rest: string, caller: Caller) => Promise<void>>;
 
 export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   name: string;
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  /** The subgraph's generated `Resolvers` (subgraphs/<name>/generated/resolvers-types.ts). */
+  resolvers: object;
   database: Database;
   logger: Logger;
   /** The BFFs' public keys: only requests with an assertion they signed are served. */
   gatewayKeys: JWK[];
+  /** Seals this subgraph's list cursors (lib/graphql/pagination.ts). */
+  cursorSecret: string;
   /** Builds the per-request context; loaders are created here so their cache lives one request. */
   context: (request: RequestInfo & { auth: Caller }) => TContext;
-  routes?: Routes;
+  /** Endpoints anyone may call, by exact path (health and metrics are always there). */
+  publicRoutes?: Routes;
   /** Handlers by path prefix for any method, reached only with a valid assertion like /graphql. */
-  prefixRoutes?: CallerRoutes;
+  authenticatedRoutes?: CallerRoutes;
   /** Stops what the service opened besides the database pool (e.g. its Prisma client). */
   onStop?: () => Promise<void>;
 }
@@ -120,11 +128,11 @@ function guardEntities(schema: GraphQLSchema): GraphQLSchema {
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
   const { name, database, logger } = options;
-  cursorKey(); // CURSOR_SECRET missing in production (or malformed): stop at start, not at the first list
+  useCursorSecret(options.cursorSecret);
   const httpServer = createHttpServer();
 
   const apollo = new ApolloServer<TContext>({
-    schema: guardEntities(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> })),
+    schema: guardEntities(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as ResolverMap })),
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/http/main.ts's: Apollo's own handler would re-raise the signal before the pool is closed.
     stopOnTerminationSignals: false,
@@ -160,8 +168,8 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
     }
   }
-  const prefixRoutes = Object.fromEntries(
-    Object.entries(options.prefixRoutes ?? {}).map(([prefix, handle]) => [
+  const authenticated = Object.fromEntries(
+    Object.entries(options.authenticatedRoutes ?? {}).map(([prefix, handle]) => [
       prefix,
       async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
     ]),
@@ -172,14 +180,14 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     logger,
     quiet: (req) => req.headers[BACKGROUND_HEADER] === '1',
     routes: {
-      ...options.routes,
+      ...options.publicRoutes,
       // Diagnostic, only with DB_CAPTURE_STATEMENTS=true: the statements sent so far, for EXPLAIN.
       ...(captured && {
         '/debug/statements': (_req: IncomingMessage, res: ServerResponse) =>
           sendJson(res, 200, [...captured].map(([text, values]) => ({ text, values: values.map((v) => (typeof v === 'bigint' ? String(v) : v)) }))),
       }),
     },
-    prefixRoutes,
+    prefixRoutes: authenticated,
     authenticate,
     context: async (request) => options.context(request),
     ready: () => database.ping(),
@@ -202,14 +210,13 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   };
 }
 
-/** The context of a subgraph whose data lives behind a Prisma client, plus what it adds (`TExtra`). */
-export type PrismaSubgraphContext<TDb, TLoaders, TExtra = unknown> = BaseSubgraphContext & { db: TDb; loaders: TLoaders } & TExtra;
+/** The context of a subgraph whose data lives behind a Prisma client, plus its `TServices`. */
+export type PrismaSubgraphContext<TDb, TLoaders, TServices = unknown> = BaseSubgraphContext & { db: TDb; loaders: TLoaders } & TServices;
 
-/** What a subgraph process gives its subgraph: its database, logger and the gateways' keys. */
+/** What a subgraph process gives its subgraph besides its config: its database and logger. */
 export interface SubgraphDeps {
   database: Database;
   logger: Logger;
-  gatewayKeys: JWK[];
 }
 
 /** Reads `schema.graphql` beside a subgraph's modules. */
@@ -219,35 +226,45 @@ export function loadTypeDefs(dir: string): DocumentNode {
 
 /**
  * Declares a Prisma-backed subgraph: its client is made once per process, its loaders once
- * per request (so their cache never outlives a request). `extra` is prepared once at start and
- * merged into every context; `routes` adds GET endpoints.
+ * per request (so their cache never outlives a request). The result builds the subgraph from
+ * its config (subgraphs/<name>/config.ts) and the process's database and logger.
  */
-export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLoaders, TExtra extends object = object>(spec: {
-  name: string;
+export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $disconnect(): Promise<void> }, TLoaders, TServices extends object = object>(spec: {
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<PrismaSubgraphContext<TDb, TLoaders, TExtra>>;
+  /** The subgraph's generated `Resolvers`. */
+  resolvers: object;
   createPrisma: (database: Database) => TDb;
   createLoaders: (db: TDb) => TLoaders;
-  extra?: (db: TDb, logger: Logger) => Promise<TExtra>;
-  routes?: (extra: TExtra) => Routes;
-  prefixRoutes?: (extra: TExtra, db: TDb, logger: Logger) => CallerRoutes;
-  /** Stops what `extra` started (before the client disconnects). */
-  stop?: (extra: TExtra) => Promise<void>;
+  /**
+   * What the resolvers use besides the database (a token issuer, a blob store, a follower of
+   * another service's events): made once at start and merged into every request's context.
+   */
+  services?: (db: TDb, config: TConfig, logger: Logger) => Promise<TServices>;
+  /** Clean-ups run every `everyMs` while the subgraph runs (lib/data/purge.ts). */
+  purge?: { everyMs: number; tasks: (db: TDb, config: TConfig) => Record<string, PurgeTask> };
+  /** Endpoints anyone may call, by exact path (e.g. users' JWKS). */
+  publicRoutes?: (services: TServices) => Routes;
+  /** Endpoints by path prefix, any method, that like /graphql only a gateway's assertion reaches (e.g. media's files). */
+  authenticatedRoutes?: (services: TServices, db: TDb, config: TConfig, logger: Logger) => CallerRoutes;
+  /** Stops what `services` started (before the client disconnects). */
+  stop?: (services: TServices) => Promise<void>;
 }) {
-  return async ({ database, logger, gatewayKeys }: SubgraphDeps): Promise<Service> => {
+  return async (config: TConfig, { database, logger }: SubgraphDeps): Promise<Service> => {
     const db = spec.createPrisma(database);
-    const extra = ((await spec.extra?.(db, logger)) ?? {}) as TExtra;
-    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TExtra>>({
-      name: spec.name,
+    const services = ((await spec.services?.(db, config, logger)) ?? {}) as TServices;
+    const stopPurging = spec.purge ? purgeEvery(spec.purge.everyMs, logger, spec.purge.tasks(db, config)) : () => undefined;
+    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TServices>>({
+      name: config.name,
       typeDefs: spec.typeDefs,
       resolvers: spec.resolvers,
       database,
       logger,
-      gatewayKeys,
-      routes: spec.routes?.(extra),
-      prefixRoutes: spec.prefixRoutes?.(extra, db, logger),
+      gatewayKeys: config.gatewayKeys,
+      cursorSecret: config.cursorSecret,
+      publicRoutes: spec.publicRoutes?.(services),
+      authenticatedRoutes: spec.authenticatedRoutes?.(services, db, config, logger),
       context: ({ requestId, log, auth, req }) => ({
-        ...extra,
+        ...services,
         requestId,
         log,
         caller: auth,
@@ -257,7 +274,8 @@ export function prismaSubgraph<TDb extends { $disconnect(): Promise<void> }, TLo
         loaders: spec.createLoaders(db),
       }),
       async onStop() {
-        await spec.stop?.(extra);
+        stopPurging();
+        await spec.stop?.(services);
         await db.$disconnect();
       },
     });

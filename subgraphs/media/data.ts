@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { byIdLoader, groupBy } from '../../lib/data/loaders';
 import { Prisma, type Media, type PrismaClient } from './generated/prisma/client';
 
 export type { Media };
@@ -40,21 +41,10 @@ const toMedia = (row: MediaRow): Media => ({
   updatedAt: row.updated_at,
 });
 
-function byId<T extends { id: string }>(ids: readonly string[], rows: T[]): (T | null)[] {
-  const map = new Map(rows.map((row) => [row.id, row]));
-  return ids.map((id) => map.get(id) ?? null);
-}
-
-function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
-  const groups = new Map<string, T[]>();
-  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
-  return keys.map((key) => groups.get(key) ?? []);
-}
-
 /** Per-request loaders: one query per kind of lookup, however many rows ask. */
 export function createLoaders(db: PrismaClient) {
   return {
-    media: new DataLoader<string, Media | null>(async (ids) => byId(ids, await db.media.findMany({ where: { id: { in: [...ids] } } }))),
+    media: byIdLoader((ids) => db.media.findMany({ where: { id: { in: ids } } })),
     /** All media of each post, in display order; `Post.media` and `Post.coverImage` share it. */
     mediaOfPost: new DataLoader<string, Media[]>(async (postIds) =>
       groupBy(

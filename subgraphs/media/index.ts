@@ -1,4 +1,6 @@
+import { loadConfigOrExit } from '../../lib/config/env';
 import { runSubgraph } from '../../lib/http/main';
+import { loadMediaConfig } from './config';
 import { createMediaSubgraph } from './subgraph';
 
-runSubgraph('media', createMediaSubgraph);
+runSubgraph(loadConfigOrExit('media', loadMediaConfig), createMediaSubgraph);

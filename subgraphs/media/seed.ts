@@ -2,9 +2,10 @@ import sharp from 'sharp';
 import type { Database } from '../../lib/data/database';
 import { chunks, type SeedMedia, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
-import { renderImage, type RenderedFile, type RenderedImage } from './images';
-import { createBlobStore } from './storage';
-import { storeRendition } from './uploads';
+import { renderImage, type RenderedFile, type RenderedImage } from './files/images';
+import { mediaStorageConfig } from './config';
+import { createBlobStore } from './files/storage';
+import { storeRendition } from './files/uploads';
 
 const HUES = [210, 25, 140, 280, 350, 60, 180, 100, 320];
 
@@ -31,10 +32,12 @@ async function picture(index: number, caption: string, avatar: boolean): Promise
 export async function seedMedia(database: Database, plan: SeedPlan, { files = false } = {}): Promise<void> {
   const db = new PrismaClient({ adapter: database.adapter });
   try {
-    const store = files ? await createBlobStore() : null;
+    // The seed runs outside the service, against the store the service would use.
+    const storage = mediaStorageConfig();
+    const store = files ? await createBlobStore(storage) : null;
     const old = await db.rendition.findMany({ select: { key: true } });
     await db.$transaction([db.upload.deleteMany(), db.deletedPost.deleteMany(), db.eventCursor.deleteMany(), db.media.deleteMany()]);
-    if (old.length) await (store ?? (await createBlobStore())).delete(old.map((r) => r.key));
+    if (old.length) await (store ?? (await createBlobStore(storage))).delete(old.map((r) => r.key));
     if (!store) {
       for (const batch of chunks(plan.media)) await db.media.createMany({ data: batch });
       return;

@@ -1,27 +1,19 @@
-import { envInt } from '../../lib/config/env';
 import { GATEWAY_SIGNING_KEY } from '../../lib/http/main';
 import { assertionSigner } from '../../lib/identity/assertion';
 import { loadSigningKey } from '../../lib/identity/keys';
-import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph/server';
-import { createLoaders, type MediaLoaders } from './data';
-import { deliveryRoute, MEDIA_PATH, type PostVisibility } from './delivery';
+import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
+import type { MediaConfig } from './config';
+import type { MediaServices } from './context';
+import { createLoaders } from './data';
+import { followPostEvents } from './events/post-events';
+import { postsApi, postVisibility } from './events/posts-api';
+import { deliveryRoute, MEDIA_PATH } from './files/delivery';
+import { createBlobStore } from './files/storage';
+import { purgeUploads, UPLOAD_PATH, uploadRoute } from './files/uploads';
 import { PrismaClient } from './generated/prisma/client';
-import { followPostEvents } from './post-events';
-import { postVisibility } from './posts-api';
 import { resolvers } from './resolvers';
-import { createBlobStore, type BlobStore } from './storage';
-import { purgeUploads, UPLOAD_PATH, uploadRoute, uploadSettings, type UploadSettings } from './uploads';
 
 export const typeDefs = loadTypeDefs(__dirname);
-
-interface MediaExtra {
-  store: BlobStore;
-  visibility: PostVisibility;
-  uploads: UploadSettings;
-  stopFollowing: () => Promise<void>;
-}
-
-export type MediaContext = PrismaSubgraphContext<PrismaClient, MediaLoaders, MediaExtra>;
 
 /**
  * The media subgraph over a database and a blob store: records in the graph, files through
@@ -29,32 +21,28 @@ export type MediaContext = PrismaSubgraphContext<PrismaClient, MediaLoaders, Med
  * media of deleted posts removed as posts reports them.
  */
 export const createMediaSubgraph = prismaSubgraph({
-  name: 'media',
   typeDefs,
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
-  extra: async (db, logger): Promise<MediaExtra> => {
-    const store = await createBlobStore();
+  services: async (db, config: MediaConfig, logger): Promise<MediaServices> => {
+    const store = await createBlobStore(config.storage);
     // Media signs its own calls to posts as the service `media`, with the graph's internal key.
     const sign = assertionSigner(await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'), 'media');
-    const follower = followPostEvents(db, store, () => sign(null), logger);
-    setInterval(() => {
-      purgeUploads(db).then(
-        (count) => count && logger.info({ count }, 'purged expired upload URLs'),
-        (error) => logger.warn({ err: error }, 'could not purge upload URLs'),
-      );
-    }, 3_600_000).unref();
+    const follower = followPostEvents(db, store, { postsUrl: config.postsUrl, pollMs: config.eventsPollMs }, () => sign(null), logger);
+    const posts = postsApi(config.postsUrl);
     // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.
-    const visibility = postVisibility(() => sign(null), envInt('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }));
-    return { store, visibility, uploads: uploadSettings(), stopFollowing: follower.stop };
+    const visibility = postVisibility(posts, () => sign(null), config.visibilityCacheMs);
+    return { store, posts, visibility, config: { publicUrl: config.publicUrl, uploads: config.uploads }, stopFollowing: follower.stop };
   },
-  prefixRoutes: ({ store, uploads, visibility }, db, logger) => ({
-    [UPLOAD_PATH]: uploadRoute(db, store, uploads, logger),
+  // Hourly: upload URLs that expired unused.
+  purge: { everyMs: 3_600_000, tasks: (db) => ({ 'upload URLs': () => purgeUploads(db) }) },
+  authenticatedRoutes: ({ store, visibility }, db, config, logger) => ({
+    [UPLOAD_PATH]: uploadRoute(db, store, config.uploads, logger),
     [MEDIA_PATH]: deliveryRoute(db, store, logger, visibility, {
-      deadlines: uploads.deadlines,
-      publicMaxAgeSeconds: envInt('MEDIA_PUBLIC_MAX_AGE_SECONDS', 60, { min: 0 }),
+      deadlines: config.uploads.deadlines,
+      publicMaxAgeSeconds: config.publicMaxAgeSeconds,
     }),
   }),
-  stop: (extra) => extra.stopFollowing(),
+  stop: (services) => services.stopFollowing(),
 });

@@ -1,6 +1,7 @@
 import { badInput, requireId, text } from '../../lib/graphql/errors';
-import type { MediaKind, MediaPurpose } from './generated/prisma/client';
-import type { UploadIntent, UploadSettings } from './uploads';
+import type { MediaKind } from './generated/prisma/client';
+import type { CreateMediaInput, MutationCreateUploadArgs } from './generated/resolvers-types';
+import type { UploadIntent, UploadSettings } from './files/uploads';
 
 export const MIME_TYPES: Record<MediaKind, readonly string[]> = {
   IMAGE: ['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif'],
@@ -9,18 +10,6 @@ export const MIME_TYPES: Record<MediaKind, readonly string[]> = {
 /** The largest file a record may describe (the upload limit of the media issue will be lower). */
 export const MAX_BYTES = 500 * 1024 * 1024;
 export const MAX_DIMENSION = 100_000;
-
-export interface CreateMediaInput {
-  postId?: string | null;
-  purpose: MediaPurpose;
-  kind: MediaKind;
-  mimeType: string;
-  width?: number | null;
-  height?: number | null;
-  bytes: number;
-  alt?: string | null;
-  position?: number | null;
-}
 
 export function alt(field: string, value: string): string {
   return text(field, value, { max: 500 });
@@ -69,16 +58,8 @@ export function newMedia(input: CreateMediaInput, ownerId: string) {
   };
 }
 
-export interface CreateUploadArgs {
-  postId?: string | null;
-  kind: MediaKind;
-  mimeType: string;
-  bytes: number;
-  alt?: string | null;
-}
-
 /** Checks createUpload's arguments: what may be uploaded, before any byte is sent. */
-export function uploadIntent(args: CreateUploadArgs, ownerId: string, settings: UploadSettings): UploadIntent {
+export function uploadIntent(args: MutationCreateUploadArgs, ownerId: string, settings: UploadSettings): UploadIntent {
   const postId = args.postId != null ? requireId('postId', args.postId) : null;
   if (!postId && args.kind !== 'IMAGE') throw badInput('kind', 'must be IMAGE for an avatar');
   const mimeType = args.mimeType.trim().toLowerCase();

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { byIdLoader } from '../../lib/data/loaders';
 import type { Page } from '../../lib/graphql/pagination';
 import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
 
@@ -71,11 +72,7 @@ async function postsOfAuthors(db: PrismaClient, keys: readonly AuthorPageKey[]):
 /** Per-request loaders: one query per kind of lookup, however many rows ask. */
 export function createLoaders(db: PrismaClient) {
   return {
-    post: new DataLoader<string, Post | null>(async (ids) => {
-      const rows = await db.post.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    post: byIdLoader((ids) => db.post.findMany({ where: { id: { in: ids } } })),
     postsOfAuthor: new DataLoader<AuthorPageKey, Post[]>((keys) => postsOfAuthors(db, keys), { cache: false }),
   };
 }

@@ -1,4 +1,6 @@
+import { loadConfigOrExit } from '../../lib/config/env';
 import { runSubgraph } from '../../lib/http/main';
+import { loadPostsConfig } from './config';
 import { createPostsSubgraph } from './subgraph';
 
-runSubgraph('posts', createPostsSubgraph);
+runSubgraph(loadConfigOrExit('posts', loadPostsConfig), createPostsSubgraph);

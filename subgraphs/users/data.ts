@@ -1,4 +1,4 @@
-import DataLoader from 'dataloader';
+import { byIdLoader } from '../../lib/data/loaders';
 import type { PrismaClient, User } from './generated/prisma/client';
 
 export type { User };
@@ -6,11 +6,7 @@ export type { User };
 /** Per-request loaders: every user looked up in one request costs one query together. */
 export function createLoaders(db: PrismaClient) {
   return {
-    user: new DataLoader<string, User | null>(async (ids) => {
-      const rows = await db.user.findMany({ where: { id: { in: [...ids] } } });
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      return ids.map((id) => byId.get(id) ?? null);
-    }),
+    user: byIdLoader((ids) => db.user.findMany({ where: { id: { in: ids } } })),
   };
 }
 

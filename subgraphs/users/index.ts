@@ -1,4 +1,6 @@
+import { loadConfigOrExit } from '../../lib/config/env';
 import { runSubgraph } from '../../lib/http/main';
+import { loadUsersConfig } from './config';
 import { createUsersSubgraph } from './subgraph';
 
-runSubgraph('users', createUsersSubgraph);
+runSubgraph(loadConfigOrExit('users', loadUsersConfig), createUsersSubgraph);

@@ -1,7 +1,7 @@
 import type { Database } from '../../lib/data/database';
 import { chunks, DEMO_PASSWORD, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
-import { hashPassword } from './passwords';
+import { hashPassword } from './auth/passwords';
 
 /** Replaces all users with the plan's; they all sign in with DEMO_PASSWORD. */
 export async function seedUsers(database: Database, plan: SeedPlan): Promise<void> {

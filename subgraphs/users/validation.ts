@@ -1,5 +1,5 @@
 import { badInput, text } from '../../lib/graphql/errors';
-import type { Role } from './generated/prisma/client';
+import type { UpdateUserInput } from './generated/resolvers-types';
 
 /** Input checks of the users subgraph; each returns the normalised value or throws BAD_USER_INPUT. */
 
@@ -29,15 +29,8 @@ export function email(field: string, value: string): string {
   return normalised;
 }
 
-export interface UserFields {
-  handle?: string | null;
-  displayName?: string | null;
-  email?: string | null;
-  role?: Role | null;
-}
-
 /** Validates the fields present in `input` (null means "not given"). */
-export function userFields(input: UserFields) {
+export function userFields(input: Partial<UpdateUserInput>) {
   return {
     ...(input.handle != null && { handle: handle('input.handle', input.handle) }),
     ...(input.displayName != null && { displayName: displayName('input.displayName', input.displayName) }),

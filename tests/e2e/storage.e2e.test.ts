@@ -5,7 +5,7 @@ import path from 'node:path';
 import { text } from 'node:stream/consumers';
 import sharp from 'sharp';
 import { stopChild } from '../../tooling/processes';
-import { DiskStore, S3Store, type BlobStore } from '../../subgraphs/media/storage';
+import { DiskStore, S3Store, type BlobStore } from '../../subgraphs/media/files/storage';
 import { jpeg } from '../support/images';
 import { freePort } from '../support/ports';
 import { startStack, type Stack } from '../support/stack';

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { buildSchema, isNonNullType, isObjectType } from 'graphql';
-import { compose, readSupergraphConfig, SUPERGRAPH_SDL } from '../../lib/graphql/composition';
+import { compose, readSupergraphConfig, ROOT, SUPERGRAPH_SDL } from '../../lib/graphql/composition';
+import { contractSupergraph } from '../../lib/graphql/contract';
 import { Supergraph } from '@apollo/federation-internals';
 
 describe('composition', () => {
@@ -54,9 +56,26 @@ directive @tag(name: String!) repeatable on FIELD_DEFINITION | OBJECT | INTERFAC
 `;
 
 describe('service-to-service fields', () => {
-  it('keeps posts’ event feed out of the API every gateway serves', () => {
-    const api = Supergraph.build(readFileSync(SUPERGRAPH_SDL, 'utf8')).apiSchema().toGraphQLJSSchema();
-    expect(Object.keys(api.getQueryType()!.getFields())).not.toContain('postEvents');
-    expect(api.getType('PostEvent')).toBeUndefined();
+  // One mechanism hides fields from clients: @tag(name: "internal"), which the web contract
+  // removes and bff-mobile never exposes (its clients see only bff-mobile/schema.graphql).
+  const sdl = readFileSync(SUPERGRAPH_SDL, 'utf8');
+  const web = Supergraph.build(contractSupergraph(sdl, ['internal'])).apiSchema().toGraphQLJSSchema();
+  const mobile = buildSchema(readFileSync(path.join(ROOT, 'bff-mobile', 'schema.graphql'), 'utf8'));
+
+  it.each(['postEvents', 'sessionRevocations'])('keeps %s out of every client’s API', (field) => {
+    expect(Object.keys(web.getQueryType()!.getFields())).not.toContain(field);
+    expect(Object.keys(mobile.getQueryType()!.getFields())).not.toContain(field);
+  });
+
+  it.each(['PostEvent', 'SessionRevocation', 'CreateMediaInput'])('leaves no internal type (%s) in the web contract', (type) => {
+    expect(web.getType(type)).toBeUndefined();
+  });
+
+  it('hides fields with the internal tag only: @inaccessible is left to the cache hints’ enum, which is part of no API', () => {
+    for (const subgraph of readSupergraphConfig()) {
+      const schema = readFileSync(subgraph.schemaFile, 'utf8').replace(/"""[\s\S]*?"""/g, '');
+      const hidden = schema.split('\n').filter((line) => line.includes('@inaccessible') && !line.includes('@link'));
+      expect(hidden).toEqual(['enum CacheControlScope @inaccessible {']);
+    }
   });
 });

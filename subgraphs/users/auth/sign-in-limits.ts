@@ -1,6 +1,5 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { envInt } from '../../lib/config/env';
-import { rateLimited } from '../../lib/graphql/errors';
+import { rateLimited } from '../../../lib/graphql/errors';
 
 /**
  * What keeps password guessing from locking anyone else out. The BFFs limit attempts per client
@@ -125,18 +124,23 @@ export class HashQueue {
 const KNOWN_MS = 30 * 86_400_000;
 const MAX_KNOWN = 100_000;
 
-export function signInLimitsFromEnv() {
+/** The limits above, from the users config (subgraphs/users/config.ts gives each variable and default). */
+export interface SignInLimitSettings {
+  accountLimit: number;
+  accountWindowSeconds: number;
+  hashConcurrency: number;
+  hashQueue: number;
+  hashMaxWaitMs: number;
+  hashOtherPerSecond: number;
+}
+
+export function signInLimits(settings: SignInLimitSettings) {
   const perAccount = new RateLimiterMemory({
-    points: envInt('SIGN_IN_ACCOUNT_LIMIT', 10, { min: 1 }),
-    duration: envInt('SIGN_IN_ACCOUNT_WINDOW_SECONDS', 900, { min: 1 }),
+    points: settings.accountLimit,
+    duration: settings.accountWindowSeconds,
     keyPrefix: 'sign-in-account',
   });
-  const hashing = new HashQueue(
-    envInt('PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
-    envInt('PASSWORD_HASH_QUEUE', 32, { min: 0 }),
-    envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
-    envInt('PASSWORD_HASH_OTHER_PER_SECOND', 2, { min: 1, max: 1000 }),
-  );
+  const hashing = new HashQueue(settings.hashConcurrency, settings.hashQueue, settings.hashMaxWaitMs, settings.hashOtherPerSecond);
   const known = new Map<string, number>();
   const pair = (account: string, address: string | undefined) => `${account}\n${address ?? ''}`;
 
@@ -170,4 +174,4 @@ export function signInLimitsFromEnv() {
   };
 }
 
-export type SignInLimits = ReturnType<typeof signInLimitsFromEnv>;
+export type SignInLimits = ReturnType<typeof signInLimits>;

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { badInput } from '../../lib/graphql/errors';
+import { badInput } from '../../../lib/graphql/errors';
 
 /**
  * Passwords are hashed with scrypt (memory-hard), a 16-byte random salt each, stored as

@@ -1,5 +1,5 @@
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
-import type { RenditionSize } from './generated/prisma/client';
+import type { RenditionSize } from '../generated/prisma/client';
 
 /** The long side of each rendition, in pixels; ORIGINAL keeps the image's own size. Largest first. */
 export const RENDITION_SIZES: [RenditionSize, number | null][] = [

@@ -6,38 +6,34 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { GraphQLError } from 'graphql';
-import { envInt } from '../../lib/config/env';
-import { sendJson, HttpError } from '../../lib/http/server';
-import type { Logger } from '../../lib/telemetry/logger';
-import { transferDeadlines, watchUploadBody, type TransferDeadlines } from '../../lib/http/stream-deadlines';
-import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from './generated/prisma/client';
+import { sendJson, HttpError } from '../../../lib/http/server';
+import type { Logger } from '../../../lib/telemetry/logger';
+import { watchUploadBody, type TransferDeadlines } from '../../../lib/http/stream-deadlines';
+import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from '../generated/prisma/client';
 import { Refusal, renderImage, type RenderedFile } from './images';
 import { sniff } from './sniff';
 import type { BlobStore } from './storage';
 
-/** Upload limits, from env; each has a default that suits a photo blog. */
-export function uploadSettings() {
-  return {
-    /** Largest image file accepted, in bytes. */
-    maxImageBytes: envInt('MEDIA_MAX_IMAGE_BYTES', 20 * 1024 * 1024, { min: 1 }),
-    /** Largest video file accepted, in bytes. */
-    maxVideoBytes: envInt('MEDIA_MAX_VIDEO_BYTES', 200 * 1024 * 1024, { min: 1, max: 2 ** 31 - 1 }),
-    /** Most pixels an image may have (width × height), checked before it is decoded. */
-    maxPixels: envInt('MEDIA_MAX_PIXELS', 40_000_000, { min: 1 }),
-    /** How long an upload URL stays valid. */
-    ttlSeconds: envInt('MEDIA_UPLOAD_TTL_SECONDS', 600, { min: 1 }),
-    /** Upload URLs one user may hold open (handed out, not yet used or expired). */
-    maxOpenUploads: envInt('MEDIA_MAX_OPEN_UPLOADS', 20, { min: 1 }),
-    /** Images rendered at once, and how many more may wait before uploads are refused with 503. */
-    processingConcurrency: envInt('MEDIA_PROCESSING_CONCURRENCY', 1, { min: 1 }),
-    processingQueue: envInt('MEDIA_PROCESSING_QUEUE', 8, { min: 0 }),
-    /** Uploads one user may have in progress at once (per media process); the next is refused with 429. */
-    maxConcurrentPerUser: envInt('MEDIA_MAX_CONCURRENT_UPLOADS', 2, { min: 1 }),
-    /** Idle and total deadlines of a body (and of downloads). */
-    deadlines: transferDeadlines(),
-  };
+/** Upload limits, from the media config (subgraphs/media/config.ts gives each variable and default). */
+export interface UploadSettings {
+  /** Largest image file accepted, in bytes. */
+  maxImageBytes: number;
+  /** Largest video file accepted, in bytes. */
+  maxVideoBytes: number;
+  /** Most pixels an image may have (width × height), checked before it is decoded. */
+  maxPixels: number;
+  /** How long an upload URL stays valid. */
+  ttlSeconds: number;
+  /** Upload URLs one user may hold open (handed out, not yet used or expired). */
+  maxOpenUploads: number;
+  /** Images rendered at once, and how many more may wait before uploads are refused with 503. */
+  processingConcurrency: number;
+  processingQueue: number;
+  /** Uploads one user may have in progress at once (per media process); the next is refused with 429. */
+  maxConcurrentPerUser: number;
+  /** Idle and total deadlines of a body (and of downloads). */
+  deadlines: TransferDeadlines;
 }
-export type UploadSettings = ReturnType<typeof uploadSettings>;
 
 /** Where a client sends an upload's bytes: a path on the BFF it talks to, which proxies it to media. */
 export const UPLOAD_PATH = '/uploads/';

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { isId } from '../../lib/graphql/errors';
-import { HttpError } from '../../lib/http/server';
-import type { Caller } from '../../lib/identity/assertion';
-import type { Logger } from '../../lib/telemetry/logger';
-import { guardDownload, type TransferDeadlines } from '../../lib/http/stream-deadlines';
-import type { PrismaClient, RenditionSize } from './generated/prisma/client';
+import { isId } from '../../../lib/graphql/errors';
+import { HttpError } from '../../../lib/http/server';
+import type { Caller } from '../../../lib/identity/assertion';
+import type { Logger } from '../../../lib/telemetry/logger';
+import { guardDownload, type TransferDeadlines } from '../../../lib/http/stream-deadlines';
+import type { PrismaClient, RenditionSize } from '../generated/prisma/client';
 import type { BlobStore, ByteRange } from './storage';
 
 /** Where a client fetches a rendition: `/media/<id>/<size>`, on the BFF it talks to. */

@@ -5,7 +5,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { AwsClient } from 'aws4fetch';
-import { ConfigError, envString, envUrl } from '../../lib/config/env';
 
 /** An inclusive byte range of a stored file. */
 export interface ByteRange {
@@ -210,30 +209,10 @@ export class S3Store implements BlobStore {
   }
 }
 
-/**
- * The store `MEDIA_STORAGE` names: `disk` (the default) under `MEDIA_DIR`
- * (default `<DATA_DIR>/media`), or `s3` with `S3_ENDPOINT`, `S3_BUCKET`, `S3_REGION`,
- * `S3_ACCESS_KEY_ID` and `S3_SECRET_ACCESS_KEY`.
- */
-export async function createBlobStore(): Promise<BlobStore> {
-  const kind = envString('MEDIA_STORAGE', 'disk');
-  if (kind === 'disk') {
-    const dataDir = envString('DATA_DIR', path.resolve(__dirname, '..', '..', 'data'));
-    return new DiskStore(path.resolve(envString('MEDIA_DIR', path.join(dataDir, 'media')))).init();
-  }
-  if (kind === 's3') {
-    const required = (name: string) => {
-      const value = envString(name);
-      if (!value) throw new ConfigError(`${name} must be set when MEDIA_STORAGE=s3`);
-      return value;
-    };
-    return new S3Store({
-      endpoint: envUrl('S3_ENDPOINT', 'https://s3.amazonaws.com'),
-      bucket: required('S3_BUCKET'),
-      region: envString('S3_REGION', 'us-east-1'),
-      accessKeyId: required('S3_ACCESS_KEY_ID'),
-      secretAccessKey: required('S3_SECRET_ACCESS_KEY'),
-    }).init();
-  }
-  throw new ConfigError(`MEDIA_STORAGE must be disk or s3, not ${JSON.stringify(kind)}`);
+/** Which blob store, from the media config: `disk` under a folder, or an S3-compatible bucket. */
+export type StorageSettings = { kind: 'disk'; dir: string } | ({ kind: 's3' } & S3Settings);
+
+/** The store `settings` name (`MEDIA_STORAGE`: `disk` by default, or `s3`), ready to use. */
+export async function createBlobStore(settings: StorageSettings): Promise<BlobStore> {
+  return settings.kind === 'disk' ? new DiskStore(settings.dir).init() : new S3Store(settings).init();
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, type JWK } from 'jose';
-import { envString } from '../../lib/config/env';
-import type { Viewer } from '../../lib/identity/assertion';
-import { ALGORITHM, loadSigningKey, parsePublicKeys } from '../../lib/identity/keys';
-import { tokenSettings } from '../../lib/identity/tokens';
+import type { Viewer } from '../../../lib/identity/assertion';
+import { ALGORITHM, loadSigningKey } from '../../../lib/identity/keys';
+import type { UsersConfig } from '../config';
 
 export interface IssuedToken {
   token: string;
@@ -27,12 +26,11 @@ export interface TokenIssuer {
  * generated once under `<DATA_DIR>/keys`. After a rotation, put the old public key in
  * `AUTH_PREVIOUS_PUBLIC_KEYS` until its tokens have expired, so they keep verifying.
  */
-export async function createTokenIssuer(): Promise<TokenIssuer> {
+export async function createTokenIssuer({ tokens: settings, previousPublicKeys }: Pick<UsersConfig, 'tokens' | 'previousPublicKeys'>): Promise<TokenIssuer> {
+  // The key itself is async to load (generated on first use in development): it is read here, at start.
   const key = await loadSigningKey('AUTH_SIGNING_KEY', 'users-signing.jwk.json');
-  const previous = envString('AUTH_PREVIOUS_PUBLIC_KEYS');
-  const settings = tokenSettings();
   return {
-    jwks: { keys: [key.publicJwk, ...(previous ? parsePublicKeys(previous, 'AUTH_PREVIOUS_PUBLIC_KEYS') : [])] },
+    jwks: { keys: [key.publicJwk, ...previousPublicKeys] },
     async issue(user, { sessionId, notBefore = 0 }) {
       const issuedAt = Math.max(Math.floor(Date.now() / 1000), Math.ceil(notBefore));
       const expiresAt = new Date((issuedAt + settings.ttlSeconds) * 1000);

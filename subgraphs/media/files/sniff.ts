@@ -1,4 +1,4 @@
-import type { MediaKind } from './generated/prisma/client';
+import type { MediaKind } from '../generated/prisma/client';
 
 /** A file type told by its first bytes. */
 export interface Sniffed {

@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { tokenSettings } from '../../lib/identity/tokens';
-import type { PrismaClient, User } from './generated/prisma/client';
+import type { PrismaClient, User } from '../generated/prisma/client';
 import { recordRevocation } from './revocations';
 
 /**
@@ -14,6 +13,12 @@ import { recordRevocation } from './revocations';
  */
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** How long refresh tokens and sign-ins last (the users config's `tokens`). */
+export interface RefreshLifetimes {
+  refreshTtlSeconds: number;
+  sessionMaxAgeSeconds: number;
+}
+
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
 async function lockFamily(tx: Tx, familyId: string): Promise<void> {
@@ -21,24 +26,24 @@ async function lockFamily(tx: Tx, familyId: string): Promise<void> {
 }
 
 /** A token of the family; it expires after the refresh lifetime, and never after the sign-in's maximum age. */
-function newToken(tx: Tx | PrismaClient, userId: string, familyId: string, signedInAt: Date): Promise<string> {
+function newToken(tx: Tx | PrismaClient, lifetimes: RefreshLifetimes, userId: string, familyId: string, signedInAt: Date): Promise<string> {
   const token = randomBytes(32).toString('base64url');
-  const { refreshTtlSeconds, sessionMaxAgeSeconds } = tokenSettings();
+  const { refreshTtlSeconds, sessionMaxAgeSeconds } = lifetimes;
   const expiresAt = new Date(Math.min(Date.now() + refreshTtlSeconds * 1000, signedInAt.getTime() + sessionMaxAgeSeconds * 1000));
   return tx.refreshToken.create({ data: { userId, familyId, signedInAt, tokenHash: hash(token), expiresAt } }).then(() => token);
 }
 
 /** Starts a new family (a sign-in) for `userId`; its id is the `sid` of the sign-in's access tokens. */
-export async function issueRefreshToken(db: PrismaClient, userId: string): Promise<{ refreshToken: string; familyId: string }> {
+export async function issueRefreshToken(db: PrismaClient, lifetimes: RefreshLifetimes, userId: string): Promise<{ refreshToken: string; familyId: string }> {
   const familyId = randomUUID();
-  return { refreshToken: await newToken(db, userId, familyId, new Date()), familyId };
+  return { refreshToken: await newToken(db, lifetimes, userId, familyId, new Date()), familyId };
 }
 
 /**
  * Spends `token` and returns its user, successor and family, or null when it is unknown, expired,
  * revoked or spent. A spent token presented again revokes the family's access tokens too.
  */
-export async function rotateRefreshToken(db: PrismaClient, token: string): Promise<{ user: User; refreshToken: string; familyId: string } | null> {
+export async function rotateRefreshToken(db: PrismaClient, lifetimes: RefreshLifetimes, token: string): Promise<{ user: User; refreshToken: string; familyId: string } | null> {
   if (!/^[\w-]{43}$/.test(token)) return null;
   const found = await db.refreshToken.findUnique({ where: { tokenHash: hash(token) }, select: { familyId: true } });
   if (!found) return null;
@@ -53,7 +58,7 @@ export async function rotateRefreshToken(db: PrismaClient, token: string): Promi
       return 'reused' as const;
     }
     await tx.refreshToken.update({ where: { id: row.id }, data: { usedAt: new Date() } });
-    return { user: row.user, refreshToken: await newToken(tx, row.userId, row.familyId, row.signedInAt), familyId: row.familyId };
+    return { user: row.user, refreshToken: await newToken(tx, lifetimes, row.userId, row.familyId, row.signedInAt), familyId: row.familyId };
   });
   return outcome === 'reused' ? null : outcome;
 }

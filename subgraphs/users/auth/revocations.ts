@@ -1,4 +1,4 @@
-import type { PrismaClient, RevocationReason } from './generated/prisma/client';
+import type { PrismaClient, RevocationReason } from '../generated/prisma/client';
 
 /**
  * Revoked sessions: when an account is deleted, its role changes or a sign-in ends, the access

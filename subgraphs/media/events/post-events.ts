@@ -1,10 +1,8 @@
-import { subgraphUrls } from '../../lib/graphql/composition';
-import { envInt } from '../../lib/config/env';
-import { BACKGROUND_HEADER, callSubgraph } from '../../lib/identity/assertion';
-import type { Logger } from '../../lib/telemetry/logger';
-import type { PrismaClient } from './generated/prisma/client';
-import type { BlobStore } from './storage';
-import { purgePostMedia } from './uploads';
+import { BACKGROUND_HEADER, callSubgraph } from '../../../lib/identity/assertion';
+import type { Logger } from '../../../lib/telemetry/logger';
+import type { PrismaClient } from '../generated/prisma/client';
+import type { BlobStore } from '../files/storage';
+import { purgePostMedia } from '../files/uploads';
 
 const FEED = 'posts.post_events';
 /**
@@ -25,11 +23,15 @@ interface PostEvent {
  * Follows the posts subgraph's event feed (through its API, as the service `media`) and removes
  * the media of deleted posts: the records, then the files. The position reached is kept in
  * media's own database, so no event is missed across restarts or while posts is down.
- * Polls every `MEDIA_EVENTS_POLL_MS` (default 1000).
+ * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000) at `postsUrl`.
  */
-export function followPostEvents(db: PrismaClient, store: BlobStore, sign: () => Promise<string>, logger: Logger) {
-  const postsUrl = subgraphUrls().posts;
-  const interval = envInt('MEDIA_EVENTS_POLL_MS', 1000, { min: 10 });
+export function followPostEvents(
+  db: PrismaClient,
+  store: BlobStore,
+  { postsUrl, pollMs: interval }: { postsUrl: string; pollMs: number },
+  sign: () => Promise<string>,
+  logger: Logger,
+) {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;

@@ -1,0 +1,25 @@
+import { ConfigError, databaseUrlVariable, envBool, envInt, envUrl, type SubgraphName } from './env';
+
+/** How a subgraph reaches its PostgreSQL database (lib/data/database.ts). */
+export interface DatabaseConfig {
+  /** `<NAME>_DATABASE_URL`, required (`npm start` sets it for the embedded database). */
+  url: string;
+  /** `DATABASE_POOL_SIZE`, 1–200, default 10: connections in the pool. */
+  poolSize: number;
+  /** `DATABASE_CONNECT_TIMEOUT_MS`, at least 100, default 5000: how long a checkout waits for a connection. */
+  connectTimeoutMs: number;
+  /** `DB_CAPTURE_STATEMENTS`, default false: a diagnostic that keeps each statement sent, for EXPLAIN. */
+  captureStatements: boolean;
+}
+
+export function databaseConfig(name: SubgraphName): DatabaseConfig {
+  const variable = databaseUrlVariable(name);
+  const url = envUrl(variable);
+  if (!url) throw new ConfigError(`${variable} is not set; \`npm start\` sets it for the embedded database`);
+  return {
+    url,
+    poolSize: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
+    connectTimeoutMs: envInt('DATABASE_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
+    captureStatements: envBool('DB_CAPTURE_STATEMENTS', false),
+  };
+}

@@ -1,0 +1,38 @@
+import type { JWK } from 'jose';
+import { loadSecret, parsePublicKeys } from '../identity/keys';
+import { databaseConfig, type DatabaseConfig } from './database';
+import { ConfigError, DEFAULT_PORTS, envPort, envString, portVariable, processConfig, type LogLevel, type SubgraphName } from './env';
+
+/** Env of the subgraphs: the public keys of the BFFs' assertion signing keys, as a JWKS. */
+export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
+
+/** What every subgraph process reads the same way; each subgraph's config.ts adds its own. */
+export interface SubgraphConfig {
+  name: SubgraphName;
+  /** `NODE_ENV=production`: secrets must be set. */
+  production: boolean;
+  /** `<NAME>_PORT` (default 4001, 4002, 4003; 0 picks a free one), `HOST` and `LOG_LEVEL`. */
+  listen: { port: number; host: string; logLevel: LogLevel };
+  /** `GATEWAY_PUBLIC_KEYS`, required: the BFFs' public keys; only requests they signed are served. */
+  gatewayKeys: JWK[];
+  database: DatabaseConfig;
+  /**
+   * `CURSOR_SECRET` (at least 32 characters; required in production, the same on every replica):
+   * what seals list cursors. Outside production, generated once under `<DATA_DIR>/keys`.
+   */
+  cursorSecret: string;
+}
+
+export function subgraphConfig(name: SubgraphName): SubgraphConfig {
+  const { production, host, logLevel } = processConfig();
+  const keys = envString(GATEWAY_PUBLIC_KEYS);
+  if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
+  return {
+    name,
+    production,
+    listen: { port: envPort(portVariable(name), DEFAULT_PORTS[name]), host, logLevel },
+    gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS),
+    database: databaseConfig(name),
+    cursorSecret: loadSecret('CURSOR_SECRET', 'cursor-secret'),
+  };
+}

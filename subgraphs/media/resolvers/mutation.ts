@@ -1,0 +1,61 @@
+import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../../lib/identity/authz';
+import { notFound, requireId } from '../../../lib/graphql/errors';
+import { isRecordNotFound } from '../../../lib/data/prisma-errors';
+import type { MediaContext } from '../context';
+import { deleteMediaFiles, openUpload } from '../files/uploads';
+import type { MutationResolvers } from '../generated/resolvers-types';
+import * as valid from '../validation';
+
+/** The media record if the viewer owns it or is an admin; NOT_FOUND, UNAUTHENTICATED or FORBIDDEN otherwise. */
+async function mediaToChange(loaders: MediaContext['loaders'], caller: MediaContext['caller'], mediaId: string, action: string) {
+  requireViewer(caller, action);
+  const media = await loaders.media.load(mediaId);
+  if (!media) throw notFound('Media', mediaId);
+  requireOwnerOrAdmin(caller, media.ownerId, action);
+  return media;
+}
+
+export const Mutation: MutationResolvers = {
+  createMedia: async (_, { input }, { db, caller, posts }) => {
+    // Anyone signed in may have an avatar; media on a post is for its author (or an admin),
+    // which only the posts subgraph knows: it is asked, as the caller.
+    const viewer =
+      input.purpose === 'AVATAR' ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
+    const data = valid.newMedia(input, viewer.id);
+    if (data.postId) {
+      const authorId = await posts.postAuthorFor(caller, data.postId);
+      if (authorId === null) throw notFound('Post', data.postId);
+      if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+    }
+    return db.media.create({ data });
+  },
+  createUpload: async (_, args, { db, caller, posts, config }) => {
+    const viewer = args.postId == null ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
+    const intent = valid.uploadIntent(args, viewer.id, config.uploads);
+    if (intent.postId) {
+      const authorId = await posts.postAuthorFor(caller, intent.postId);
+      if (authorId === null || (await db.deletedPost.findUnique({ where: { postId: intent.postId } }))) throw notFound('Post', intent.postId);
+      if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+    }
+    return openUpload(db, config.uploads, intent);
+  },
+  updateMedia: async (_, { id, input }, { db, loaders, caller }) => {
+    const mediaId = requireId('id', id);
+    await mediaToChange(loaders, caller, mediaId, 'change this media');
+    const data = {
+      ...(input.alt != null && { alt: valid.alt('input.alt', input.alt) }),
+      ...(input.position != null && { position: valid.position('input.position', input.position) }),
+    };
+    return db.media.update({ where: { id: mediaId }, data }).catch((error) => {
+      if (isRecordNotFound(error)) throw notFound('Media', mediaId);
+      throw error;
+    });
+  },
+  deleteMedia: async (_, { id }, { db, loaders, caller, store, log }) => {
+    const mediaId = requireId('id', id);
+    await mediaToChange(loaders, caller, mediaId, 'delete this media');
+    const count = await deleteMediaFiles(db, store, { id: mediaId }, log);
+    if (count === 0) throw notFound('Media', mediaId);
+    return mediaId;
+  },
+};

@@ -1,0 +1,9 @@
+import { DateTime } from '../../../lib/graphql/scalars';
+import type { Resolvers } from '../generated/resolvers-types';
+import { Mutation } from './mutation';
+import { Post } from './post';
+import { Query } from './query';
+import { User } from './user';
+
+/** posts' resolvers, one module per GraphQL type. */
+export const resolvers: Resolvers = { DateTime, Query, Mutation, Post, User };

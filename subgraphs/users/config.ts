@@ -1,0 +1,37 @@
+import type { JWK } from 'jose';
+import { envEnum, envInt, envString } from '../../lib/config/env';
+import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
+import { parsePublicKeys } from '../../lib/identity/keys';
+import { tokenSettings } from '../../lib/identity/tokens';
+import type { RefreshLifetimes } from './auth/refresh-tokens';
+import type { SignInLimitSettings } from './auth/sign-in-limits';
+
+/** Everything the users subgraph reads from its environment, read once at start (README.md lists each). */
+export interface UsersConfig extends SubgraphConfig {
+  /** `SIGNUP_ROLE`: the role of a new account, READER or AUTHOR (default). Admins are made by admins. */
+  signUpRole: 'READER' | 'AUTHOR';
+  /** `AUTH_ISSUER`, `AUTH_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS`, `REFRESH_TOKEN_TTL_SECONDS`, `SESSION_MAX_AGE_SECONDS`. */
+  tokens: ReturnType<typeof tokenSettings> & RefreshLifetimes;
+  /** `AUTH_PREVIOUS_PUBLIC_KEYS`: public keys of rotated-out signing keys, still published in the JWKS. */
+  previousPublicKeys: JWK[];
+  /** `SIGN_IN_ACCOUNT_LIMIT` (10) per `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (900), `PASSWORD_HASH_*`. */
+  signInLimits: SignInLimitSettings;
+}
+
+export function loadUsersConfig(): UsersConfig {
+  const previous = envString('AUTH_PREVIOUS_PUBLIC_KEYS');
+  return {
+    ...subgraphConfig('users'),
+    signUpRole: envEnum('SIGNUP_ROLE', ['READER', 'AUTHOR'] as const, 'AUTHOR'),
+    tokens: tokenSettings(),
+    previousPublicKeys: previous ? parsePublicKeys(previous, 'AUTH_PREVIOUS_PUBLIC_KEYS') : [],
+    signInLimits: {
+      accountLimit: envInt('SIGN_IN_ACCOUNT_LIMIT', 10, { min: 1 }),
+      accountWindowSeconds: envInt('SIGN_IN_ACCOUNT_WINDOW_SECONDS', 900, { min: 1 }),
+      hashConcurrency: envInt('PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
+      hashQueue: envInt('PASSWORD_HASH_QUEUE', 32, { min: 0 }),
+      hashMaxWaitMs: envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
+      hashOtherPerSecond: envInt('PASSWORD_HASH_OTHER_PER_SECOND', 2, { min: 1, max: 1000 }),
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from '../../lib/config/env';
+import { loadMediaConfig } from '../../subgraphs/media/config';
+import { loadPostsConfig } from '../../subgraphs/posts/config';
+import { loadUsersConfig } from '../../subgraphs/users/config';
+
+/** What every subgraph needs set; the rest has defaults. */
+const REQUIRED = {
+  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }),
+  USERS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/users',
+  POSTS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/posts',
+  MEDIA_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/media',
+  CURSOR_SECRET: 'x'.repeat(32),
+};
+
+const saved = { ...process.env };
+function withEnv(env: Record<string, string | undefined>): void {
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, { PATH: saved.PATH }, REQUIRED, env);
+}
+afterEach(() => {
+  for (const key of Object.keys(process.env)) delete process.env[key];
+  Object.assign(process.env, saved);
+});
+
+function failure(load: () => unknown): string {
+  try {
+    load();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return 'no error';
+}
+
+describe('subgraph config', () => {
+  it('gives every subgraph its defaults', () => {
+    withEnv({});
+    const posts = loadPostsConfig();
+    expect(posts.listen).toEqual({ port: 4002, host: '127.0.0.1', logLevel: 'info' });
+    expect(posts.database).toEqual({ url: REQUIRED.POSTS_DATABASE_URL, poolSize: 10, connectTimeoutMs: 5000, captureStatements: false });
+    const users = loadUsersConfig();
+    expect(users.signUpRole).toBe('AUTHOR');
+    expect(users.signInLimits).toEqual({ accountLimit: 10, accountWindowSeconds: 900, hashConcurrency: 2, hashQueue: 32, hashMaxWaitMs: 1500, hashOtherPerSecond: 2 });
+    const media = loadMediaConfig();
+    expect(media).toMatchObject({ publicUrl: '', visibilityCacheMs: 2000, publicMaxAgeSeconds: 60, eventsPollMs: 1000, postsUrl: 'http://127.0.0.1:4002/graphql' });
+    expect(media.storage.kind).toBe('disk');
+    expect(media.uploads).toMatchObject({ maxPixels: 40_000_000, processingConcurrency: 1, processingQueue: 8, maxConcurrentPerUser: 2 });
+  });
+
+  it.each([
+    { service: 'posts', load: loadPostsConfig, env: { POSTS_PORT: 'abc' }, variable: 'POSTS_PORT' },
+    { service: 'posts', load: loadPostsConfig, env: { LOG_LEVEL: 'verbose' }, variable: 'LOG_LEVEL' },
+    { service: 'posts', load: loadPostsConfig, env: { POSTS_DATABASE_URL: undefined }, variable: 'POSTS_DATABASE_URL' },
+    { service: 'posts', load: loadPostsConfig, env: { GATEWAY_PUBLIC_KEYS: 'not json' }, variable: 'GATEWAY_PUBLIC_KEYS' },
+    { service: 'posts', load: loadPostsConfig, env: { DATABASE_POOL_SIZE: '0' }, variable: 'DATABASE_POOL_SIZE' },
+    { service: 'posts', load: loadPostsConfig, env: { CURSOR_SECRET: 'short' }, variable: 'CURSOR_SECRET' },
+    { service: 'users', load: loadUsersConfig, env: { SIGNUP_ROLE: 'ADMIN' }, variable: 'SIGNUP_ROLE' },
+    { service: 'users', load: loadUsersConfig, env: { PASSWORD_HASH_CONCURRENCY: '100' }, variable: 'PASSWORD_HASH_CONCURRENCY' },
+    { service: 'users', load: loadUsersConfig, env: { AUTH_PREVIOUS_PUBLIC_KEYS: '[1]' }, variable: 'AUTH_PREVIOUS_PUBLIC_KEYS' },
+    { service: 'media', load: loadMediaConfig, env: { MEDIA_MAX_PIXELS: 'many' }, variable: 'MEDIA_MAX_PIXELS' },
+    { service: 'media', load: loadMediaConfig, env: { MEDIA_PUBLIC_URL: 'cdn' }, variable: 'MEDIA_PUBLIC_URL' },
+    { service: 'media', load: loadMediaConfig, env: { MEDIA_STORAGE: 'tape' }, variable: 'MEDIA_STORAGE' },
+    { service: 'media', load: loadMediaConfig, env: { MEDIA_STORAGE: 's3' }, variable: 'S3_BUCKET' },
+    { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'posts' }, variable: 'POSTS_SUBGRAPH_URL' },
+  ])('$service: a bad $variable is a ConfigError naming it', ({ load, env, variable }) => {
+    withEnv(env as Record<string, string | undefined>);
+    expect(failure(load)).toMatch(new RegExp(`^${variable}\\b`));
+  });
+});
