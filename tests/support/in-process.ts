@@ -1,0 +1,84 @@
+import pg from 'pg';
+import type { GraphQLFormattedError } from 'graphql';
+import type { SubgraphName } from '../../lib/config/env';
+import { openDatabase } from '../../lib/data/database';
+import { assertionSigner, type Viewer } from '../../lib/identity/assertion';
+import { generatePrivateJwk, signingKeyFrom } from '../../lib/identity/keys';
+import type { SubgraphDeps, SubgraphService } from '../../lib/subgraph/server';
+import { createLogger } from '../../lib/telemetry/logger';
+import type { TestDatabases } from './test-databases';
+
+/**
+ * In-process subgraph tests: a subgraph built by its own factory over its own fresh clone of the
+ * migrated template database (test-databases.ts, as the end-to-end suites get theirs), with no
+ * port and no other process. Operations run through the service's `executeOperation` with a
+ * gateway assertion signed the way the BFFs sign them (assertionSigner), so the subgraph verifies
+ * it and authorises from it exactly as over HTTP; errors come back formatted as a client sees them.
+ */
+
+/** A BFF's assertion signing key: its private JWK (for a service that signs too) and the signer. */
+export interface GatewayKey {
+  privateJwk: string;
+  gatewayKeys: SubgraphDeps['gatewayKeys'];
+  sign(viewer: Viewer | null): Promise<string>;
+}
+
+export async function gatewayKey(client = 'bff-web'): Promise<GatewayKey> {
+  const privateJwk = JSON.stringify(await generatePrivateJwk());
+  const key = await signingKeyFrom(privateJwk, 'test gateway key');
+  return { privateJwk, gatewayKeys: [key.publicJwk], sign: assertionSigner(key, client) };
+}
+
+export interface Result<TData = any> {
+  data?: TData | null;
+  errors?: readonly GraphQLFormattedError[];
+  /** The response headers (a session issued by users travels here, as over HTTP). */
+  headers: Map<string, string>;
+}
+
+export interface InProcessSubgraph {
+  service: SubgraphService;
+  /** Runs `query` as `viewer` (null: anonymous) through a gateway assertion; no assertion at all with `viewer` undefined. */
+  run<TData = any>(viewer: Viewer | null | undefined, query: string, variables?: Record<string, unknown>): Promise<Result<TData>>;
+  /** A statement on the subgraph's own database, to arrange or check what the API does not show. */
+  sql<TRow = any>(text: string, values?: unknown[]): Promise<TRow[]>;
+  stop(): Promise<void>;
+}
+
+/** The codes of a result's errors, in order. */
+export function codes(result: Result): unknown[] {
+  return (result.errors ?? []).map((error) => error.extensions?.code);
+}
+
+/**
+ * Builds subgraph `name` with `create` (its factory, e.g. createPostsSubgraph) over `databases`
+ * (a suite's clones, createTestDatabases), trusting `key`'s assertions.
+ */
+export async function inProcessSubgraph(
+  name: SubgraphName,
+  create: (deps: SubgraphDeps) => Promise<SubgraphService>,
+  key: GatewayKey,
+  databases: TestDatabases,
+): Promise<InProcessSubgraph> {
+  const url = databases.urls[name];
+  const service = await create({ database: openDatabase(url), logger: createLogger(name, 'fatal'), gatewayKeys: key.gatewayKeys });
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  return {
+    service,
+    async run(viewer, query, variables) {
+      const assertion = viewer === undefined ? undefined : await key.sign(viewer);
+      const response = await service.executeOperation({ query, variables }, assertion);
+      if (response.body.kind !== 'single') throw new Error('expected a single result');
+      const { data, errors } = response.body.singleResult;
+      return { data, errors, headers: new Map(response.http.headers) };
+    },
+    async sql(text, values) {
+      return (await client.query(text, values)).rows;
+    },
+    async stop() {
+      await client.end();
+      await service.stop();
+    },
+  };
+}
