@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Viewer } from '../../../lib/identity/assertion';
 import { createPostsSubgraph } from '../../../subgraphs/posts/subgraph';
-import { codes, gatewayKey, inProcessSubgraph, type InProcessSubgraph } from '../../support/in-process';
+import { codes, gatewayKey, inProcessSubgraph, type InProcessSubgraph, type Result } from '../../support/in-process';
 import { createTestDatabases, type TestDatabases } from '../../support/test-databases';
 
 /**
@@ -165,9 +165,9 @@ describe("a draft's media", () => {
         const seen: string[] = [];
         let after: string | null = null;
         for (let page = 0; page < 10; page++) {
-          const result = await media.run(viewer, LIST, { ownerId: author.id, first, after });
+          const result: Result = await media.run(viewer, LIST, { ownerId: author.id, first, after });
           expect(result.errors).toBeUndefined();
-          const { nodes, pageInfo } = result.data.mediaList;
+          const { nodes, pageInfo }: { nodes: { id: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } = result.data.mediaList;
           seen.push(...ids(nodes));
           if (!pageInfo.hasNextPage) break;
           after = pageInfo.endCursor;
