@@ -29,7 +29,11 @@ let ada: Account;
 let grace: Account;
 let admin: Account;
 
+const savedEnv = { ...process.env };
+
 beforeAll(async () => {
+  // Sign-ups hash in the paced lane (2 a second by default); sign-in-limits.e2e tests the pacing, this suite need not wait for it.
+  process.env.PASSWORD_HASH_OTHER_PER_SECOND = '100';
   databases = await createTestDatabases();
   users = await inProcessSubgraph('users', createUsersSubgraph, await gatewayKey(), databases);
   ada = await signUp('ada');
@@ -42,6 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await users?.stop();
   await databases?.drop();
+  process.env = savedEnv;
 });
 
 const count = async () => Number((await users.sql('SELECT count(*) AS n FROM users'))[0].n);
