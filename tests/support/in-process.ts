@@ -62,6 +62,7 @@ export async function inProcessSubgraph(
   databases: TestDatabases,
 ): Promise<InProcessSubgraph> {
   const url = databases.urls[name];
+  if (!url) throw new Error(`no ${name} database: pass '${name}' to createTestDatabases`);
   const service = await create({ database: openDatabase(url), logger: createLogger(name, 'fatal'), gatewayKeys: key.gatewayKeys });
   const client = new pg.Client({ connectionString: url });
   await client.connect();

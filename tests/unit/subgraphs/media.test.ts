@@ -69,7 +69,7 @@ let draftImage: string;
 let avatar: string;
 
 beforeAll(async () => {
-  databases = await createTestDatabases();
+  databases = await createTestDatabases(['posts', 'media']);
   const key = await gatewayKey();
   posts = await inProcessSubgraph('posts', createPostsSubgraph, key, databases);
   const port = await posts.service.listen(0, '127.0.0.1');

@@ -44,7 +44,7 @@ let draft: Post;
 let published: Post;
 
 beforeAll(async () => {
-  databases = await createTestDatabases();
+  databases = await createTestDatabases(['posts']);
   posts = await inProcessSubgraph('posts', createPostsSubgraph, await gatewayKey(), databases);
   draft = await create(author, 'A draft', 'DRAFT');
   published = await create(author, 'Out there', 'PUBLISHED');

@@ -34,7 +34,7 @@ const savedEnv = { ...process.env };
 beforeAll(async () => {
   // Sign-ups hash in the paced lane (2 a second by default); sign-in-limits.e2e tests the pacing, this suite need not wait for it.
   process.env.PASSWORD_HASH_OTHER_PER_SECOND = '100';
-  databases = await createTestDatabases();
+  databases = await createTestDatabases(['users']);
   users = await inProcessSubgraph('users', createUsersSubgraph, await gatewayKey(), databases);
   ada = await signUp('ada');
   grace = await signUp('grace');
