@@ -4,7 +4,7 @@ import path from 'node:path';
 import { isObjectType, isUnionType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import gql from 'graphql-tag';
 import type { JWK } from 'jose';
-import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext, type GraphQLRequest, type GraphQLResponse } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
@@ -82,6 +82,11 @@ export interface Service {
   stop(): Promise<void>;
 }
 
+export interface SubgraphService extends Service {
+  /** Runs one operation without HTTP, verifying `assertion` and building the context as /graphql does (in-process tests). */
+  executeOperation(request: GraphQLRequest, assertion: string | undefined): Promise<GraphQLResponse>;
+}
+
 /** Reports a session issued or ended during the request in response headers. */
 function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
   return {
@@ -126,7 +131,7 @@ function guardEntities(schema: GraphQLSchema): GraphQLSchema {
 }
 
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
-export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
+export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<SubgraphService> {
   const { name, database, logger } = options;
   useCursorSecret(options.cursorSecret);
   const httpServer = createHttpServer();
@@ -202,6 +207,11 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
 
   return {
     listen: (port, host) => listen(httpServer, port, host),
+    async executeOperation(request, assertion) {
+      const auth = { ...(await verifyAssertion(assertion)), assertion };
+      const contextValue = await options.context({ requestId: 'in-process', log: logger, req: { headers: {} } as IncomingMessage, auth });
+      return apollo.executeOperation(request, { contextValue });
+    },
     async stop() {
       await apollo.stop(); // drains in-flight requests, then closes the HTTP server
       await options.onStop?.();
@@ -249,7 +259,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $di
   /** Stops what `services` started (before the client disconnects). */
   stop?: (services: TServices) => Promise<void>;
 }) {
-  return async (config: TConfig, { database, logger }: SubgraphDeps): Promise<Service> => {
+  return async (config: TConfig, { database, logger }: SubgraphDeps): Promise<SubgraphService> => {
     const db = spec.createPrisma(database);
     const services = ((await spec.services?.(db, config, logger)) ?? {}) as TServices;
     const stopPurging = spec.purge ? purgeEvery(spec.purge.everyMs, logger, spec.purge.tasks(db, config)) : () => undefined;

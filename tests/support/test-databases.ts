@@ -41,11 +41,12 @@ export interface TestDatabases {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabases(): Promise<TestDatabases> {
+/** Clones of the templates of `names` (every subgraph's by default); each drop costs the server a checkpoint, so ask only for what a suite uses. */
+export async function createTestDatabases(names: readonly SubgraphName[] = SUBGRAPHS): Promise<TestDatabases> {
   const templates = templateUrls();
   const suffix = randomBytes(4).toString('hex');
   const urls = {} as DatabaseUrls;
-  for (const name of SUBGRAPHS) {
+  for (const name of names) {
     const database = `fg_test_${name}_${suffix}`;
     await adminQuery(templates[name], `CREATE DATABASE "${database}" TEMPLATE "${templateName(name)}"`);
     urls[name] = withDatabase(templates[name], database);
@@ -53,9 +54,8 @@ export async function createTestDatabases(): Promise<TestDatabases> {
   return {
     urls,
     async drop() {
-      for (const name of SUBGRAPHS) {
-        await adminQuery(templates[name], `DROP DATABASE IF EXISTS "${new URL(urls[name]).pathname.slice(1)}" WITH (FORCE)`);
-      }
+      // Together: each drop waits for a checkpoint, and drops waiting at once share one.
+      await Promise.all(names.map((name) => adminQuery(templates[name], `DROP DATABASE IF EXISTS "${new URL(urls[name]).pathname.slice(1)}" WITH (FORCE)`)));
     },
   };
 }
