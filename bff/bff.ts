@@ -13,7 +13,8 @@ import { subgraphUrls } from '../lib/graphql/composition';
 import { PUBLIC_CODES, requestFaultCode } from '../lib/graphql/errors';
 import { logMaskedErrors, requireOperation } from '../lib/graphql/plugins';
 import { CircuitBreaker, deduplicated, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from '../lib/resilience/fetch';
-import { queryLimits, queryLimitsFromEnv, tooLarge } from '../lib/graphql/query-limits';
+import { queryLimits, tooLarge } from '../lib/graphql/query-limits';
+import { queryLimitsConfig } from '../lib/config/query-limits';
 import { HttpError, type PrefixRoutes } from '../lib/http/server';
 import { mediaProxy, type ViewerOf } from './media-proxy';
 import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from '../lib/identity/assertion';
@@ -330,7 +331,7 @@ export function bffServerOptions(
   { pageSize, sessionLimits = sessionLimitsFromEnv() }: { pageSize: number; sessionLimits?: SessionLimits },
 ) {
   const { introspection, landingPage } = explorationSettings();
-  const limits = queryLimitsFromEnv();
+  const limits = queryLimitsConfig();
   return {
     introspection,
     // Parsing stops at the token limit: a huge document costs microseconds, not the seconds its

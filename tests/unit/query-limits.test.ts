@@ -55,6 +55,11 @@ describe('query limits: what an operation is estimated to cost', () => {
     expect(performance.now() - started).toBeLessThan(200);
   });
 
+  it('counts aliases once per spread of a fragment, and depth through fragments without adding any', () => {
+    expect(measure('{ card { ...F ...F } } fragment F on Card { a: id b: title }')).toMatchObject({ depth: 2, aliases: 4 });
+    expect(measure('{ feed { ... on Feed { cards { ...G } } } } fragment G on Card { id }').depth).toBe(3);
+  });
+
   it('stops walking a wide selection as soon as it has visited more fields than the cost limit', () => {
     expect(() => measure(`{ ${Array.from({ length: 200 }, () => 'card { id }').join(' ')} }`, {}, 20, 100)).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COSTLY' }) }),
