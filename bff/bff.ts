@@ -16,7 +16,7 @@ import { CircuitBreaker, subgraphError, SubgraphCallError } from '../lib/resilie
 import { deduplicated } from '../lib/resilience/dedup';
 import { isTimeout, resilientFetch } from '../lib/resilience/fetch';
 import { resilienceConfig } from '../lib/config/resilience';
-import { queryLimits, tooLarge } from '../lib/graphql/query-limits';
+import { queryLimitRules, queryLimits, tooLarge } from '../lib/graphql/query-limits';
 import { queryLimitsConfig } from '../lib/config/query-limits';
 import { HttpError, type PrefixRoutes } from '../lib/http/server';
 import { mediaProxy, type ViewerOf } from './media-proxy';
@@ -346,6 +346,8 @@ export function bffServerOptions(
     // Each validation error costs about a millisecond to build and format: a small document with
     // 60 repeated directives is 60 of them. The first ten say what to fix.
     validationOptions: { maxErrors: 10 },
+    // graphql-armor's depth and alias counts, taken in the same pass; queryLimits decides.
+    validationRules: queryLimitRules,
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/http/main.ts's: Apollo's own handler would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,

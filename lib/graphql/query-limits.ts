@@ -14,6 +14,7 @@ import {
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
   type FieldNode,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -21,6 +22,7 @@ import {
   type InlineFragmentNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValidationRule,
   validate,
   valueFromASTUntyped,
 } from 'graphql';
@@ -184,34 +186,50 @@ function cost(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLComposite
   return total;
 }
 
+/** Each validated document's depth and aliases, one entry per operation, in document order. */
+const counted = new WeakMap<DocumentNode, { depth: number[]; aliases: number[] }>();
+
+/** Armor's limits set out of reach: its rules only count here, and the plugin below decides. */
+const COUNT_ONLY = { n: Number.MAX_SAFE_INTEGER, propagateOnRejection: false };
+
 /**
- * An operation's depth and aliases, as graphql-armor's max-depth and max-aliases rules count
- * them: every alias counts, `__typename`'s too (armor's allow-list emptied), fragments' aliases
- * once per spread; fragments add no depth of their own, and `__schema` adds none (the
- * introspection query nests its type references deeply; graphql-js's MaxIntrospectionDepthRule
- * bounds it). Each rule measures a named fragment once, however often it is spread. Their limits
- * are set out of reach: the rules only measure here, and the plugin below decides and words the
- * refusal with its own codes.
+ * Validation rules that count each operation's depth and aliases with graphql-armor's max-depth
+ * and max-aliases rules: every alias counts, `__typename`'s too (armor's allow-list emptied),
+ * fragments' aliases once per spread; fragments add no depth of their own, and `__schema` adds
+ * none (the introspection query nests its type references deeply; graphql-js's
+ * MaxIntrospectionDepthRule bounds it). Each rule measures a named fragment once, however often
+ * it is spread. Given to Apollo Server as `validationRules`, they count during the validation it
+ * does anyway, once per document: a document it has seen is not validated again, and keeps its
+ * counts. They refuse nothing: `queryLimits` does, with its own codes, in its own order.
  */
-function depthAndAliases(schema: GraphQLSchema, operation: OperationDefinitionNode, fragments: FragmentDefinitionNode[]): { depth: number; aliases: number } {
-  const found = { depth: 0, aliases: 0 };
-  const unbounded = { n: Number.MAX_SAFE_INTEGER, propagateOnRejection: false };
-  validate(schema, { kind: Kind.DOCUMENT, definitions: [operation, ...fragments] }, [
-    maxDepthRule({ ...unbounded, flattenFragments: true, ignoreIntrospection: true, onAccept: [(_, { n }) => (found.depth = n)] }),
-    maxAliasesRule({ ...unbounded, allowList: [], onAccept: [(_, { n }) => (found.aliases = n)] }),
-  ]);
-  return found;
+export const queryLimitRules: ValidationRule[] = [
+  (context) => ({ Document: { enter: () => void counted.set(context.getDocument(), { depth: [], aliases: [] }) } }),
+  maxDepthRule({ ...COUNT_ONLY, flattenFragments: true, ignoreIntrospection: true, onAccept: [(context, { n }) => counted.get(context!.getDocument())?.depth.push(n)] }),
+  maxAliasesRule({ ...COUNT_ONLY, allowList: [], onAccept: [(context, { n }) => counted.get(context!.getDocument())?.aliases.push(n)] }),
+];
+
+/** `operation`'s depth and aliases, as `queryLimitRules` counted them (counting now if they have not seen `document`). */
+function depthAndAliases(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { depth: number; aliases: number } {
+  if (!counted.has(document)) validate(schema, document, queryLimitRules);
+  const counts = counted.get(document)!;
+  const index = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).indexOf(operation);
+  return { depth: counts.depth[index] ?? 0, aliases: counts.aliases[index] ?? 0 };
+}
+
+/** A document's named fragments, by name. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  return Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
 }
 
 /**
- * An operation's depth, aliases and estimated cost (see `cost` and `depthAndAliases`), variables
+ * An operation's depth, aliases and estimated cost (see `cost` and `queryLimitRules`), variables
  * the request leaves out taking their defaults from the operation. Throws QUERY_TOO_COSTLY as
- * soon as more than `costLimit` fields have been visited, before depth and aliases are measured.
+ * soon as more than `costLimit` fields have been visited.
  */
 export function measureOperation(
   schema: GraphQLSchema,
+  document: DocumentNode,
   operation: OperationDefinitionNode,
-  fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
   { pageSize, costLimit }: { pageSize: number; costLimit: number },
 ): Measure {
@@ -220,9 +238,9 @@ export function measureOperation(
   const defaults = Object.fromEntries(
     (operation.variableDefinitions ?? []).filter((v) => v.defaultValue).map((v) => [v.variable.name.value, valueFromASTUntyped(v.defaultValue!)]),
   );
-  const walk: Walk = { schema, fragments, variables: { ...defaults, ...variables }, pageSize, visited: 0, expanding: new Set(), measured: new Map(), limit: costLimit };
+  const walk: Walk = { schema, fragments: fragmentsOf(document), variables: { ...defaults, ...variables }, pageSize, visited: 0, expanding: new Set(), measured: new Map(), limit: costLimit };
   const estimate = cost(walk, operation.selectionSet, root, false, false);
-  return { ...depthAndAliases(schema, operation, Object.values(fragments)), cost: estimate };
+  return { ...depthAndAliases(schema, document, operation), cost: estimate };
 }
 
 /**
@@ -253,6 +271,8 @@ const ONCE_PER_OPERATION = new Set(['signIn', 'signUp']);
 /**
  * A plugin that refuses operations beyond `limits` before they are executed. `pageSize` is the
  * page the resolvers serve when `first` is null or absent and the schema declares no default.
+ * Give Apollo Server `queryLimitRules` as `validationRules` beside it, so depth and aliases are
+ * counted in its validation pass (without them they are counted here, in a pass of their own).
  */
 export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, { pageSize }: { pageSize: number }): ApolloServerPlugin<TContext> {
   return {
@@ -260,9 +280,7 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, {
       return {
         async didResolveOperation({ operation, document, schema, request }) {
           if (!operation) return;
-          const fragments = Object.fromEntries(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-          );
+          const fragments = fragmentsOf(document);
           const root = schema.getRootType(operation.operation);
           if (!root) return;
           const names = rootFields(operation.selectionSet, fragments, limits.rootFields);
@@ -271,7 +289,7 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, {
           if (names.length > limits.rootFields) {
             throw refuse('TOO_MANY_ROOT_FIELDS', `This operation asks for more than ${limits.rootFields} root fields, the limit. Split it.`);
           }
-          const m = measureOperation(schema, operation, fragments, request.variables ?? {}, { pageSize, costLimit: limits.cost });
+          const m = measureOperation(schema, document, operation, request.variables ?? {}, { pageSize, costLimit: limits.cost });
           if (m.depth > limits.depth) throw refuse('QUERY_TOO_DEEP', `This operation nests ${m.depth} levels deep; the limit is ${limits.depth}.`);
           if (m.aliases > limits.aliases) throw refuse('TOO_MANY_ALIASES', `This operation uses ${m.aliases} aliases; the limit is ${limits.aliases}.`);
           if (m.cost > limits.cost) {
