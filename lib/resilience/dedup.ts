@@ -58,6 +58,9 @@ interface InFlight {
  * document says (a mutation or subscription, or a document with several operations, never is).
  * Callers can join until the answer's headers arrive. When nobody joined, the first caller gets
  * the response as it came, unread; otherwise it is read once and each caller gets its own copy.
+ * Our own code: the gateway's data source shares nothing, and the libraries that share requests
+ * in flight (RESTDataSource's, for one) share GETs keyed on the URL, where a subgraph call is a
+ * POST whose sameness is in its document, variables and caller.
  */
 export function deduplicated(fetcher: Fetcher): Fetcher {
   const parsed = documentParser();
