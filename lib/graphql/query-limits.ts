@@ -48,11 +48,11 @@ export interface QueryLimits {
 }
 
 /**
- * The token limit is graphql-js's own parser option (`parseOptions.maxTokens`, see
- * bff/bff.ts): the parse Apollo does anyway stops at the limit, so no extra pass over the source
- * (which is what armor's max-tokens adds) is needed. This names its refusal.
+ * graphql-js's message when parsing stops at `maxTokens` ("more that" in graphql 16, sic; "more
+ * than" if it is ever corrected). The token limit is graphql-js's own parser option
+ * (`parseOptions.maxTokens`, see bff/bff.ts), not armor's max-tokens: the parse Apollo does
+ * anyway stops at the limit, with no pass over the source of its own.
  */
-/** graphql-js's message when parsing stops at `maxTokens` ("more that" in graphql 16, sic; "more than" if it is ever corrected). */
 const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
 /**
