@@ -12,8 +12,12 @@ export { subgraphUrls, subgraphUrlVariable } from '../lib/graphql/composition';
 import { subgraphUrls } from '../lib/graphql/composition';
 import { PUBLIC_CODES, requestFaultCode } from '../lib/graphql/errors';
 import { logMaskedErrors, requireOperation } from '../lib/graphql/plugins';
-import { CircuitBreaker, deduplicated, isTimeout, resilienceSettings, resilientFetch, subgraphError, SubgraphCallError } from '../lib/resilience/fetch';
-import { queryLimits, queryLimitsFromEnv, tooLarge } from '../lib/graphql/query-limits';
+import { CircuitBreaker, subgraphError, SubgraphCallError } from '../lib/resilience/breaker';
+import { deduplicated } from '../lib/resilience/dedup';
+import { isTimeout, resilientFetch } from '../lib/resilience/fetch';
+import { resilienceConfig } from '../lib/config/resilience';
+import { queryLimitRules, queryLimits, tooLarge } from '../lib/graphql/query-limits';
+import { queryLimitsConfig } from '../lib/config/query-limits';
 import { HttpError, type PrefixRoutes } from '../lib/http/server';
 import { mediaProxy, type ViewerOf } from './media-proxy';
 import { ASSERTION_HEADER, assertionSigner, callSubgraph, ROLES, type Role, type Viewer } from '../lib/identity/assertion';
@@ -105,41 +109,44 @@ class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     private readonly sign: (viewer: Viewer | null) => Promise<string>,
     logger: Logger,
   ) {
-    const settings = resilienceSettings(subgraph);
-    const breaker = new CircuitBreaker(subgraph, settings, logger);
-    super({ url, fetcher: deduplicated(resilientFetch(breaker, settings)) as unknown as Fetcher });
-    this.breaker = breaker;
+    const settings = resilienceConfig(subgraph);
+    super({ url, fetcher: deduplicated(resilientFetch(settings)) as unknown as Fetcher });
+    this.breaker = new CircuitBreaker(subgraph, settings, logger);
   }
 
-  /** The breaker learns the outcome once the body is parsed: a body that is not JSON is a failure. */
+  /** A body that is not JSON, or not complete in time, is a failed call. */
   async parseBody(...args: Parameters<RemoteGraphQLDataSource<BffContext>['parseBody']>) {
     try {
       const body = await super.parseBody(...args);
       if (typeof body !== 'object' || body === null) throw new Error('not a JSON object');
-      this.breaker.success();
       return body;
     } catch (error) {
-      if (isTimeout(error)) {
-        this.breaker.failure('body not complete in time');
-        throw new SubgraphCallError('SUBGRAPH_TIMEOUT', `body not complete in time: ${(error as Error).message}`);
-      }
-      this.breaker.failure('invalid JSON');
+      if (isTimeout(error)) throw new SubgraphCallError('SUBGRAPH_TIMEOUT', `body not complete in time: ${(error as Error).message}`);
       throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON: ${(error as Error).message}`);
     }
   }
 
-  /** Any failed call becomes SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client; the reason goes to the log. */
+  /** A failed call is left to `process`, where the breaker counts it; anything else is SUBGRAPH_UNAVAILABLE. */
   didEncounterError(error: Error, _request: unknown, _response: unknown, context?: BffContext): never {
-    const code = error instanceof SubgraphCallError ? error.code : 'SUBGRAPH_UNAVAILABLE';
-    context?.log?.warn({ subgraph: this.subgraph, code, reason: error.message }, 'subgraph call failed');
-    throw subgraphError(this.subgraph, code);
+    if (error instanceof SubgraphCallError) throw error;
+    context?.log?.warn({ subgraph: this.subgraph, code: 'SUBGRAPH_UNAVAILABLE', reason: error.message }, 'subgraph call failed');
+    throw subgraphError(this.subgraph, 'SUBGRAPH_UNAVAILABLE');
   }
 
-  /** A failed call's error names where in the response its data was needed (`path`). */
+  /**
+   * The whole call (fetch and parse) runs through the breaker. A failed call becomes
+   * SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client, the reason going to the log, and
+   * its error names where in the response its data was needed (`path`).
+   */
   async process(options: GraphQLDataSourceProcessOptions<BffContext>) {
     try {
-      return await super.process(options);
-    } catch (error) {
+      return await this.breaker.call(() => super.process(options));
+    } catch (failure) {
+      let error = failure;
+      if (error instanceof SubgraphCallError) {
+        options.context?.log?.warn({ subgraph: this.subgraph, code: error.code, reason: error.message }, 'subgraph call failed');
+        error = subgraphError(this.subgraph, error.code);
+      }
       // The gateway writes "each item of this list" as @; a GraphQL path has field names and indexes only.
       const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest?.filter((segment) => segment !== '@') : undefined;
       if (error instanceof GraphQLError && path) throw new GraphQLError(error.message, { path, extensions: error.extensions });
@@ -330,7 +337,7 @@ export function bffServerOptions(
   { pageSize, sessionLimits = sessionLimitsFromEnv() }: { pageSize: number; sessionLimits?: SessionLimits },
 ) {
   const { introspection, landingPage } = explorationSettings();
-  const limits = queryLimitsFromEnv();
+  const limits = queryLimitsConfig();
   return {
     introspection,
     // Parsing stops at the token limit: a huge document costs microseconds, not the seconds its
@@ -339,6 +346,8 @@ export function bffServerOptions(
     // Each validation error costs about a millisecond to build and format: a small document with
     // 60 repeated directives is 60 of them. The first ten say what to fix.
     validationOptions: { maxErrors: 10 },
+    // graphql-armor's depth and alias counts, taken in the same pass; queryLimits decides.
+    validationRules: queryLimitRules,
     includeStacktraceInErrorResponses: false,
     // Shutdown is lib/http/main.ts's: Apollo's own handler would re-raise the signal mid-drain.
     stopOnTerminationSignals: false,

@@ -4,7 +4,7 @@ import { envBool, envInt } from '../lib/config/env';
 import { HttpError, sendJson, type PrefixRoutes } from '../lib/http/server';
 import { ASSERTION_HEADER, type Viewer } from '../lib/identity/assertion';
 import type { Logger } from '../lib/telemetry/logger';
-import { resilienceSettings } from '../lib/resilience/fetch';
+import { resilienceConfig } from '../lib/config/resilience';
 import { guardDownload, transferDeadlines, watchUploadBody } from '../lib/http/stream-deadlines';
 
 /** The paths a BFF passes through to the media subgraph, so a client talks to one host. */
@@ -119,7 +119,7 @@ export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null
   // Bounded per client below, not here: a small global maxSockets is a pool one client can fill.
   const downloads = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
   const uploads = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
-  const downloadTimeout = resilienceSettings('media').timeoutMs;
+  const downloadTimeout = resilienceConfig('media').timeoutMs;
   const uploadTimeout = envInt('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 });
   const deadlines = transferDeadlines();
   const downloadSlots = new PerClient(envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }), envInt('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }));

@@ -1,4 +1,6 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
   getNamedType,
   getNullableType,
@@ -12,6 +14,7 @@ import {
   SchemaMetaFieldDef,
   TypeMetaFieldDef,
   type FieldNode,
+  type DocumentNode,
   type FragmentDefinitionNode,
   type GraphQLCompositeType,
   type GraphQLField,
@@ -19,15 +22,17 @@ import {
   type InlineFragmentNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  type ValidationRule,
+  validate,
   valueFromASTUntyped,
 } from 'graphql';
-import { envInt } from '../config/env';
 
 /**
  * Limits on what one operation may ask of the graph, checked at the BFF before any subgraph is
  * called. Each has its own code, and HTTP 400. The size of the document is checked while it is
  * parsed, so validation (whose OverlappingFieldsCanBeMerged rule is quadratic in repeated fields)
- * and the other checks only ever see a small document; the others after validation.
+ * and the other checks only ever see a small document; the others after validation. Read from the
+ * environment by lib/config/query-limits.ts (`queryLimitsConfig`); the defaults are there.
  */
 export interface QueryLimits {
   /** Lexical tokens in the document (`MAX_QUERY_TOKENS`, default 500): punctuation, names, values. */
@@ -42,17 +47,12 @@ export interface QueryLimits {
   cost: number;
 }
 
-export function queryLimitsFromEnv(): QueryLimits {
-  return {
-    tokens: envInt('MAX_QUERY_TOKENS', 500, { min: 100 }),
-    depth: envInt('MAX_QUERY_DEPTH', 12, { min: 1 }),
-    aliases: envInt('MAX_QUERY_ALIASES', 30, { min: 0 }),
-    rootFields: envInt('MAX_ROOT_FIELDS', 15, { min: 1 }),
-    cost: envInt('MAX_QUERY_COST', 25_000, { min: 1 }),
-  };
-}
-
-/** graphql-js's message when parsing stops at `maxTokens` ("more that" in graphql 16, sic; "more than" if it is ever corrected). */
+/**
+ * graphql-js's message when parsing stops at `maxTokens` ("more that" in graphql 16, sic; "more
+ * than" if it is ever corrected). The token limit is graphql-js's own parser option
+ * (`parseOptions.maxTokens`, see bff/bff.ts), not armor's max-tokens, which is an envelop
+ * plugin that swaps in a counting parser: Apollo's own parse stops at the limit, no plugin needed.
+ */
 const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
 /**
@@ -85,7 +85,7 @@ function fieldOf(schema: GraphQLSchema, type: GraphQLCompositeType, name: string
   return isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
 }
 
-/** What every step of a measurement shares: the operation's fragments and variables, and a budget. */
+/** What every step of a cost estimate shares: the operation's fragments and variables, and a budget. */
 interface Walk {
   schema: GraphQLSchema;
   fragments: Record<string, FragmentDefinitionNode>;
@@ -97,8 +97,8 @@ interface Walk {
   visited: number;
   /** The fragments being expanded on the current path. */
   expanding: Set<string>;
-  /** Each named fragment's measure, by name and context, once it is known. */
-  measured: Map<string, Measure>;
+  /** Each named fragment's cost, by name and context, once it is known. */
+  measured: Map<string, number>;
   limit: number;
 }
 
@@ -120,23 +120,23 @@ function pageSizeOf(walk: Walk, node: FieldNode, field: GraphQLField<unknown, un
 }
 
 /**
- * Measures a selection: its depth, its aliases, and its cost, where every selection costs 1
- * (`__typename` and the other introspection fields included, inside fragments too) and the
- * fields under a list cost once per item: `first` items for a paginated field (its `nodes` or
- * `edges` are not counted again), ten for any other list. Introspection (`__schema`, `__type`)
- * is answered in process from the schema: its selections cost 1 each, its lists and nesting are
- * not multiplied (graphql-js's MaxIntrospectionDepthRule bounds them). Fragments are expanded
- * where they are spread, each named one measured once (a fragment spread twice in each of n
- * fragments is 2^n fields, from a short document: counted, not walked); and since each visited
- * field costs at least 1, the walk stops as soon as it has visited more than the cost limit.
+ * A selection's estimated cost, where every selection costs 1 (`__typename` and the other
+ * introspection fields included, inside fragments too) and the fields under a list cost once per
+ * item: `first` items for a paginated field (its `nodes` or `edges` are not counted again), ten
+ * for any other list. Introspection (`__schema`, `__type`) is answered in process from the
+ * schema: its selections cost 1 each, its lists are not multiplied (graphql-js's
+ * MaxIntrospectionDepthRule bounds them). Fragments are expanded where they are spread, each
+ * named one measured once (a fragment spread twice in each of n fragments is 2^n fields, from a
+ * short document: counted, not walked); and since each visited field costs at least 1, the walk
+ * stops as soon as it has visited more than the cost limit.
+ *
+ * Our own code, not graphql-armor's cost-limit: armor prices a field by its kind and depth
+ * (objectCost, scalarCost, depthCostFactor), blind to page sizes, so `posts(first: 100)` would
+ * cost what `posts(first: 1)` costs. The estimate has to know `first`, the variables and the
+ * resolvers' default page (web 20, mobile 10) to bound what the subgraphs will be asked.
  */
-function measure(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLCompositeType, paged: boolean, introspection: boolean): Measure {
-  const total: Measure = { depth: 0, aliases: 0, cost: 0 };
-  const add = (m: Measure) => {
-    total.depth = Math.max(total.depth, m.depth);
-    total.aliases += m.aliases;
-    total.cost += m.cost;
-  };
+function cost(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLCompositeType, paged: boolean, introspection: boolean): number {
+  let total = 0;
   for (const selection of selectionSet.selections) {
     if (selection.kind === Kind.FRAGMENT_SPREAD || selection.kind === Kind.INLINE_FRAGMENT) {
       const spread = selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : undefined;
@@ -146,59 +146,90 @@ function measure(walk: Walk, selectionSet: SelectionSetNode, type: GraphQLCompos
       const condition = fragment.typeCondition ? walk.schema.getType(fragment.typeCondition.name.value) : type;
       if (!condition || !isCompositeType(condition)) continue;
       if (spread === undefined) {
-        add(measure(walk, fragment.selectionSet, condition, paged, introspection));
+        total += cost(walk, fragment.selectionSet, condition, paged, introspection);
         continue;
       }
-      // A named fragment measures the same wherever it is spread: once per document, not per spread.
+      // A named fragment costs the same wherever it is spread: measured once per document, not per spread.
       const key = `${spread}:${paged}:${introspection}`;
       let inner = walk.measured.get(key);
-      if (!inner) {
+      if (inner === undefined) {
         walk.expanding.add(spread);
         try {
-          inner = measure(walk, fragment.selectionSet, condition, paged, introspection);
+          inner = cost(walk, fragment.selectionSet, condition, paged, introspection);
         } finally {
           walk.expanding.delete(spread);
         }
         walk.measured.set(key, inner);
       }
-      add(inner);
+      total += inner;
       continue;
     }
     walk.visited += 1;
     if (walk.visited > walk.limit) {
       throw refuse('QUERY_TOO_COSTLY', `This operation's estimated cost is over ${walk.limit}, the limit. Ask for smaller pages.`);
     }
-    const name = selection.name.value;
-    const aliases = selection.alias ? 1 : 0;
-    const field = fieldOf(walk.schema, type, name);
+    const field = fieldOf(walk.schema, type, selection.name.value);
     if (!field || !selection.selectionSet) {
-      add({ depth: 1, aliases, cost: 1 });
+      total += 1;
       continue;
     }
     const childType = getNamedType(field.type) as GraphQLCompositeType;
     if (introspection || isIntrospectionType(childType)) {
-      const child = measure(walk, selection.selectionSet, childType, paged, true);
-      add({ depth: 1, aliases: aliases + child.aliases, cost: 1 + child.cost });
+      total += 1 + cost(walk, selection.selectionSet, childType, paged, true);
       continue;
     }
     const first = pageSizeOf(walk, selection, field);
     const isList = isListType(getNullableType(field.type));
     const multiplier = first !== undefined ? first : isList && !paged ? ASSUMED_LIST_SIZE : 1;
-    const child = measure(walk, selection.selectionSet, childType, first !== undefined, false);
-    add({ depth: child.depth + 1, aliases: aliases + child.aliases, cost: 1 + multiplier * child.cost });
+    total += 1 + multiplier * cost(walk, selection.selectionSet, childType, first !== undefined, false);
   }
   return total;
 }
 
+/** Each validated document's depth and aliases, one entry per operation, in document order. */
+const counted = new WeakMap<DocumentNode, { depth: number[]; aliases: number[] }>();
+
+/** Armor's limits set out of reach: its rules only count here, and the plugin below decides. */
+const COUNT_ONLY = { n: Number.MAX_SAFE_INTEGER, propagateOnRejection: false };
+
 /**
- * An operation's depth, aliases and estimated cost (see `measure`), variables the request leaves
- * out taking their defaults from the operation. Throws QUERY_TOO_COSTLY as soon as more than
- * `costLimit` fields have been visited.
+ * Validation rules that count each operation's depth and aliases with graphql-armor's max-depth
+ * and max-aliases rules: every alias counts, `__typename`'s too (armor's allow-list emptied),
+ * fragments' aliases once per spread; fragments add no depth of their own, and `__schema` adds
+ * none (the introspection query nests its type references deeply; graphql-js's
+ * MaxIntrospectionDepthRule bounds it). Each rule measures a named fragment once, however often
+ * it is spread. Given to Apollo Server as `validationRules`, they count during the validation it
+ * does anyway, once per document: a document it has seen is not validated again, and keeps its
+ * counts. They refuse nothing: `queryLimits` does, with its own codes, in its own order.
+ */
+export const queryLimitRules: ValidationRule[] = [
+  (context) => ({ Document: { enter: () => void counted.set(context.getDocument(), { depth: [], aliases: [] }) } }),
+  maxDepthRule({ ...COUNT_ONLY, flattenFragments: true, ignoreIntrospection: true, onAccept: [(context, { n }) => counted.get(context!.getDocument())?.depth.push(n)] }),
+  maxAliasesRule({ ...COUNT_ONLY, allowList: [], onAccept: [(context, { n }) => counted.get(context!.getDocument())?.aliases.push(n)] }),
+];
+
+/** `operation`'s depth and aliases, as `queryLimitRules` counted them (counting now if they have not seen `document`). */
+function depthAndAliases(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { depth: number; aliases: number } {
+  if (!counted.has(document)) validate(schema, document, queryLimitRules);
+  const counts = counted.get(document)!;
+  const index = document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).indexOf(operation);
+  return { depth: counts.depth[index] ?? 0, aliases: counts.aliases[index] ?? 0 };
+}
+
+/** A document's named fragments, by name. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  return Object.fromEntries(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+}
+
+/**
+ * An operation's depth, aliases and estimated cost (see `cost` and `queryLimitRules`), variables
+ * the request leaves out taking their defaults from the operation. Throws QUERY_TOO_COSTLY as
+ * soon as more than `costLimit` fields have been visited.
  */
 export function measureOperation(
   schema: GraphQLSchema,
+  document: DocumentNode,
   operation: OperationDefinitionNode,
-  fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
   { pageSize, costLimit }: { pageSize: number; costLimit: number },
 ): Measure {
@@ -207,8 +238,9 @@ export function measureOperation(
   const defaults = Object.fromEntries(
     (operation.variableDefinitions ?? []).filter((v) => v.defaultValue).map((v) => [v.variable.name.value, valueFromASTUntyped(v.defaultValue!)]),
   );
-  const walk: Walk = { schema, fragments, variables: { ...defaults, ...variables }, pageSize, visited: 0, expanding: new Set(), measured: new Map(), limit: costLimit };
-  return measure(walk, operation.selectionSet, root, false, false);
+  const walk: Walk = { schema, fragments: fragmentsOf(document), variables: { ...defaults, ...variables }, pageSize, visited: 0, expanding: new Set(), measured: new Map(), limit: costLimit };
+  const estimate = cost(walk, operation.selectionSet, root, false, false);
+  return { ...depthAndAliases(schema, document, operation), cost: estimate };
 }
 
 /**
@@ -229,12 +261,18 @@ function rootFields(selectionSet: SelectionSetNode, fragments: Record<string, Fr
   return names;
 }
 
-/** Root fields that check a password: one per operation, so aliases cannot multiply password guesses. */
+/**
+ * Root fields that check a password: one per operation, so aliases cannot multiply password
+ * guesses. Our own rule (no library has it), as is the root-field count: armor's max-aliases
+ * bounds aliases, not how many times one root field is asked.
+ */
 const ONCE_PER_OPERATION = new Set(['signIn', 'signUp']);
 
 /**
  * A plugin that refuses operations beyond `limits` before they are executed. `pageSize` is the
  * page the resolvers serve when `first` is null or absent and the schema declares no default.
+ * Give Apollo Server `queryLimitRules` as `validationRules` beside it, so depth and aliases are
+ * counted in its validation pass (without them they are counted here, in a pass of their own).
  */
 export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, { pageSize }: { pageSize: number }): ApolloServerPlugin<TContext> {
   return {
@@ -242,9 +280,7 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, {
       return {
         async didResolveOperation({ operation, document, schema, request }) {
           if (!operation) return;
-          const fragments = Object.fromEntries(
-            document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-          );
+          const fragments = fragmentsOf(document);
           const root = schema.getRootType(operation.operation);
           if (!root) return;
           const names = rootFields(operation.selectionSet, fragments, limits.rootFields);
@@ -253,7 +289,7 @@ export function queryLimits<TContext extends BaseContext>(limits: QueryLimits, {
           if (names.length > limits.rootFields) {
             throw refuse('TOO_MANY_ROOT_FIELDS', `This operation asks for more than ${limits.rootFields} root fields, the limit. Split it.`);
           }
-          const m = measureOperation(schema, operation, fragments, request.variables ?? {}, { pageSize, costLimit: limits.cost });
+          const m = measureOperation(schema, document, operation, request.variables ?? {}, { pageSize, costLimit: limits.cost });
           if (m.depth > limits.depth) throw refuse('QUERY_TOO_DEEP', `This operation nests ${m.depth} levels deep; the limit is ${limits.depth}.`);
           if (m.aliases > limits.aliases) throw refuse('TOO_MANY_ALIASES', `This operation uses ${m.aliases} aliases; the limit is ${limits.aliases}.`);
           if (m.cost > limits.cost) {

@@ -1,53 +1,69 @@
 import { createLogger } from '../../lib/telemetry/logger';
-import { CircuitBreaker, SubgraphCallError } from '../../lib/resilience/fetch';
+import { CircuitBreaker, SubgraphCallError } from '../../lib/resilience/breaker';
 
 const logger = createLogger('test');
 logger.level = 'silent';
 
-function breaker() {
-  const clock = { now: 0 };
-  const b = new CircuitBreaker('media', { timeoutMs: 100, failureThreshold: 3, resetMs: 1000 }, logger, () => clock.now);
-  return { b, clock };
-}
-const refused = (b: CircuitBreaker) => {
+// cockatiel's breaker reads Date.now(): the clock is jest's.
+beforeEach(() => jest.useFakeTimers({ now: 0, doNotFake: ['nextTick', 'queueMicrotask', 'setImmediate'] }));
+afterEach(() => jest.useRealTimers());
+
+const breaker = () => new CircuitBreaker('media', { timeoutMs: 100, failureThreshold: 3, resetMs: 1000 }, logger);
+const fail = (b: CircuitBreaker) => b.call(() => Promise.reject(new SubgraphCallError('SUBGRAPH_TIMEOUT', 'x'))).catch(() => undefined);
+const succeed = (b: CircuitBreaker) => b.call(() => Promise.resolve('ok'));
+/** Whether a call is refused at once (SUBGRAPH_UNAVAILABLE, the call not made). */
+async function refused(b: CircuitBreaker, call: () => Promise<unknown> = () => Promise.resolve('ok')) {
+  let made = false;
   try {
-    b.before();
+    await b.call(() => ((made = true), call()));
     return false;
   } catch (error) {
-    return error instanceof SubgraphCallError && error.code === 'SUBGRAPH_UNAVAILABLE';
+    return !made && error instanceof SubgraphCallError && error.code === 'SUBGRAPH_UNAVAILABLE';
   }
-};
+}
 
 describe('circuit breaker', () => {
-  it('opens after the threshold of consecutive failures, and a success in between resets the count', () => {
-    const { b } = breaker();
-    b.failure('x');
-    b.failure('x');
-    b.success();
-    b.failure('x');
-    b.failure('x');
+  it('opens after the threshold of consecutive failures, and a success in between resets the count', async () => {
+    const b = breaker();
+    await fail(b);
+    await fail(b);
+    await succeed(b);
+    await fail(b);
+    await fail(b);
     expect(b.current).toBe('closed');
-    b.failure('x');
+    await fail(b);
     expect(b.current).toBe('open');
-    expect(refused(b)).toBe(true);
+    expect(await refused(b)).toBe(true);
   });
 
-  it('lets exactly one probe through after the reset time; its success closes, its failure reopens', () => {
-    const { b, clock } = breaker();
-    for (let i = 0; i < 3; i++) b.failure('x');
-    clock.now = 999;
-    expect(refused(b)).toBe(true);
-    clock.now = 1000;
-    expect(refused(b)).toBe(false); // the probe
-    expect(refused(b)).toBe(true); // nobody else while it is out
-    b.failure('still down');
-    expect(b.current).toBe('open');
-    clock.now = 1999;
-    expect(refused(b)).toBe(true);
-    clock.now = 2000;
-    expect(refused(b)).toBe(false);
-    b.success();
+  it('does not count an error that is no failed call (a 4xx answer)', async () => {
+    const b = breaker();
+    for (let i = 0; i < 5; i++) await b.call(() => Promise.reject(new Error('HTTP 400'))).catch(() => undefined);
     expect(b.current).toBe('closed');
-    expect(refused(b)).toBe(false);
+  });
+
+  it('lets exactly one probe through after the reset time; its success closes, its failure reopens', async () => {
+    const b = breaker();
+    for (let i = 0; i < 3; i++) await fail(b);
+    jest.setSystemTime(999);
+    expect(await refused(b)).toBe(true);
+    jest.setSystemTime(1000);
+    let answer!: (value: string) => void;
+    const probe = b.call(() => new Promise<string>((resolve) => (answer = resolve)));
+    expect(b.current).toBe('half-open');
+    expect(await refused(b)).toBe(true); // nobody else while it is out, and nobody waits for it
+    answer('still down? no: it answers');
+    await probe;
+    expect(b.current).toBe('closed');
+
+    for (let i = 0; i < 3; i++) await fail(b);
+    jest.setSystemTime(2000);
+    await fail(b); // the probe fails
+    expect(b.current).toBe('open');
+    jest.setSystemTime(2999);
+    expect(await refused(b)).toBe(true);
+    jest.setSystemTime(3000);
+    expect(await refused(b)).toBe(false);
+    expect(b.current).toBe('closed');
   });
 });

@@ -1,5 +1,6 @@
-import { buildSchema, getIntrospectionQuery, Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
-import { measureOperation, tooLarge } from '../../lib/graphql/query-limits';
+import { buildSchema, getIntrospectionQuery, Kind, parse, type OperationDefinitionNode } from 'graphql';
+import { ApolloServer } from '@apollo/server';
+import { measureOperation, queryLimitRules, queryLimits, tooLarge } from '../../lib/graphql/query-limits';
 
 const schema = buildSchema(`
   type Query { feed(first: Int = 10): Feed!, list(first: Int): Feed!, card: Card }
@@ -11,10 +12,7 @@ const schema = buildSchema(`
 function measure(query: string, variables: Record<string, unknown> = {}, pageSize = 20, costLimit = 1_000_000) {
   const document = parse(query);
   const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
-  const fragments = Object.fromEntries(
-    document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-  );
-  return measureOperation(schema, operation, fragments, variables, { pageSize, costLimit });
+  return measureOperation(schema, document, operation, variables, { pageSize, costLimit });
 }
 
 describe('query limits: what an operation is estimated to cost', () => {
@@ -55,6 +53,11 @@ describe('query limits: what an operation is estimated to cost', () => {
     expect(performance.now() - started).toBeLessThan(200);
   });
 
+  it('counts aliases once per spread of a fragment, and depth through fragments without adding any', () => {
+    expect(measure('{ card { ...F ...F } } fragment F on Card { a: id b: title }')).toMatchObject({ depth: 2, aliases: 4 });
+    expect(measure('{ feed { ... on Feed { cards { ...G } } } } fragment G on Card { id }').depth).toBe(3);
+  });
+
   it('stops walking a wide selection as soon as it has visited more fields than the cost limit', () => {
     expect(() => measure(`{ ${Array.from({ length: 200 }, () => 'card { id }').join(' ')} }`, {}, 20, 100)).toThrow(
       expect.objectContaining({ extensions: expect.objectContaining({ code: 'QUERY_TOO_COSTLY' }) }),
@@ -77,5 +80,35 @@ describe('query limits: what an operation is estimated to cost', () => {
     }
     expect(tooLarge(message)).toEqual({ code: 'QUERY_TOO_LARGE', message: expect.stringContaining('more than 3 tokens') });
     expect(tooLarge('Syntax Error: Expected Name, found <EOF>.')).toBeUndefined();
+  });
+});
+
+describe('query limits: the plugin on Apollo Server', () => {
+  const limits = { tokens: 500, depth: 2, aliases: 2, rootFields: 3, cost: 100 };
+  const server = new ApolloServer({
+    typeDefs: `type Query { feed(first: Int = 10): Feed!, card: Card } type Feed { cards: [Card!]! } type Card { id: ID!, title: String }
+      type Mutation { signIn(email: String!): Boolean }`,
+    resolvers: { Query: { feed: () => ({ cards: [] }) } },
+    plugins: [queryLimits(limits, { pageSize: 20 })],
+    validationRules: queryLimitRules,
+  });
+  beforeAll(() => server.start());
+  afterAll(() => server.stop());
+  const code = async (query: string) => {
+    const { body } = await server.executeOperation({ query });
+    return body.kind === 'single' ? body.singleResult.errors?.[0]?.extensions?.code : 'incremental';
+  };
+
+  it('refuses each limit with its own code, root fields first, and lets what fits through', async () => {
+    expect(await code('{ card { id } }')).toBeUndefined();
+    expect(await code('{ feed { cards { id } } }')).toBe('QUERY_TOO_DEEP');
+    expect(await code('{ feed { cards { id } } } ')).toBe('QUERY_TOO_DEEP'); // another document, counted in its own validation
+    expect(await code('{ feed { __typename } }')).toBeUndefined();
+    expect(await code('{ card { a: id b: id c: __typename } }')).toBe('TOO_MANY_ALIASES');
+    expect(await code('{ card { ...A } } fragment A on Card { a: id b: id c: __typename }')).toBe('TOO_MANY_ALIASES');
+    expect(await code('{ card { ... on Card { ...I } } } fragment I on Card { id }')).toBeUndefined(); // fragments add no depth
+    expect(await code('{ a: card { id } b: card { id } c: card { id } d: card { id } }')).toBe('TOO_MANY_ROOT_FIELDS');
+    expect(await code('mutation { a: signIn(email: "x") b: signIn(email: "y") }')).toBe('TOO_MANY_ROOT_FIELDS');
+    expect(await code('{ feed(first: 200) { __typename } }')).toBe('QUERY_TOO_COSTLY');
   });
 });

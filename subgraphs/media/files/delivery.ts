@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import parseRangeHeader from 'range-parser';
 import { isId } from '../../../lib/graphql/errors';
 import { HttpError } from '../../../lib/http/server';
 import type { Caller } from '../../../lib/identity/assertion';
@@ -65,22 +66,21 @@ function choose(candidates: Candidate[], accept: string | undefined): Candidate 
   return universal;
 }
 
-/** The one range of a `Range: bytes=…` header; null for none or several (the whole file is sent), 'unsatisfiable' otherwise. */
+/**
+ * The one range of a `Range: bytes=…` header (range-parser reads it); null for none or several
+ * (the whole file is sent), 'unsatisfiable' otherwise, a malformed single range included.
+ */
 export function parseRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
   if (!header) return null;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return header.includes(',') ? null : 'unsatisfiable';
-  const [, from, to] = match;
-  if (from === '' && to === '') return 'unsatisfiable';
-  if (from === '') {
-    const suffix = Number(to);
-    if (suffix === 0) return 'unsatisfiable';
-    return { start: Math.max(size - suffix, 0), end: size - 1 };
+  const ranges = parseRangeHeader(size, header, { combine: true });
+  if (ranges === -2) return header.includes(',') ? null : 'unsatisfiable';
+  if (ranges === -1) {
+    // range-parser refuses a suffix longer than the file; RFC 9110 means the whole file by it.
+    const suffix = /^bytes=\s*-(\d+)\s*$/.exec(header);
+    return suffix && Number(suffix[1]) > 0 && size > 0 ? { start: 0, end: size - 1 } : 'unsatisfiable';
   }
-  const start = Number(from);
-  const end = to === '' ? size - 1 : Math.min(Number(to), size - 1);
-  if (start >= size || end < start) return 'unsatisfiable';
-  return { start, end };
+  if (ranges.type !== 'bytes') return 'unsatisfiable';
+  return ranges.length === 1 ? { start: ranges[0].start, end: ranges[0].end } : null;
 }
 
 /** True when `If-None-Match` names `etag` (or is `*`); weak comparison, as RFC 9110 says for it. */

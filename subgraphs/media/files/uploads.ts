@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
+import { bulkhead, BulkheadRejectedError, type BulkheadPolicy } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import { sendJson, HttpError } from '../../../lib/http/server';
 import type { Logger } from '../../../lib/telemetry/logger';
@@ -190,34 +191,26 @@ async function receive(req: IncomingMessage, file: string, limit: number, deadli
 
 /**
  * At most `limit` image renderings at once (decoding is CPU- and memory-heavy), with up to
- * `queue` more waiting; beyond that an upload is refused with 503 before its URL is spent.
+ * `queue` more waiting; beyond that an upload is refused with 503 MEDIA_BUSY, before its URL is
+ * spent when `full` says so at the door. cockatiel's bulkhead keeps the count.
  */
 export class ProcessingGate {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly bulkhead: BulkheadPolicy;
 
-  constructor(
-    private readonly limit: number,
-    private readonly queue: number,
-  ) {}
+  constructor(limit: number, queue: number) {
+    this.bulkhead = bulkhead(limit, queue);
+  }
 
   get full(): boolean {
-    return this.active >= this.limit && this.waiting.length >= this.queue;
+    return this.bulkhead.executionSlots === 0 && this.bulkhead.queueSlots === 0;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) {
-      if (this.waiting.length >= this.queue) throw new Refusal(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
-      await new Promise<void>((resolve) => this.waiting.push(resolve)); // the finishing run hands its slot over
-    } else {
-      this.active += 1;
-    }
     try {
-      return await work();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active -= 1;
+      return await this.bulkhead.execute(work);
+    } catch (error) {
+      if (error instanceof BulkheadRejectedError) throw new Refusal(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
+      throw error;
     }
   }
 }
