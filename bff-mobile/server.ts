@@ -3,18 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
-import {
-  bearerToken,
-  bffServerOptions,
-  cachingPlugins,
-  clientTokenVerifier,
-  createBffGateway,
-  defaultJwksUrl,
-  maskError,
-  subgraphUrls,
-  type BffContext,
-} from '../bff/bff';
-import { envBool, envString } from '../lib/config/env';
+import type { BffContext } from '../bff/context';
+import { maskError } from '../bff/error-masking';
+import { createBffGateway } from '../bff/gateway';
+import { useResponseCaching } from '../bff/plugins/use-response-caching';
+import { bffServerOptions } from '../bff/server-options';
+import { bearerToken, clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
@@ -23,7 +17,8 @@ import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/graphql/plugins';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
-import { clientAddress, rootFieldNames } from '../bff/rate-limits';
+import { clientAddress, rootFieldNames, sessionLimits } from '../bff/rate-limits';
+import type { MobileConfig } from './config';
 import { HttpError } from '../lib/http/server';
 
 export interface MobileContext extends BffContext {
@@ -83,8 +78,8 @@ const partialErrors: ApolloServerPlugin<BffContext> = {
  * on an in-process gateway; bearer tokens; automatic persisted queries always, and in production
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
-export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
+export async function createMobileBff(config: MobileConfig, logger: Logger): Promise<Service> {
+  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger, config);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,
@@ -93,13 +88,23 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     plugins: [logMaskedErrors<BffContext>()],
   });
   await supergraph.start();
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
+  const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
 
-  const httpServer = createHttpServer();
+  const httpServer = createHttpServer(config.http);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [refusedTokens, partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)], { pageSize: DEFAULT_PAGE }),
+    ...bffServerOptions({
+      httpServer,
+      config,
+      pageSize: DEFAULT_PAGE,
+      sessionLimits: sessionLimits(config.sessionLimits),
+      plugins: [
+        refusedTokens,
+        partialErrors,
+        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => (context as MobileContext).partialErrors.length === 0 }),
+      ],
+    }),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 
@@ -108,17 +113,16 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     const token = bearerToken(req);
     return token ? verify(token) : null;
   };
-  const safelisted = envBool('MOBILE_SAFELIST', envString('NODE_ENV') === 'production');
   serve(
     httpServer,
     createRequestHandler<MobileContext, { viewer: BffContext['viewer']; clientAddress: string; refusedToken?: HttpError }>({
       apollo,
       logger,
-      prepare: safelisted ? safelist(readManifest()) : undefined,
+      prepare: config.safelist ? safelist(readManifest()) : undefined,
       prefixRoutes: mediaFiles(fileViewer),
       async authenticate(req) {
         const token = bearerToken(req);
-        const address = clientAddress(req);
+        const address = clientAddress(req, config.trustProxy);
         if (!token) return { viewer: null, clientAddress: address };
         try {
           return { viewer: await verify(token), clientAddress: address };

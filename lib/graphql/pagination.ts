@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { badInput, isId } from './errors';
 import { loadSecret } from '../identity/keys';
+import { keySource } from '../config/keys';
 
 /**
  * Cursor pagination shared by every list in the graph. All lists are ordered newest
@@ -17,7 +18,7 @@ let key: Buffer | undefined;
  * start so a missing secret stops them there rather than at the first list.
  */
 export function cursorKey(): Buffer {
-  key ??= Buffer.from(hkdfSync('sha256', loadSecret('CURSOR_SECRET', 'cursor-secret'), Buffer.alloc(0), 'federated-graph list cursor v1', 32));
+  key ??= Buffer.from(hkdfSync('sha256', loadSecret(keySource('CURSOR_SECRET', 'cursor-secret')), Buffer.alloc(0), 'federated-graph list cursor v1', 32));
   return key;
 }
 const IV_BYTES = 12;

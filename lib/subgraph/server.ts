@@ -14,7 +14,9 @@ import { isDatabaseUnavailable, type Database } from '../data/database';
 import { badInput, PUBLIC_CODES, requestFaultCode } from '../graphql/errors';
 import { cursorKey } from '../graphql/pagination';
 import { logMaskedErrors } from '../graphql/plugins';
+import { httpTimeoutsConfig } from '../config/http';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
+import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, type Caller } from '../identity/assertion';
 import { CLIENT_ADDRESS_HEADER } from '../../bff/rate-limits';
 import type { Logger } from '../telemetry/logger';
@@ -36,17 +38,6 @@ export function forwardedClientAddress(req: IncomingMessage): string | undefined
   const value = req.headers[CLIENT_ADDRESS_HEADER];
   return typeof value === 'string' && /^[0-9A-Za-z:.%-]{1,64}$/.test(value) ? value : undefined;
 }
-
-/**
- * The response header in which a subgraph hands a freshly issued access token to the BFF,
- * which turns it into a cookie (web) or a field of its own payload (mobile). Tokens never
- * travel in a subgraph's GraphQL response body.
- */
-export const SESSION_HEADER = 'x-session-token';
-/** The response header in which users hands a new refresh token to the BFF, beside SESSION_HEADER. */
-export const SESSION_REFRESH_HEADER = 'x-session-refresh';
-/** The response header that tells the BFF the session has ended (sign-out). */
-export const SESSION_ENDED_HEADER = 'x-session-ended';
 
 export type Routes = Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 
@@ -74,15 +65,13 @@ export interface Service {
   stop(): Promise<void>;
 }
 
-/** Reports a session issued or ended during the request in response headers. */
+/** Reports a session issued or ended during the request in response headers (lib/identity/session-handshake.ts). */
 function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          if (contextValue.session?.token) response.http.headers.set(SESSION_HEADER, contextValue.session.token);
-          if (contextValue.session?.refreshToken) response.http.headers.set(SESSION_REFRESH_HEADER, contextValue.session.refreshToken);
-          if (contextValue.session?.ended) response.http.headers.set(SESSION_ENDED_HEADER, '1');
+          writeSessionHeaders(contextValue.session, response.http.headers);
         },
       };
     },
@@ -121,7 +110,7 @@ function guardEntities(schema: GraphQLSchema): GraphQLSchema {
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<Service> {
   const { name, database, logger } = options;
   cursorKey(); // CURSOR_SECRET missing in production (or malformed): stop at start, not at the first list
-  const httpServer = createHttpServer();
+  const httpServer = createHttpServer(httpTimeoutsConfig());
 
   const apollo = new ApolloServer<TContext>({
     schema: guardEntities(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> })),

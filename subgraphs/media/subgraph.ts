@@ -2,6 +2,7 @@ import { envInt } from '../../lib/config/env';
 import { GATEWAY_SIGNING_KEY } from '../../lib/http/main';
 import { assertionSigner } from '../../lib/identity/assertion';
 import { loadSigningKey } from '../../lib/identity/keys';
+import { keySource } from '../../lib/config/keys';
 import { loadTypeDefs, prismaSubgraph, type PrismaSubgraphContext } from '../../lib/subgraph/server';
 import { createLoaders, type MediaLoaders } from './data';
 import { deliveryRoute, MEDIA_PATH, type PostVisibility } from './delivery';
@@ -37,7 +38,7 @@ export const createMediaSubgraph = prismaSubgraph({
   extra: async (db, logger): Promise<MediaExtra> => {
     const store = await createBlobStore();
     // Media signs its own calls to posts as the service `media`, with the graph's internal key.
-    const sign = assertionSigner(await loadSigningKey(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'), 'media');
+    const sign = assertionSigner(await loadSigningKey(keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')), 'media');
     const follower = followPostEvents(db, store, () => sign(null), logger);
     setInterval(() => {
       purgeUploads(db).then(

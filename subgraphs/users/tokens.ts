@@ -3,6 +3,7 @@ import { SignJWT, type JWK } from 'jose';
 import { envString } from '../../lib/config/env';
 import type { Viewer } from '../../lib/identity/assertion';
 import { ALGORITHM, loadSigningKey, parsePublicKeys } from '../../lib/identity/keys';
+import { keySource } from '../../lib/config/keys';
 import { tokenSettings } from '../../lib/identity/tokens';
 
 export interface IssuedToken {
@@ -28,7 +29,7 @@ export interface TokenIssuer {
  * `AUTH_PREVIOUS_PUBLIC_KEYS` until its tokens have expired, so they keep verifying.
  */
 export async function createTokenIssuer(): Promise<TokenIssuer> {
-  const key = await loadSigningKey('AUTH_SIGNING_KEY', 'users-signing.jwk.json');
+  const key = await loadSigningKey(keySource('AUTH_SIGNING_KEY', 'users-signing.jwk.json'));
   const previous = envString('AUTH_PREVIOUS_PUBLIC_KEYS');
   const settings = tokenSettings();
   return {
