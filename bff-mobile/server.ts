@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { BffContext } from '../bff/context';
 import { maskError } from '../bff/error-masking';
 import { createBffGateway } from '../bff/gateway';
@@ -13,7 +14,6 @@ import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
 import type { Service } from '../lib/subgraph/server';
-import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/graphql/plugins';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
@@ -23,10 +23,11 @@ import { HttpError } from '../lib/http/server';
 
 export interface MobileContext extends BffContext {
   /**
-   * Runs one named operation of operations.graphql on the supergraph, in-process, as this viewer.
-   * Errors beside partial data are reported at `path`, the mobile field that asked.
+   * Runs one operation of operations.graphql (its generated typed document) on the supergraph,
+   * in-process, as this viewer. Errors beside partial data are reported at `path`, the mobile
+   * field that asked.
    */
-  run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T>;
+  run<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, variables: TVariables, path?: (string | number)[]): Promise<TResult>;
   /** Errors beside partial data (a subgraph down): reported to the client with the data. */
   partialErrors: GraphQLFormattedError[];
   /** Why the bearer token was refused (expired, revoked, invalid), if it was. */
@@ -54,10 +55,13 @@ const refusedTokens: ApolloServerPlugin<BffContext> = {
 };
 
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
-/** operations.graphql, one self-contained document per operation name. */
-const OPERATIONS = new Map(
-  splitOperations(parse(readFileSync(path.join(__dirname, 'operations.graphql'), 'utf8')).definitions).map((op) => [op.name, op.document]),
-);
+
+/** The operation's name: generated documents hold one operation and the fragments it uses. */
+function operationName(document: DocumentNode): string {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation?.name) throw new Error('bff-mobile runs named operations only');
+  return operation.name.value;
+}
 
 /** Adds the partial-data errors of supergraph operations to the mobile response. */
 const partialErrors: ApolloServerPlugin<BffContext> = {
@@ -141,10 +145,11 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
           refusedToken: auth.refusedToken,
           session: {},
           partialErrors: [],
-          async run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T> {
-            const query = OPERATIONS.get(operationName);
-            if (!query) throw new Error(`bff-mobile has no supergraph operation ${operationName}`);
-            const response = await supergraph.executeOperation({ query, operationName, variables }, { contextValue: context });
+          async run<TResult, TVariables>(query: TypedDocumentNode<TResult, TVariables>, variables: TVariables, path?: (string | number)[]): Promise<TResult> {
+            const response = await supergraph.executeOperation(
+              { query, operationName: operationName(query), variables: variables as Record<string, unknown> },
+              { contextValue: context },
+            );
             if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by bff-mobile');
             const { data, errors } = response.body.singleResult;
             const rootValues = data ? Object.values(data) : [];
@@ -153,7 +158,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
               throw new GraphQLError(errors[0].message, { extensions: errors[0].extensions });
             }
             if (errors?.length) context.partialErrors.push(...errors.map(({ message, extensions }) => ({ message, ...(path && { path }), extensions })));
-            return data as T;
+            return data as TResult;
           },
         };
         return context;
