@@ -1,11 +1,10 @@
 import { GraphQLError } from 'graphql';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CircuitBreaker, deduplicated, isTimeout, resilientFetch, subgraphError, SubgraphCallError, type ResilienceSettings } from '../lib/resilience/fetch';
-import { ASSERTION_HEADER, type Viewer } from '../lib/identity/assertion';
+import { ASSERTION_HEADER, CLIENT_ADDRESS_HEADER, type Viewer } from '../lib/identity/assertion';
 import { readSessionHeaders } from '../lib/identity/session-handshake';
 import type { Logger } from '../lib/telemetry/logger';
 import type { BffContext } from './context';
-import { CLIENT_ADDRESS_HEADER } from './rate-limits';
 
 type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
 

@@ -3,7 +3,8 @@ import { pipeline } from 'node:stream/promises';
 import { HttpError, sendJson, type PrefixRoutes } from '../lib/http/server';
 import { ASSERTION_HEADER, type Viewer } from '../lib/identity/assertion';
 import type { Logger } from '../lib/telemetry/logger';
-import { guardDownload, watchUploadBody, type TransferDeadlines } from '../lib/http/stream-deadlines';
+import type { MediaProxyOptions } from '../lib/config/media-proxy';
+import { guardDownload, watchUploadBody } from '../lib/http/stream-deadlines';
 
 /** The paths a BFF passes through to the media subgraph, so a client talks to one host. */
 export const MEDIA_PROXY_PATHS = ['/media/', '/uploads/'] as const;
@@ -89,23 +90,6 @@ function clientKey(req: IncomingMessage, viewer: Viewer | null, trustProxy: bool
   if (viewer) return `user:${viewer.id}`;
   const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').at(-1)?.trim() : '';
   return `address:${forwarded || req.socket.remoteAddress || 'unknown'}`;
-}
-
-/** How the pass-through bounds its clients and transfers (lib/config/media-proxy.ts). */
-export interface MediaProxyOptions {
-  /** How long media may take to answer a download's headers: media's subgraph timeout. `MEDIA_SUBGRAPH_TIMEOUT_MS`, @default 2000 */
-  downloadTimeoutMs: number;
-  /** How long an upload may wait for media's answer once its body is sent. `MEDIA_UPLOAD_TIMEOUT_MS`, @default 120000 */
-  uploadTimeoutMs: number;
-  /** Downloads in flight per client. `MEDIA_PROXY_DOWNLOADS_PER_CLIENT`, @default 16 */
-  downloadsPerClient: number;
-  /** How long a download over the bound waits for a slot. `MEDIA_PROXY_DOWNLOAD_WAIT_MS`, @default 2000 */
-  downloadWaitMs: number;
-  /** Uploads in flight per client. `MEDIA_PROXY_UPLOADS_PER_CLIENT`, @default 4 */
-  uploadsPerClient: number;
-  /** Anonymous clients are told apart by the last `X-Forwarded-For` hop. `TRUST_PROXY`, @default false */
-  trustProxy: boolean;
-  deadlines: TransferDeadlines;
 }
 
 /**

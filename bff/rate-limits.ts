@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { LimitSetting, SessionLimitSettings } from '../lib/config/rate-limits';
 import { rateLimited } from '../lib/graphql/errors';
 import { HttpError } from '../lib/http/server';
 
@@ -13,8 +14,6 @@ import { HttpError } from '../lib/http/server';
  * A refusal is HTTP 429 with code RATE_LIMITED, `extensions.retryAfter` and `Retry-After`.
  */
 
-/** The request header in which a BFF tells users the client's address (users trusts only its gateways). */
-export const CLIENT_ADDRESS_HEADER = 'x-client-address';
 
 /**
  * With `trustProxy` (`TRUST_PROXY=true`) one proxy stands in front and appends the address it saw
@@ -36,18 +35,6 @@ export interface SessionLimits {
   /** Gives back a sign-in attempt that succeeded. */
   succeeded(address: string): Promise<void>;
 }
-
-/** How many attempts of one kind an address has per window. */
-export interface LimitSetting {
-  points: number;
-  windowSeconds: number;
-}
-
-/**
- * Per-address limits of each session operation (lib/config/rate-limits.ts): by default 10 failed
- * sign-ins per 300 s, 10 sign-ups per 3600 s, 60 refreshes per 60 s.
- */
-export type SessionLimitSettings = Record<Kind_, LimitSetting>;
 
 function limiter({ points, windowSeconds }: LimitSetting, keyPrefix: string): RateLimiterAbstract {
   return new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix });

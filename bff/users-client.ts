@@ -1,6 +1,5 @@
-import { callSubgraph, type Viewer } from '../lib/identity/assertion';
+import { callSubgraph, CLIENT_ADDRESS_HEADER, type Viewer } from '../lib/identity/assertion';
 import { readSessionHeaders } from '../lib/identity/session-handshake';
-import { CLIENT_ADDRESS_HEADER } from './rate-limits';
 
 /** What spending a refresh token gave: a new session, a definite end, or no answer (try later). */
 export type RefreshOutcome = { kind: 'renewed'; accessToken: string; refreshToken: string } | { kind: 'ended' } | { kind: 'unavailable' };

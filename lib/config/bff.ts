@@ -3,14 +3,12 @@ import { queryLimitsFromEnv, type QueryLimits } from '../graphql/query-limits';
 import { DEFAULT_PORTS, envBool, envInt, envPort, envUrl, portVariable, processConfig, type ProcessConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { keySource } from './keys';
-import { mediaProxyConfig } from './media-proxy';
-import { rateLimitConfig } from './rate-limits';
+import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
+import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
 import { subgraphUrlConfig } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
 import type { KeySource } from '../identity/keys';
 import { GATEWAY_SIGNING_KEY } from '../http/main';
-import type { SessionLimitSettings } from '../../bff/rate-limits';
-import type { MediaProxyOptions } from '../../bff/media-proxy';
 
 /** What both BFFs read the same way; bff-web/config.ts and bff-mobile/config.ts add their own. */
 export interface BffConfig extends ProcessConfig {

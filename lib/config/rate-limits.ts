@@ -1,5 +1,20 @@
-import type { SessionLimitSettings } from '../../bff/rate-limits';
 import { envInt } from './env';
+
+/** How many attempts of one kind an address has per window. */
+export interface LimitSetting {
+  points: number;
+  windowSeconds: number;
+}
+
+/** Per-address limits of each session operation at the BFFs (bff/rate-limits.ts). */
+export interface SessionLimitSettings {
+  /** Failed sign-ins. `SIGN_IN_ADDRESS_LIMIT` per `SIGN_IN_ADDRESS_WINDOW_SECONDS`, @default 10 per 300 s */
+  signIn: LimitSetting;
+  /** Sign-ups. `SIGN_UP_ADDRESS_LIMIT` per `SIGN_UP_ADDRESS_WINDOW_SECONDS`, @default 10 per 3600 s */
+  signUp: LimitSetting;
+  /** Refreshes. `REFRESH_ADDRESS_LIMIT` per `REFRESH_ADDRESS_WINDOW_SECONDS`, @default 60 per 60 s */
+  refreshSession: LimitSetting;
+}
 
 /**
  * Per-address limits of session operations at the BFFs (bff/rate-limits.ts): `SIGN_IN_ADDRESS_LIMIT`

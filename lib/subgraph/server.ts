@@ -17,8 +17,7 @@ import { logMaskedErrors } from '../graphql/plugins';
 import { httpTimeoutsConfig } from '../config/http';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
 import { writeSessionHeaders } from '../identity/session-handshake';
-import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, type Caller } from '../identity/assertion';
-import { CLIENT_ADDRESS_HEADER } from '../../bff/rate-limits';
+import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
 import type { Logger } from '../telemetry/logger';
 
 /** What every subgraph's context holds besides its own data access. */
