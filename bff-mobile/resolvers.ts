@@ -1,7 +1,7 @@
 import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { badInput } from '../lib/graphql/errors';
 import { DateTime } from '../lib/graphql/scalars';
-import type { MobileContext } from './server';
+import type { MobileContext } from './context';
 import * as shape from './shape';
 import {
   MobileCreatePostDocument,

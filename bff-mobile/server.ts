@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { GraphQLError, Kind, type DocumentNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { BffContext } from '../bff/context';
 import { maskError } from '../bff/error-masking';
 import { createBffGateway } from '../bff/gateway';
@@ -17,42 +17,12 @@ import type { Service } from '../lib/subgraph/server';
 import { logMaskedErrors } from '../lib/graphql/plugins';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
-import { clientAddress, rootFieldNames, sessionLimits } from '../bff/rate-limits';
+import { clientAddress, sessionLimits } from '../bff/rate-limits';
 import type { MobileConfig } from './config';
+import type { MobileContext } from './context';
+import { usePartialErrors } from './plugins/use-partial-errors';
+import { useRefusedTokens } from './plugins/use-refused-tokens';
 import { HttpError } from '../lib/http/server';
-
-export interface MobileContext extends BffContext {
-  /**
-   * Runs one operation of operations.graphql (its generated typed document) on the supergraph,
-   * in-process, as this viewer. Errors beside partial data are reported at `path`, the mobile
-   * field that asked.
-   */
-  run<TResult, TVariables>(document: TypedDocumentNode<TResult, TVariables>, variables: TVariables, path?: (string | number)[]): Promise<TResult>;
-  /** Errors beside partial data (a subgraph down): reported to the client with the data. */
-  partialErrors: GraphQLFormattedError[];
-  /** Why the bearer token was refused (expired, revoked, invalid), if it was. */
-  refusedToken?: HttpError;
-}
-
-/** What a client whose access token was refused may still do: get a new one, or end it. */
-const SESSION_FIELDS = new Set(['signIn', 'signUp', 'refreshSession', 'signOut', '__typename']);
-
-/**
- * A refused bearer token is 401 UNAUTHENTICATED, except for the operations that replace it: an
- * app whose token expired or was revoked (a new role) refreshes with the token it still sends.
- */
-const refusedTokens: ApolloServerPlugin<BffContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ document, operation, contextValue }) {
-        const refused = (contextValue as MobileContext).refusedToken;
-        if (!refused || !operation) return;
-        if ([...rootFieldNames(document, operation)].every((name) => SESSION_FIELDS.has(name))) return;
-        throw new GraphQLError(refused.message, { extensions: { code: refused.code, http: { status: refused.status, headers: new Map() } } });
-      },
-    };
-  },
-};
 
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
@@ -62,20 +32,6 @@ function operationName(document: DocumentNode): string {
   if (!operation?.name) throw new Error('bff-mobile runs named operations only');
   return operation.name.value;
 }
-
-/** Adds the partial-data errors of supergraph operations to the mobile response. */
-const partialErrors: ApolloServerPlugin<BffContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        const errors = (contextValue as MobileContext).partialErrors;
-        if (errors?.length && response.body.kind === 'single') {
-          response.body.singleResult.errors = [...(response.body.singleResult.errors ?? []), ...errors];
-        }
-      },
-    };
-  },
-};
 
 /**
  * bff-mobile: the mobile schema, each resolver backed by a named supergraph operation executed
@@ -104,8 +60,8 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       pageSize: DEFAULT_PAGE,
       sessionLimits: sessionLimits(config.sessionLimits),
       plugins: [
-        refusedTokens,
-        partialErrors,
+        useRefusedTokens(),
+        usePartialErrors(),
         ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => (context as MobileContext).partialErrors.length === 0 }),
       ],
     }),
