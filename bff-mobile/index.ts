@@ -1,5 +1,7 @@
-import { DEFAULT_PORTS, envInt, portVariable, processConfig } from '../lib/config/env';
+import { loadConfigOrExit } from '../lib/config/env';
 import { runService } from '../lib/http/main';
+import { loadMobileConfig } from './config';
 import { createMobileBff } from './server';
 
-runService('bff-mobile', { ...processConfig(), port: envInt(portVariable('bff-mobile'), DEFAULT_PORTS['bff-mobile'], { max: 65535 }) }, createMobileBff);
+const config = loadConfigOrExit('bff-mobile', loadMobileConfig);
+runService('bff-mobile', config, (logger) => createMobileBff(config, logger));

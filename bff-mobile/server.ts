@@ -1,90 +1,45 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, parse, type GraphQLFormattedError } from 'graphql';
-import {
-  bearerToken,
-  bffServerOptions,
-  cachingPlugins,
-  clientTokenVerifier,
-  createBffGateway,
-  defaultJwksUrl,
-  maskError,
-  subgraphUrls,
-  type BffContext,
-} from '../bff/bff';
-import { envBool, envString } from '../lib/config/env';
+import { ApolloServer } from '@apollo/server';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { BffContext } from '../bff/context';
+import { maskError } from '../bff/error-masking';
+import { createBffGateway } from '../bff/gateway';
+import { useResponseCaching } from '../bff/plugins/use-response-caching';
+import { bffServerOptions } from '../bff/server-options';
+import { bearerToken, clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
 import type { Service } from '../lib/subgraph/server';
-import { splitOperations } from './documents';
 import { logMaskedErrors } from '../lib/graphql/plugins';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
 import { readManifest, safelist } from './safelist';
-import { clientAddress, rootFieldNames } from '../bff/rate-limits';
+import { clientAddress, sessionLimits } from '../bff/rate-limits';
+import type { MobileConfig } from './config';
+import type { MobileContext } from './context';
+import { usePartialErrors } from './plugins/use-partial-errors';
+import { useRefusedTokens } from './plugins/use-refused-tokens';
 import { HttpError } from '../lib/http/server';
 
-export interface MobileContext extends BffContext {
-  /**
-   * Runs one named operation of operations.graphql on the supergraph, in-process, as this viewer.
-   * Errors beside partial data are reported at `path`, the mobile field that asked.
-   */
-  run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T>;
-  /** Errors beside partial data (a subgraph down): reported to the client with the data. */
-  partialErrors: GraphQLFormattedError[];
-  /** Why the bearer token was refused (expired, revoked, invalid), if it was. */
-  refusedToken?: HttpError;
-}
-
-/** What a client whose access token was refused may still do: get a new one, or end it. */
-const SESSION_FIELDS = new Set(['signIn', 'signUp', 'refreshSession', 'signOut', '__typename']);
-
-/**
- * A refused bearer token is 401 UNAUTHENTICATED, except for the operations that replace it: an
- * app whose token expired or was revoked (a new role) refreshes with the token it still sends.
- */
-const refusedTokens: ApolloServerPlugin<BffContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ document, operation, contextValue }) {
-        const refused = (contextValue as MobileContext).refusedToken;
-        if (!refused || !operation) return;
-        if ([...rootFieldNames(document, operation)].every((name) => SESSION_FIELDS.has(name))) return;
-        throw new GraphQLError(refused.message, { extensions: { code: refused.code, http: { status: refused.status, headers: new Map() } } });
-      },
-    };
-  },
-};
-
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
-/** operations.graphql, one self-contained document per operation name. */
-const OPERATIONS = new Map(
-  splitOperations(parse(readFileSync(path.join(__dirname, 'operations.graphql'), 'utf8')).definitions).map((op) => [op.name, op.document]),
-);
 
-/** Adds the partial-data errors of supergraph operations to the mobile response. */
-const partialErrors: ApolloServerPlugin<BffContext> = {
-  async requestDidStart() {
-    return {
-      async willSendResponse({ contextValue, response }) {
-        const errors = (contextValue as MobileContext).partialErrors;
-        if (errors?.length && response.body.kind === 'single') {
-          response.body.singleResult.errors = [...(response.body.singleResult.errors ?? []), ...errors];
-        }
-      },
-    };
-  },
-};
+/** The operation's name: generated documents hold one operation and the fragments it uses. */
+function operationName(document: DocumentNode): string {
+  const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  if (!operation?.name) throw new Error('bff-mobile runs named operations only');
+  return operation.name.value;
+}
 
 /**
  * bff-mobile: the mobile schema, each resolver backed by a named supergraph operation executed
  * on an in-process gateway; bearer tokens; automatic persisted queries always, and in production
  * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
  */
-export async function createMobileBff(logger: Logger): Promise<Service> {
-  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger);
+export async function createMobileBff(config: MobileConfig, logger: Logger): Promise<Service> {
+  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger, config);
   const supergraph = new ApolloServer<BffContext>({
     gateway,
     formatError: maskError,
@@ -93,13 +48,23 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     plugins: [logMaskedErrors<BffContext>()],
   });
   await supergraph.start();
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
+  const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
 
-  const httpServer = createHttpServer();
+  const httpServer = createHttpServer(config.http);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
-    ...bffServerOptions(httpServer, [refusedTokens, partialErrors, ...cachingPlugins((context) => (context as MobileContext).partialErrors.length === 0)], { pageSize: DEFAULT_PAGE }),
+    ...bffServerOptions({
+      httpServer,
+      config,
+      pageSize: DEFAULT_PAGE,
+      sessionLimits: sessionLimits(config.sessionLimits),
+      plugins: [
+        useRefusedTokens(),
+        usePartialErrors(),
+        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => (context as MobileContext).partialErrors.length === 0 }),
+      ],
+    }),
   } as ConstructorParameters<typeof ApolloServer<MobileContext>>[0]);
   await apollo.start();
 
@@ -108,17 +73,16 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
     const token = bearerToken(req);
     return token ? verify(token) : null;
   };
-  const safelisted = envBool('MOBILE_SAFELIST', envString('NODE_ENV') === 'production');
   serve(
     httpServer,
     createRequestHandler<MobileContext, { viewer: BffContext['viewer']; clientAddress: string; refusedToken?: HttpError }>({
       apollo,
       logger,
-      prepare: safelisted ? safelist(readManifest()) : undefined,
+      prepare: config.safelist ? safelist(readManifest()) : undefined,
       prefixRoutes: mediaFiles(fileViewer),
       async authenticate(req) {
         const token = bearerToken(req);
-        const address = clientAddress(req);
+        const address = clientAddress(req, config.trustProxy);
         if (!token) return { viewer: null, clientAddress: address };
         try {
           return { viewer: await verify(token), clientAddress: address };
@@ -137,10 +101,11 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
           refusedToken: auth.refusedToken,
           session: {},
           partialErrors: [],
-          async run<T>(operationName: string, variables: Record<string, unknown>, path?: (string | number)[]): Promise<T> {
-            const query = OPERATIONS.get(operationName);
-            if (!query) throw new Error(`bff-mobile has no supergraph operation ${operationName}`);
-            const response = await supergraph.executeOperation({ query, operationName, variables }, { contextValue: context });
+          async run<TResult, TVariables>(query: TypedDocumentNode<TResult, TVariables>, variables: TVariables, path?: (string | number)[]): Promise<TResult> {
+            const response = await supergraph.executeOperation(
+              { query, operationName: operationName(query), variables: variables as Record<string, unknown> },
+              { contextValue: context },
+            );
             if (response.body.kind !== 'single') throw new Error('incremental delivery is not used by bff-mobile');
             const { data, errors } = response.body.singleResult;
             const rootValues = data ? Object.values(data) : [];
@@ -149,7 +114,7 @@ export async function createMobileBff(logger: Logger): Promise<Service> {
               throw new GraphQLError(errors[0].message, { extensions: errors[0].extensions });
             }
             if (errors?.length) context.partialErrors.push(...errors.map(({ message, extensions }) => ({ message, ...(path && { path }), extensions })));
-            return data as T;
+            return data as TResult;
           },
         };
         return context;

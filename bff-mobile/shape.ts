@@ -1,45 +1,10 @@
-/** Maps supergraph results (bff-mobile/operations.graphql) to the mobile schema's shapes. */
+/**
+ * Maps supergraph results (bff-mobile/operations.graphql) to the mobile schema's shapes. The
+ * results' types are generated from the operations (supergraph-operations.generated.ts).
+ */
+import type { MobileAuthorFragment, MobileCardFragment, MobileMediaFragment, MobilePostScreenFragment, MobileProfileFragment } from './supergraph-operations.generated';
 
-export interface SgAuthor {
-  id?: string;
-  handle: string;
-  displayName?: string;
-  avatar: { thumb: string } | null;
-}
-export interface SgMedia {
-  id: string;
-  kind: 'IMAGE' | 'VIDEO';
-  alt: string | null;
-  width: number | null;
-  height: number | null;
-  thumb: string;
-  small: string;
-}
-export interface SgCard {
-  id: string;
-  title: string;
-  bodyHtml: string;
-  publishedAt: string | null;
-  author: SgAuthor | null;
-  media: { kind: 'IMAGE' | 'VIDEO' }[] | null;
-  coverImage: { thumb: string } | null;
-}
-export interface SgConnection<T> {
-  nodes: T[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-export interface SgPost {
-  id: string;
-  title: string;
-  bodyHtml: string;
-  status: 'DRAFT' | 'PUBLISHED';
-  publishedAt: string | null;
-  author: SgAuthor | null;
-  media: SgMedia[] | null;
-}
-export interface SgProfile extends SgAuthor {
-  posts: SgConnection<SgCard> | null;
-}
+type SgConnection = { nodes: MobileCardFragment[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
 
 const EXCERPT_LENGTH = 140;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
@@ -60,7 +25,7 @@ export function excerpt(html: string): string {
   return `${(space > EXCERPT_LENGTH * 0.6 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-export function card(post: SgCard) {
+export function card(post: MobileCardFragment) {
   return {
     id: post.id,
     title: post.title,
@@ -74,7 +39,7 @@ export function card(post: SgCard) {
   };
 }
 
-export function feed(connection: SgConnection<SgCard>) {
+export function feed(connection: SgConnection) {
   return {
     cards: connection.nodes.map(card),
     nextCursor: connection.pageInfo.hasNextPage ? connection.pageInfo.endCursor : null,
@@ -82,13 +47,13 @@ export function feed(connection: SgConnection<SgCard>) {
   };
 }
 
-export function authorChip(author: SgAuthor | null) {
+export function authorChip(author: MobileAuthorFragment | null) {
   if (!author?.id) return null;
   return { id: author.id, handle: author.handle, displayName: author.displayName ?? author.handle, avatarThumbUrl: author.avatar?.thumb ?? null };
 }
 
 /** Images get their THUMB and SMALL renditions; a video is one file, so both URLs are the file. */
-export function mediaItem(media: SgMedia) {
+export function mediaItem(media: MobileMediaFragment) {
   return {
     id: media.id,
     kind: media.kind,
@@ -100,7 +65,7 @@ export function mediaItem(media: SgMedia) {
   };
 }
 
-export function postScreen(post: SgPost) {
+export function postScreen(post: MobilePostScreenFragment) {
   return {
     id: post.id,
     title: post.title,
@@ -112,6 +77,6 @@ export function postScreen(post: SgPost) {
   };
 }
 
-export function profileScreen(user: SgProfile) {
+export function profileScreen(user: MobileProfileFragment) {
   return { ...authorChip(user)!, posts: user.posts ? feed(user.posts) : null };
 }

@@ -1,5 +1,7 @@
-import { DEFAULT_PORTS, envInt, portVariable, processConfig } from '../lib/config/env';
+import { loadConfigOrExit } from '../lib/config/env';
 import { runService } from '../lib/http/main';
+import { loadWebConfig } from './config';
 import { createWebBff } from './server';
 
-runService('bff-web', { ...processConfig(), port: envInt(portVariable('bff-web'), DEFAULT_PORTS['bff-web'], { max: 65535 }) }, createWebBff);
+const config = loadConfigOrExit('bff-web', loadWebConfig);
+runService('bff-web', config, (logger) => createWebBff(config, logger));

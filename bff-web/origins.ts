@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { envString } from '../lib/config/env';
 import { sendJson } from '../lib/http/server';
 import { isTls } from './session';
 
@@ -7,27 +6,24 @@ import { isTls } from './session';
 const SANDBOX_ORIGINS = ['https://sandbox.embed.apollographql.com', 'https://studio.apollographql.com'];
 
 /**
- * Which browser origins may call bff-web: its own origin always, those in `WEB_ORIGINS`
- * (comma-separated, default none), and Sandbox's while Sandbox is on.
+ * Which browser origins may call bff-web besides its own: `configured` (`WEB_ORIGINS`, default
+ * none), and Sandbox's while Sandbox is on.
  */
-export function allowedOrigins(sandbox: boolean): Set<string> {
-  const configured = envString('WEB_ORIGINS', '')
-    .split(',')
-    .map((o) => o.trim().replace(/\/$/, ''))
-    .filter(Boolean);
+export function allowedOrigins(configured: string[], sandbox: boolean): Set<string> {
   return new Set([...configured, ...(sandbox ? SANDBOX_ORIGINS : [])]);
 }
 
-/**
- * bff-web's own origin as browsers see it (`WEB_PUBLIC_ORIGIN`, e.g. https://app.example.com). When
- * set, only it counts as same-origin; unset (development), the request's Host header is trusted,
- * which a DNS-rebinding page could imitate (without the user's cookies, which are host-bound).
- */
-const PUBLIC_ORIGIN = envString('WEB_PUBLIC_ORIGIN', '').replace(/\/$/, '');
-
-function sameOrigin(req: IncomingMessage, origin: string): boolean {
-  if (PUBLIC_ORIGIN) return origin === PUBLIC_ORIGIN;
-  return req.headers.host !== undefined && origin === `${isTls(req) ? 'https' : 'http'}://${req.headers.host}`;
+export interface OriginGuardOptions {
+  /** Origins allowed besides bff-web's own (allowedOrigins). */
+  allowed: Set<string>;
+  /**
+   * bff-web's own origin as browsers see it (`WEB_PUBLIC_ORIGIN`). When set, only it counts as
+   * same-origin; unset (development), the request's Host header is trusted, which a DNS-rebinding
+   * page could imitate (without the user's cookies, which are host-bound). @default unset
+   */
+  publicOrigin?: string;
+  /** `TRUST_PROXY`: whether `X-Forwarded-Proto` says the scheme. @default false */
+  trustProxy?: boolean;
 }
 
 /**
@@ -36,7 +32,11 @@ function sameOrigin(req: IncomingMessage, origin: string): boolean {
  * credentials; a preflight is answered here. Requests without `Origin` (not from a browser's
  * cross-origin fetch) pass on to Apollo, whose CSRF prevention refuses "simple" requests.
  */
-export function originGuard(allowed: Set<string>) {
+export function originGuard({ allowed, publicOrigin, trustProxy = false }: OriginGuardOptions) {
+  const sameOrigin = (req: IncomingMessage, origin: string): boolean => {
+    if (publicOrigin) return origin === publicOrigin;
+    return req.headers.host !== undefined && origin === `${isTls(req, trustProxy) ? 'https' : 'http'}://${req.headers.host}`;
+  };
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const origin = req.headers.origin;
     if (origin === undefined) return false;

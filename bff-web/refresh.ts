@@ -1,21 +1,16 @@
-import type { RefreshOutcome, Sessions } from '../bff/bff';
-import { envInt } from '../lib/config/env';
+import type { RefreshOutcome, Sessions } from '../bff/users-client';
 
-/**
- * How long the outcome of spending a refresh token is remembered for the same token
- * (`REFRESH_REUSE_WINDOW_MS`, default 3000): long enough for requests the browser sent with the
- * old cookie before the new one arrived; a copy presented later counts as reuse and ends the sign-in.
- */
-const REMEMBER_MS = envInt('REFRESH_REUSE_WINDOW_MS', 3_000, { min: 0, max: 60_000 });
 const MAX_REMEMBERED = 10_000;
 
 /**
  * Spends each refresh token once, whatever the number of requests carrying it: a page that
  * sends several queries after its access token expired would otherwise spend the same token
  * several times, and users treats a second use as theft and ends the sign-in. Requests that
- * arrive together share one refresh; those that arrive within the reuse window get its outcome.
+ * arrive together share one refresh; those that arrive within `rememberMs` get its outcome
+ * (`REFRESH_REUSE_WINDOW_MS`, default 3000): long enough for requests the browser sent with the
+ * old cookie before the new one arrived; a copy presented later counts as reuse and ends the sign-in.
  */
-export function sharedRefresh(sessions: Sessions) {
+export function sharedRefresh(sessions: Sessions, rememberMs: number) {
   const inFlight = new Map<string, Promise<RefreshOutcome>>();
   const recent = new Map<string, { outcome: RefreshOutcome; until: number }>();
 
@@ -30,7 +25,7 @@ export function sharedRefresh(sessions: Sessions) {
       // An outage is not remembered: the next request may find users back.
       if (outcome.kind !== 'unavailable') {
         if (recent.size >= MAX_REMEMBERED) for (const [key, value] of recent) if (value.until <= now || recent.size >= MAX_REMEMBERED) recent.delete(key);
-        recent.set(token, { outcome, until: Date.now() + REMEMBER_MS });
+        recent.set(token, { outcome, until: Date.now() + rememberMs });
       }
       return outcome;
     });

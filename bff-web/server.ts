@@ -1,32 +1,27 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import {
-  bffServerOptions,
-  cachingPlugins,
-  clientTokenVerifier,
-  createBffGateway,
-  defaultJwksUrl,
-  explorationSettings,
-  onSession,
-  subgraphUrls,
-  type BffContext,
-} from '../bff/bff';
+import type { BffContext } from '../bff/context';
+import { createBffGateway } from '../bff/gateway';
+import { useResponseCaching } from '../bff/plugins/use-response-caching';
+import { useSessionReport } from '../bff/plugins/use-session-report';
+import { clientAddress, consumeOrRefuse, sessionLimits } from '../bff/rate-limits';
+import { bffServerOptions } from '../bff/server-options';
+import { clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { contractSupergraph } from '../lib/graphql/contract';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
 import { DEFAULT_PAGE_SIZE } from '../lib/graphql/pagination';
 import type { Service } from '../lib/subgraph/server';
-import { tokenSettings } from '../lib/identity/tokens';
-import { clientAddress, consumeOrRefuse, sessionLimitsFromEnv } from '../bff/rate-limits';
+import type { WebConfig } from './config';
 import { allowedOrigins, originGuard } from './origins';
 import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';
 import { staticFiles } from './static';
 
 /** Elements tagged with these are not part of the web contract. */
-export const WEB_EXCLUDED_TAGS = ['internal', 'mobile'];
+export const WEB_EXCLUDED_TAGS = ['internal'];
 
 interface WebContext extends BffContext {
   tls: boolean;
@@ -48,17 +43,17 @@ interface WebAuth {
  * refresh token and clears both, and every request with the cookies reaches the subgraphs as
  * that user.
  */
-export async function createWebBff(logger: Logger): Promise<Service> {
+export async function createWebBff(config: WebConfig, logger: Logger): Promise<Service> {
   const supergraphSdl = contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
-  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', supergraphSdl, logger);
-  const verify = clientTokenVerifier(defaultJwksUrl(subgraphUrls()), revocations);
-  const limits = sessionLimitsFromEnv();
-  const { ttlSeconds, refreshTtlSeconds } = tokenSettings();
-  const ttl = { access: ttlSeconds, refresh: refreshTtlSeconds };
+  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', supergraphSdl, logger, config);
+  const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
+  const limits = sessionLimits(config.sessionLimits);
+  const ttl = { access: config.tokens.ttlSeconds, refresh: config.tokens.refreshTtlSeconds };
+  const { trustProxy } = config;
 
-  const httpServer = createHttpServer();
-  const refresh = sharedRefresh(sessions);
-  const cookies = onSession(async (context, headers) => {
+  const httpServer = createHttpServer(config.http);
+  const refresh = sharedRefresh(sessions, config.refreshReuseWindowMs);
+  const cookies = useSessionReport<BffContext>(async (context, headers) => {
     const web = context as WebContext;
     if (context.session.token) {
       headers.set('set-cookie', sessionCookies({ access: context.session.token, refresh: context.session.refreshToken }, ttl, web.tls).join('\n'));
@@ -68,7 +63,16 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       headers.set('set-cookie', clearedSessionCookies(web.tls).join('\n'));
     }
   });
-  const apollo = new ApolloServer<BffContext>({ gateway, ...bffServerOptions(httpServer, [cookies, ...cachingPlugins()], { pageSize: DEFAULT_PAGE_SIZE, sessionLimits: limits }) });
+  const apollo = new ApolloServer<BffContext>({
+    gateway,
+    ...bffServerOptions({
+      httpServer,
+      config,
+      pageSize: DEFAULT_PAGE_SIZE,
+      sessionLimits: limits,
+      plugins: [cookies, ...useResponseCaching<BffContext>({ enabled: config.responseCache })],
+    }),
+  });
   await apollo.start();
 
   // The access cookie when it verifies; else the refresh cookie buys a new session first,
@@ -76,8 +80,8 @@ export async function createWebBff(logger: Logger): Promise<Service> {
   // access token revoked meanwhile (a new role, say) is renewed the same way; the cookies
   // are cleared only when the refresh fails too.
   async function authenticate(req: IncomingMessage, res: ServerResponse): Promise<WebAuth> {
-    const tls = isTls(req);
-    const address = clientAddress(req);
+    const tls = isTls(req, trustProxy);
+    const address = clientAddress(req, trustProxy);
     const { access, refresh: refreshToken } = readSession(req, tls);
     const dead = () => new HttpError(401, 'UNAUTHENTICATED', 'The session has ended; sign in again', { 'set-cookie': clearedSessionCookies(tls).join('\n') });
     if (access) {
@@ -100,7 +104,11 @@ export async function createWebBff(logger: Logger): Promise<Service> {
   }
 
   // Sandbox's origins get credentialed CORS only outside production, even with ENABLE_SANDBOX.
-  const guard = originGuard(allowedOrigins(explorationSettings().sandbox && process.env.NODE_ENV !== 'production'));
+  const guard = originGuard({
+    allowed: allowedOrigins(config.allowedOrigins, config.sandbox && !config.production),
+    publicOrigin: config.publicOrigin,
+    trustProxy,
+  });
   serve(
     httpServer,
     createRequestHandler<WebContext, WebAuth>({
@@ -110,7 +118,7 @@ export async function createWebBff(logger: Logger): Promise<Service> {
       // Files are asked as the session's viewer, so a draft's images reach its author.
       prefixRoutes: mediaFiles(async (req, res) => (await authenticate(req, res)).viewer),
       // The web app (npm run build), at / and every page path.
-      fallback: staticFiles(),
+      fallback: staticFiles(config.webDist),
       authenticate,
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
       // Ready once the supergraph is loaded, which start() has done, and revocations were first read.

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { envBool } from '../lib/config/env';
+import { parse as parseCookies } from 'cookie';
 
 /**
  * The web session lives in two httpOnly, SameSite=Lax cookies, so scripts never see a token:
@@ -9,21 +9,10 @@ import { envBool } from '../lib/config/env';
 const ACCESS = 'fg_session';
 const REFRESH = 'fg_refresh';
 
-/** Behind a TLS-terminating proxy, `TRUST_PROXY=true` makes `X-Forwarded-Proto: https` count as TLS. */
-const TRUST_PROXY = envBool('TRUST_PROXY', false);
-
-export function isTls(req: IncomingMessage): boolean {
+/** Behind a TLS-terminating proxy, `trustProxy` (`TRUST_PROXY=true`) makes `X-Forwarded-Proto: https` count as TLS. */
+export function isTls(req: IncomingMessage, trustProxy: boolean): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-  return TRUST_PROXY && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
-}
-
-function readCookies(req: IncomingMessage): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const index = part.indexOf('=');
-    if (index > 0) cookies.set(part.slice(0, index).trim(), part.slice(index + 1).trim());
-  }
-  return cookies;
+  return trustProxy && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
 }
 
 /**
@@ -31,9 +20,9 @@ function readCookies(req: IncomingMessage): Map<string, string> {
  * a sibling subdomain can plant a plain cookie, never a `__Host-` one.
  */
 export function readSession(req: IncomingMessage, tls: boolean): { access?: string; refresh?: string } {
-  const cookies = readCookies(req);
+  const cookies = parseCookies(req.headers.cookie ?? '');
   const name = (base: string) => (tls ? `__Host-${base}` : base);
-  return { access: cookies.get(name(ACCESS)) || undefined, refresh: cookies.get(name(REFRESH)) || undefined };
+  return { access: cookies[name(ACCESS)] || undefined, refresh: cookies[name(REFRESH)] || undefined };
 }
 
 function cookie(name: string, value: string, path: string, maxAgeSeconds: number, secure: boolean): string {

@@ -3,7 +3,6 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { envString } from '../lib/config/env';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -28,17 +27,12 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Where the built web app is: `WEB_DIST`, default web/dist (made by `npm run build`). */
-export function webDist(): string {
-  return path.resolve(envString('WEB_DIST', path.join(__dirname, '..', 'web', 'dist')));
-}
-
 /**
  * Serves the built web app: hashed files under /assets cached for a year (their names change
  * with their content), anything else revalidated, and index.html for every other page path a
- * browser asks for (the app routes on the client). Answers false for what it does not serve.
+ * browser asks for (the app routes on the client). `dir` is the build (`WEB_DIST`, web/dist). Answers false for what it does not serve.
  */
-export function staticFiles(dir = webDist()) {
+export function staticFiles(dir: string) {
   const root = path.resolve(dir);
   const send = async (req: IncomingMessage, res: ServerResponse, file: string, cacheControl: string) => {
     const info = await stat(file).catch(() => null);

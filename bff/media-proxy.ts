@@ -1,11 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { envBool, envInt } from '../lib/config/env';
 import { HttpError, sendJson, type PrefixRoutes } from '../lib/http/server';
 import { ASSERTION_HEADER, type Viewer } from '../lib/identity/assertion';
 import type { Logger } from '../lib/telemetry/logger';
-import { resilienceConfig } from '../lib/config/resilience';
-import { guardDownload, transferDeadlines, watchUploadBody } from '../lib/http/stream-deadlines';
+import type { MediaProxyOptions } from '../lib/config/media-proxy';
+import { guardDownload, watchUploadBody } from '../lib/http/stream-deadlines';
 
 /** The paths a BFF passes through to the media subgraph, so a client talks to one host. */
 export const MEDIA_PROXY_PATHS = ['/media/', '/uploads/'] as const;
@@ -87,11 +86,9 @@ export class PerClient {
   }
 }
 
-const TRUST_PROXY = envBool('TRUST_PROXY', false);
-
-function clientKey(req: IncomingMessage, viewer: Viewer | null): string {
+function clientKey(req: IncomingMessage, viewer: Viewer | null, trustProxy: boolean): string {
   if (viewer) return `user:${viewer.id}`;
-  const forwarded = TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',').at(-1)?.trim() : '';
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').at(-1)?.trim() : '';
   return `address:${forwarded || req.socket.remoteAddress || 'unknown'}`;
 }
 
@@ -114,17 +111,20 @@ function clientKey(req: IncomingMessage, viewer: Viewer | null): string {
  * decodes and renders it before answering. When media cannot answer: 503/504 with
  * SUBGRAPH_UNAVAILABLE/SUBGRAPH_TIMEOUT, and no internal address.
  */
-export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null) => Promise<string>, logger: Logger, viewerOf: ViewerOf): PrefixRoutes {
+export function mediaProxy(
+  mediaGraphqlUrl: string,
+  sign: (viewer: Viewer | null) => Promise<string>,
+  logger: Logger,
+  viewerOf: ViewerOf,
+  { downloadTimeoutMs: downloadTimeout, uploadTimeoutMs: uploadTimeout, downloadsPerClient, downloadWaitMs, uploadsPerClient, trustProxy, deadlines }: MediaProxyOptions,
+): PrefixRoutes {
   const origin = new URL(mediaGraphqlUrl).origin;
   // Bounded per client below, not here: a small global maxSockets is a pool one client can fill.
   const downloads = new http.Agent({ keepAlive: true, maxFreeSockets: 64 });
   const uploads = new http.Agent({ keepAlive: true, maxFreeSockets: 16 });
-  const downloadTimeout = resilienceConfig('media').timeoutMs;
-  const uploadTimeout = envInt('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 });
-  const deadlines = transferDeadlines();
-  const downloadSlots = new PerClient(envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }), envInt('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }));
+  const downloadSlots = new PerClient(downloadsPerClient, downloadWaitMs);
   // An upload holds its slot for as long as its body takes: waiting for one would not help.
-  const uploadSlots = new PerClient(envInt('MEDIA_PROXY_UPLOADS_PER_CLIENT', 4, { min: 1 }), 0);
+  const uploadSlots = new PerClient(uploadsPerClient, 0);
 
   const forward = (prefix: string) =>
     async function proxy(req: IncomingMessage, res: ServerResponse, rest: string): Promise<void> {
@@ -135,7 +135,7 @@ export function mediaProxy(mediaGraphqlUrl: string, sign: (viewer: Viewer | null
         if (upload && error instanceof HttpError && error.status === 401) return null;
         throw error;
       });
-      const release = await (upload ? uploadSlots : downloadSlots).take(clientKey(req, viewer));
+      const release = await (upload ? uploadSlots : downloadSlots).take(clientKey(req, viewer, trustProxy));
       if (!release) {
         if (upload) res.setHeader('connection', 'close'); // its body is not read
         throw upload

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { envBool, envInt } from '../lib/config/env';
+import type { LimitSetting, SessionLimitSettings } from '../lib/config/rate-limits';
 import { rateLimited } from '../lib/graphql/errors';
 import { HttpError } from '../lib/http/server';
 
@@ -14,18 +14,14 @@ import { HttpError } from '../lib/http/server';
  * A refusal is HTTP 429 with code RATE_LIMITED, `extensions.retryAfter` and `Retry-After`.
  */
 
-/** The request header in which a BFF tells users the client's address (users trusts only its gateways). */
-export const CLIENT_ADDRESS_HEADER = 'x-client-address';
 
 /**
- * With `TRUST_PROXY=true` one proxy stands in front and appends the address it saw to
- * X-Forwarded-For: its last entry is the client (earlier ones are whatever the client sent).
+ * With `trustProxy` (`TRUST_PROXY=true`) one proxy stands in front and appends the address it saw
+ * to X-Forwarded-For: its last entry is the client (earlier ones are whatever the client sent).
  * Otherwise the socket's address; a forged X-Forwarded-For changes nothing.
  */
-const TRUST_PROXY = envBool('TRUST_PROXY', false);
-
-export function clientAddress(req: IncomingMessage): string {
-  const forwarded = TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
+export function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
+  const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',').pop()?.trim() : undefined;
   const address = forwarded || req.socket.remoteAddress || 'unknown';
   // IPv4 over an IPv6 socket ("::ffff:127.0.0.1") is the same client as plain IPv4.
   return address.startsWith('::ffff:') ? address.slice(7) : address.slice(0, 64);
@@ -40,20 +36,16 @@ export interface SessionLimits {
   succeeded(address: string): Promise<void>;
 }
 
-function limiter(points: number, durationSeconds: number, keyPrefix: string): RateLimiterAbstract {
-  return new RateLimiterMemory({ points, duration: durationSeconds, keyPrefix });
+function limiter({ points, windowSeconds }: LimitSetting, keyPrefix: string): RateLimiterAbstract {
+  return new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix });
 }
 
-/**
- * `SIGN_IN_ADDRESS_LIMIT` failed sign-ins per `SIGN_IN_ADDRESS_WINDOW_SECONDS` (10 per 300 s),
- * `SIGN_UP_ADDRESS_LIMIT` sign-ups per `SIGN_UP_ADDRESS_WINDOW_SECONDS` (10 per 3600 s) and
- * `REFRESH_ADDRESS_LIMIT` refreshes per `REFRESH_ADDRESS_WINDOW_SECONDS` (60 per 60 s).
- */
-export function sessionLimitsFromEnv(): SessionLimits {
+/** In-memory limiters for `settings`. */
+export function sessionLimits(settings: SessionLimitSettings): SessionLimits {
   const limiters: Record<Kind_, RateLimiterAbstract> = {
-    signIn: limiter(envInt('SIGN_IN_ADDRESS_LIMIT', 10, { min: 1 }), envInt('SIGN_IN_ADDRESS_WINDOW_SECONDS', 300, { min: 1 }), 'sign-in'),
-    signUp: limiter(envInt('SIGN_UP_ADDRESS_LIMIT', 10, { min: 1 }), envInt('SIGN_UP_ADDRESS_WINDOW_SECONDS', 3600, { min: 1 }), 'sign-up'),
-    refreshSession: limiter(envInt('REFRESH_ADDRESS_LIMIT', 60, { min: 1 }), envInt('REFRESH_ADDRESS_WINDOW_SECONDS', 60, { min: 1 }), 'refresh'),
+    signIn: limiter(settings.signIn, 'sign-in'),
+    signUp: limiter(settings.signUp, 'sign-up'),
+    refreshSession: limiter(settings.refreshSession, 'refresh'),
   };
   return {
     async consume(kind, address) {

@@ -1,7 +1,5 @@
-import { envInt } from '../lib/config/env';
 import { BACKGROUND_HEADER, callSubgraph } from '../lib/identity/assertion';
 import type { Logger } from '../lib/telemetry/logger';
-import { tokenSettings } from '../lib/identity/tokens';
 
 /** What a BFF knows of an access token it has verified. */
 export interface TokenClaims {
@@ -42,15 +40,25 @@ const QUERY = `query BffSessionRevocations($after: String!, $since: DateTime, $f
   sessionRevocations(after: $after, since: $since, first: $first) { position userId sessionId notBefore createdAt }
 }`;
 
+export interface FollowRevocationsOptions {
+  /** users' GraphQL endpoint. */
+  usersUrl: string;
+  /** Signs the BFF's anonymous assertion. */
+  sign: () => Promise<string>;
+  logger: Logger;
+  /** How often the feed is read. `REVOCATIONS_POLL_MS`, @default 1000 */
+  pollMs: number;
+  /** The access tokens' lifetime: how long a revocation is kept. `ACCESS_TOKEN_TTL_SECONDS`, @default 900 */
+  ttlSeconds: number;
+}
+
 /**
- * Follows users' `sessionRevocations` feed every `REVOCATIONS_POLL_MS` (default 1000), with the
- * BFF's anonymous assertion, and keeps each revocation until every token it covers has expired.
- * At start it reads the revocations of the last access-token lifetime. While users cannot be
- * reached, what is known keeps being enforced and the outage is logged once.
+ * Follows users' `sessionRevocations` feed every `pollMs`, with the BFF's anonymous assertion,
+ * and keeps each revocation until every token it covers has expired. At start it reads the
+ * revocations of the last access-token lifetime. While users cannot be reached, what is known
+ * keeps being enforced and the outage is logged once.
  */
-export function followRevocations(usersUrl: string, sign: () => Promise<string>, logger: Logger): Revocations {
-  const interval = envInt('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 });
-  const { ttlSeconds } = tokenSettings();
+export function followRevocations({ usersUrl, sign, logger, pollMs: interval, ttlSeconds }: FollowRevocationsOptions): Revocations {
   /** Tokens issued before `notBefore` (seconds) are refused until `until` (ms). */
   const byUser = new Map<string, { notBefore: number; until: number }>();
   const bySession = new Map<string, { notBefore: number; until: number }>();

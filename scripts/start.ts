@@ -13,12 +13,13 @@ import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config/env';
 import { migrateAll, provideDatabases, type Databases } from '../tooling/databases';
 import { loadPrivateJwk } from '../lib/identity/keys';
+import { keySource } from '../lib/config/keys';
 import { launchGraph } from '../tooling/launch';
 import { createLogger } from '../lib/telemetry/logger';
 import { GATEWAY_SIGNING_KEY } from '../lib/http/main';
 import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
 import { Supervisor } from '../tooling/supervisor';
-import { webDist } from '../bff-web/static';
+import { webDist } from '../bff-web/config';
 import { ensureWebBuilt } from '../tooling/web-build';
 import { isEmpty, seedAll } from '../tooling/seed';
 import { DEMO_PASSWORD } from '../tooling/seed-plan';
@@ -62,7 +63,7 @@ async function main() {
     const plan = await seedAll(urls, undefined, { files: true });
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded an empty install with demo data');
   }
-  const gatewayKey = (await loadPrivateJwk(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')).json;
+  const gatewayKey = (await loadPrivateJwk(keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'))).json;
   const graph = await launchGraph({
     urls,
     gatewayKey,

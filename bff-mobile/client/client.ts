@@ -1,3 +1,18 @@
+import type {
+  CreatePostMutation,
+  CreatePostMutationVariables,
+  FeedQuery,
+  FeedQueryVariables,
+  PostQuery,
+  PostQueryVariables,
+  RefreshSessionMutation,
+  SessionFieldsFragment,
+  SignInMutation,
+  SignUpMutation,
+  SignUpMutationVariables,
+  StartUploadMutation,
+  StartUploadMutationVariables,
+} from './operations.generated';
 import manifest from './persisted-query-manifest.json';
 
 /**
@@ -29,37 +44,16 @@ export class MobileApiError extends Error {
   }
 }
 
-export interface Card {
-  id: string;
-  title: string;
-  excerpt: string;
-  authorHandle: string | null;
-  authorAvatarThumbUrl: string | null;
-  coverThumbUrl: string | null;
-  imageCount: number | null;
-  videoCount: number | null;
-  publishedAt: string | null;
-}
-export interface Feed {
-  cards: Card[];
-  nextCursor: string | null;
-  hasMore: boolean;
-}
-export interface MediaItem {
-  id: string;
-  kind: 'IMAGE' | 'VIDEO';
-  thumbUrl: string;
-  url: string;
-  alt: string | null;
-  width?: number | null;
-  height?: number | null;
-}
-export interface UploadTicket {
-  /** A path on bff-mobile: PUT the file there, once. */
-  uploadUrl: string;
-  expiresAt: string;
-  maxBytes: number;
-}
+/** The result types come from the operations (client/operations/*.graphql), generated into operations.generated.ts. */
+export type Feed = FeedQuery['feed'];
+export type Card = Feed['cards'][number];
+export type PostScreen = NonNullable<PostQuery['post']>;
+export type MediaItem = NonNullable<PostScreen['media']>[number];
+export type AuthorChip = NonNullable<PostScreen['author']>;
+export type Session = SessionFieldsFragment;
+/** `uploadUrl` is a path on bff-mobile: PUT the file there, once. */
+export type UploadTicket = StartUploadMutation['startUpload'];
+/** What the upload's PUT answers (not GraphQL). */
 export interface UploadedMedia {
   id: string;
   status: 'READY';
@@ -69,28 +63,6 @@ export interface UploadedMedia {
   height: number | null;
   bytes: number;
 }
-export interface AuthorChip {
-  id: string;
-  handle: string;
-  displayName: string;
-  avatarThumbUrl?: string | null;
-}
-export interface PostScreen {
-  id: string;
-  title: string;
-  bodyHtml: string;
-  published: boolean;
-  publishedAt: string | null;
-  author?: AuthorChip | null;
-  media?: MediaItem[] | null;
-}
-export interface Session {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: string;
-  user: AuthorChip;
-}
-
 type OperationName = (typeof manifest.operations)[number]['name'];
 const OPERATIONS = new Map(manifest.operations.map((op) => [op.name, op]));
 
@@ -115,7 +87,7 @@ export class MobileClient {
   }
 
   /** Runs a manifest operation; throws MobileApiError when there is no data at all. */
-  async execute<T>(name: OperationName, variables: Record<string, unknown> = {}): Promise<Result<T>> {
+  async execute<T, V extends Record<string, unknown> = Record<string, unknown>>(name: OperationName, variables: V = {} as V): Promise<Result<T>> {
     const op = OPERATIONS.get(name);
     if (!op) throw new Error(`unknown operation ${name}`);
     const extensions = { persistedQuery: { version: 1, sha256Hash: op.id } };
@@ -143,11 +115,11 @@ export class MobileClient {
   }
 
   async feed(first?: number, after?: string | null) {
-    return (await this.execute<{ feed: Feed }>('Feed', { first, after })).data.feed;
+    return (await this.execute<FeedQuery, FeedQueryVariables>('Feed', { first, after })).data.feed;
   }
 
   async postScreen(id: string) {
-    return (await this.execute<{ post: PostScreen | null }>('Post', { id })).data.post;
+    return (await this.execute<PostQuery, PostQueryVariables>('Post', { id })).data.post;
   }
 
   private keep(session: Session): Session {
@@ -157,17 +129,17 @@ export class MobileClient {
   }
 
   async signIn(email: string, password: string): Promise<Session> {
-    return this.keep((await this.execute<{ signIn: Session }>('SignIn', { email, password })).data.signIn);
+    return this.keep((await this.execute<SignInMutation>('SignIn', { email, password })).data.signIn);
   }
 
-  async signUp(input: { email: string; password: string; handle: string; displayName: string }): Promise<Session> {
-    return this.keep((await this.execute<{ signUp: Session }>('SignUp', input)).data.signUp);
+  async signUp(input: SignUpMutationVariables): Promise<Session> {
+    return this.keep((await this.execute<SignUpMutation, SignUpMutationVariables>('SignUp', input)).data.signUp);
   }
 
   /** Spends the kept refresh token (or `refreshToken`) for a new session, and keeps that. */
   async refresh(refreshToken = this.refreshToken): Promise<Session> {
     if (!refreshToken) throw new Error('no refresh token: sign in first');
-    return this.keep((await this.execute<{ refreshSession: Session }>('RefreshSession', { refreshToken })).data.refreshSession);
+    return this.keep((await this.execute<RefreshSessionMutation>('RefreshSession', { refreshToken })).data.refreshSession);
   }
 
   async signOut(): Promise<void> {
@@ -177,12 +149,12 @@ export class MobileClient {
   }
 
   async createPost(title: string, body: string, publish = true) {
-    return (await this.execute<{ createPost: PostScreen }>('CreatePost', { title, body, publish })).data.createPost;
+    return (await this.execute<CreatePostMutation, CreatePostMutationVariables>('CreatePost', { title, body, publish })).data.createPost;
   }
 
   /** Step one of an upload: a one-time URL for a file of `bytes` bytes. */
-  async startUpload(postId: string, file: { kind: 'IMAGE' | 'VIDEO'; mimeType: string; bytes: number; alt?: string }): Promise<UploadTicket> {
-    return (await this.execute<{ startUpload: UploadTicket }>('StartUpload', { postId, ...file })).data.startUpload;
+  async startUpload(postId: string, file: Omit<StartUploadMutationVariables, 'postId'>): Promise<UploadTicket> {
+    return (await this.execute<StartUploadMutation, StartUploadMutationVariables>('StartUpload', { postId, ...file })).data.startUpload;
   }
 
   /** Step two: PUTs the bytes to the ticket's URL; resolves with the media record once it is READY. */

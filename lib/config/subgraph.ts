@@ -1,6 +1,8 @@
 import type { JWK } from 'jose';
 import { loadSecret, parsePublicKeys } from '../identity/keys';
 import { databaseConfig, type DatabaseConfig } from './database';
+import { httpTimeoutsConfig, type HttpTimeouts } from './http';
+import { keySource } from './keys';
 import { ConfigError, DEFAULT_PORTS, envPort, envString, portVariable, processConfig, type LogLevel, type SubgraphName } from './env';
 
 /** Env of the subgraphs: the public keys of the BFFs' assertion signing keys, as a JWKS. */
@@ -21,6 +23,8 @@ export interface SubgraphConfig {
    * what seals list cursors. Outside production, generated once under `<DATA_DIR>/keys`.
    */
   cursorSecret: string;
+  /** `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS` (lib/config/http.ts). */
+  httpTimeouts: HttpTimeouts;
 }
 
 export function subgraphConfig(name: SubgraphName): SubgraphConfig {
@@ -33,6 +37,7 @@ export function subgraphConfig(name: SubgraphName): SubgraphConfig {
     listen: { port: envPort(portVariable(name), DEFAULT_PORTS[name]), host, logLevel },
     gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS),
     database: databaseConfig(name),
-    cursorSecret: loadSecret('CURSOR_SECRET', 'cursor-secret'),
+    cursorSecret: loadSecret(keySource('CURSOR_SECRET', 'cursor-secret')),
+    httpTimeouts: httpTimeoutsConfig(),
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { envInt } from '../config/env';
+import type { HttpTimeouts } from '../config/http';
 import type { Logger } from '../telemetry/logger';
 
 /** What every request handler gets: who asked, and a logger that carries the request id. */
@@ -227,17 +227,19 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
   };
 }
 
+/** Node's defaults are looser; these are lib/config/http.ts's defaults. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 300_000 };
+
 /**
  * An HTTP server serving `handler`; create the server first when a plugin needs it (drain).
- * Against slowloris: a request's headers must arrive within `HTTP_HEADERS_TIMEOUT_MS` (10 s) and
- * the whole request, body included, within `HTTP_REQUEST_TIMEOUT_MS` (300 s, room for a large
- * upload; media refuses a stalled upload body much sooner); Node answers 408 past either.
+ * Against slowloris: a request's headers must arrive within `headersTimeoutMs` (10 s) and the
+ * whole request, body included, within `requestTimeoutMs` (300 s, room for a large upload; media
+ * refuses a stalled upload body much sooner); Node answers 408 past either.
  */
-export function createHttpServer(): http.Server {
-  const requestTimeout = envInt('HTTP_REQUEST_TIMEOUT_MS', 300_000, { min: 1_000 });
+export function createHttpServer({ headersTimeoutMs, requestTimeoutMs }: HttpTimeouts = DEFAULT_HTTP_TIMEOUTS): http.Server {
   const server = http.createServer({
-    requestTimeout,
-    headersTimeout: Math.min(envInt('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1_000 }), requestTimeout),
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
     // How often Node checks the two deadlines above (its default, 30 s, would let them run late).
     connectionsCheckingInterval: 1_000,
   });

@@ -1,24 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { envInt } from '../config/env';
 
 /**
  * Deadlines for file transfers, so a client that stops reading or sending cannot hold a
  * connection (and what stands behind it: a pooled socket, an open file, an upload slot) for ever.
- * Read at start; BFFs and media use the same variables.
+ * Built at start by lib/config/transfers.ts; BFFs and media use the same variables.
  */
-export function transferDeadlines() {
-  return {
-    /** A download whose client reads nothing for this long is cut. */
-    downloadIdleMs: envInt('MEDIA_DOWNLOAD_IDLE_TIMEOUT_MS', 10_000, { min: 100 }),
-    /** The longest a download may take, however steadily it is read. */
-    downloadTotalMs: envInt('MEDIA_DOWNLOAD_TIMEOUT_MS', 600_000, { min: 100 }),
-    /** An upload whose body sends nothing for this long is refused with 408 REQUEST_TIMEOUT. */
-    uploadIdleMs: envInt('MEDIA_UPLOAD_IDLE_TIMEOUT_MS', 10_000, { min: 100 }),
-    /** The longest an upload's body may take to arrive (408 REQUEST_TIMEOUT past it). */
-    uploadBodyMs: envInt('MEDIA_UPLOAD_BODY_TIMEOUT_MS', 300_000, { min: 100 }),
-  };
+export interface TransferDeadlines {
+  /** A download whose client reads nothing for this long is cut. `MEDIA_DOWNLOAD_IDLE_TIMEOUT_MS`, @default 10000 */
+  downloadIdleMs: number;
+  /** The longest a download may take, however steadily it is read. `MEDIA_DOWNLOAD_TIMEOUT_MS`, @default 600000 */
+  downloadTotalMs: number;
+  /** An upload whose body sends nothing for this long is refused with 408 REQUEST_TIMEOUT. `MEDIA_UPLOAD_IDLE_TIMEOUT_MS`, @default 10000 */
+  uploadIdleMs: number;
+  /** The longest an upload's body may take to arrive (408 REQUEST_TIMEOUT past it). `MEDIA_UPLOAD_BODY_TIMEOUT_MS`, @default 300000 */
+  uploadBodyMs: number;
 }
-export type TransferDeadlines = ReturnType<typeof transferDeadlines>;
 
 /**
  * Cuts a response being streamed when its client reads nothing for `idleMs` (the socket sees no

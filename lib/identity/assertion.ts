@@ -104,6 +104,9 @@ export function assertionVerifier(publicKeys: JWK[]) {
  */
 export const BACKGROUND_HEADER = 'x-background-poll';
 
+/** The request header in which a BFF tells users the client's address, for sign-in limits (users trusts it only beside a valid assertion). */
+export const CLIENT_ADDRESS_HEADER = 'x-client-address';
+
 export function callSubgraph(
   url: string,
   assertion: string,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
-import { ConfigError, envString } from '../config/env';
+import { ConfigError } from '../config/env';
 
 /** Every signature in the graph (access tokens, gateway assertions) is ES256. */
 export const ALGORITHM = 'ES256';
@@ -43,20 +43,33 @@ export async function signingKeyFrom(json: string, source: string): Promise<Sign
 }
 
 /**
- * The private JWK in env `variable`; where it is unset outside production, one generated once
- * and kept in `<DATA_DIR>/keys/<file>`, so a development install keeps its sessions across restarts.
+ * Where a key or secret comes from (lib/config/keys.ts `keySource` builds it from env): `value`,
+ * the variable's content when set; else, outside production, a file generated once under
+ * `<dataDir>/keys/`, so a development install keeps its sessions across restarts.
  */
-export async function loadSigningKey(variable: string, file: string): Promise<SigningKey> {
-  const { json, source } = await loadPrivateJwk(variable, file);
-  return signingKeyFrom(json, source);
+export interface KeySource {
+  /** The variable that holds it, named in errors. */
+  variable: string;
+  /** The variable's value; undefined or empty when unset. */
+  value?: string;
+  /** The file name under `<dataDir>/keys/` used when `value` is unset outside production. */
+  file: string;
+  /** Production requires `value`. */
+  production: boolean;
+  dataDir: string;
+}
+
+/** The private JWK of `source`; see KeySource. */
+export async function loadSigningKey(source: KeySource): Promise<SigningKey> {
+  const { json, source: from } = await loadPrivateJwk(source);
+  return signingKeyFrom(json, from);
 }
 
 /** The private JWK (as JSON) that loadSigningKey would use, and where it came from. */
-export async function loadPrivateJwk(variable: string, file: string): Promise<{ json: string; source: string }> {
-  const fromEnv = envString(variable);
-  if (fromEnv) return { json: fromEnv, source: variable };
-  if (envString('NODE_ENV') === 'production') throw new ConfigError(`${variable} must be set in production (a private EC P-256 JWK)`);
-  const keyFile = path.join(envString('DATA_DIR', path.resolve(__dirname, '..', '..', 'data')), 'keys', file);
+export async function loadPrivateJwk({ variable, value, file, production, dataDir }: KeySource): Promise<{ json: string; source: string }> {
+  if (value) return { json: value, source: variable };
+  if (production) throw new ConfigError(`${variable} must be set in production (a private EC P-256 JWK)`);
+  const keyFile = path.join(dataDir, 'keys', file);
   if (!existsSync(keyFile)) {
     mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
     writeFileSync(keyFile, JSON.stringify(await generatePrivateJwk()), { mode: 0o600, flag: 'wx' });
@@ -65,19 +78,18 @@ export async function loadPrivateJwk(variable: string, file: string): Promise<{ 
 }
 
 /**
- * A symmetric secret (at least 32 characters) from env `variable`; where it is unset outside
- * production, 32 random bytes generated once and kept in `<DATA_DIR>/keys/<file>` (mode 0600), so
+ * A symmetric secret (at least 32 characters) from `source`; where its variable is unset outside
+ * production, 32 random bytes generated once and kept in `<dataDir>/keys/<file>` (mode 0600), so
  * every process of a development install (and every restart) shares it. Several processes may
  * start at once: the file is written aside and linked into place, so none reads a partial one.
  */
-export function loadSecret(variable: string, file: string): string {
-  const fromEnv = envString(variable);
-  if (fromEnv !== undefined) {
-    if (fromEnv.length < 32) throw new ConfigError(`${variable} must be at least 32 characters (e.g. openssl rand -base64 32)`);
-    return fromEnv;
+export function loadSecret({ variable, value, file, production, dataDir }: KeySource): string {
+  if (value) {
+    if (value.length < 32) throw new ConfigError(`${variable} must be at least 32 characters (e.g. openssl rand -base64 32)`);
+    return value;
   }
-  if (envString('NODE_ENV') === 'production') throw new ConfigError(`${variable} must be set in production (at least 32 random characters, the same on every replica)`);
-  const keyFile = path.join(envString('DATA_DIR', path.resolve(__dirname, '..', '..', 'data')), 'keys', file);
+  if (production) throw new ConfigError(`${variable} must be set in production (at least 32 random characters, the same on every replica)`);
+  const keyFile = path.join(dataDir, 'keys', file);
   if (!existsSync(keyFile)) {
     mkdirSync(path.dirname(keyFile), { recursive: true, mode: 0o700 });
     const aside = `${keyFile}.${process.pid}.${randomBytes(4).toString('hex')}`;

@@ -1,3 +1,4 @@
+import type { HttpTimeouts } from '../config/http';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
@@ -15,9 +16,10 @@ import { badInput, PUBLIC_CODES, requestFaultCode } from '../graphql/errors';
 import { useCursorSecret } from '../graphql/pagination';
 import { purgeEvery, type PurgeTask } from '../data/purge';
 import { logMaskedErrors } from '../graphql/plugins';
+import { httpTimeoutsConfig } from '../config/http';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
-import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, type Caller } from '../identity/assertion';
-import { CLIENT_ADDRESS_HEADER } from '../../bff/rate-limits';
+import { writeSessionHeaders } from '../identity/session-handshake';
+import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
 import type { Logger } from '../telemetry/logger';
 
 /** What every subgraph's context holds besides its own data access. */
@@ -38,17 +40,6 @@ export function forwardedClientAddress(req: IncomingMessage): string | undefined
   return typeof value === 'string' && /^[0-9A-Za-z:.%-]{1,64}$/.test(value) ? value : undefined;
 }
 
-/**
- * The response header in which a subgraph hands a freshly issued access token to the BFF,
- * which turns it into a cookie (web) or a field of its own payload (mobile). Tokens never
- * travel in a subgraph's GraphQL response body.
- */
-export const SESSION_HEADER = 'x-session-token';
-/** The response header in which users hands a new refresh token to the BFF, beside SESSION_HEADER. */
-export const SESSION_REFRESH_HEADER = 'x-session-refresh';
-/** The response header that tells the BFF the session has ended (sign-out). */
-export const SESSION_ENDED_HEADER = 'x-session-ended';
-
 export type Routes = Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
 
 /** What buildSubgraphSchema takes as resolvers; each subgraph's generated `Resolvers` is one. */
@@ -67,6 +58,8 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   gatewayKeys: JWK[];
   /** Seals this subgraph's list cursors (lib/graphql/pagination.ts). */
   cursorSecret: string;
+  /** Header and request timeouts of its HTTP server. */
+  httpTimeouts: HttpTimeouts;
   /** Builds the per-request context; loaders are created here so their cache lives one request. */
   context: (request: RequestInfo & { auth: Caller }) => TContext;
   /** Endpoints anyone may call, by exact path (health and metrics are always there). */
@@ -87,15 +80,13 @@ export interface SubgraphService extends Service {
   executeOperation(request: GraphQLRequest, assertion: string | undefined): Promise<GraphQLResponse>;
 }
 
-/** Reports a session issued or ended during the request in response headers. */
+/** Reports a session issued or ended during the request in response headers (lib/identity/session-handshake.ts). */
 function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue, response }) {
-          if (contextValue.session?.token) response.http.headers.set(SESSION_HEADER, contextValue.session.token);
-          if (contextValue.session?.refreshToken) response.http.headers.set(SESSION_REFRESH_HEADER, contextValue.session.refreshToken);
-          if (contextValue.session?.ended) response.http.headers.set(SESSION_ENDED_HEADER, '1');
+          writeSessionHeaders(contextValue.session, response.http.headers);
         },
       };
     },
@@ -134,7 +125,7 @@ function guardEntities(schema: GraphQLSchema): GraphQLSchema {
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<SubgraphService> {
   const { name, database, logger } = options;
   useCursorSecret(options.cursorSecret);
-  const httpServer = createHttpServer();
+  const httpServer = createHttpServer(options.httpTimeouts);
 
   const apollo = new ApolloServer<TContext>({
     schema: guardEntities(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as ResolverMap })),
@@ -271,6 +262,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $di
       logger,
       gatewayKeys: config.gatewayKeys,
       cursorSecret: config.cursorSecret,
+      httpTimeouts: config.httpTimeouts,
       publicRoutes: spec.publicRoutes?.(services),
       authenticatedRoutes: spec.authenticatedRoutes?.(services, db, config, logger),
       context: ({ requestId, log, auth, req }) => ({

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { ConfigError, envEnum, envInt, envString, envUrl } from '../../lib/config/env';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
 import { subgraphUrls } from '../../lib/config/subgraph-urls';
-import { transferDeadlines } from '../../lib/http/stream-deadlines';
+import { transferDeadlinesConfig } from '../../lib/config/transfers';
 import type { StorageSettings } from './files/storage';
 import type { UploadSettings } from './files/uploads';
 
@@ -38,7 +38,7 @@ export function loadMediaConfig(): MediaConfig {
       processingConcurrency: envInt('MEDIA_PROCESSING_CONCURRENCY', 1, { min: 1 }),
       processingQueue: envInt('MEDIA_PROCESSING_QUEUE', 8, { min: 0 }),
       maxConcurrentPerUser: envInt('MEDIA_MAX_CONCURRENT_UPLOADS', 2, { min: 1 }),
-      deadlines: transferDeadlines(),
+      deadlines: transferDeadlinesConfig(),
     },
     visibilityCacheMs: envInt('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }),
     publicMaxAgeSeconds: envInt('MEDIA_PUBLIC_MAX_AGE_SECONDS', 60, { min: 0 }),

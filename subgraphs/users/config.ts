@@ -2,7 +2,7 @@ import type { JWK } from 'jose';
 import { envEnum, envInt, envString } from '../../lib/config/env';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
 import { parsePublicKeys } from '../../lib/identity/keys';
-import { tokenSettings } from '../../lib/identity/tokens';
+import { tokenConfig, type TokenConfig } from '../../lib/config/tokens';
 import type { RefreshLifetimes } from './auth/refresh-tokens';
 import type { SignInLimitSettings } from './auth/sign-in-limits';
 
@@ -11,7 +11,7 @@ export interface UsersConfig extends SubgraphConfig {
   /** `SIGNUP_ROLE`: the role of a new account, READER or AUTHOR (default). Admins are made by admins. */
   signUpRole: 'READER' | 'AUTHOR';
   /** `AUTH_ISSUER`, `AUTH_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS`, `REFRESH_TOKEN_TTL_SECONDS`, `SESSION_MAX_AGE_SECONDS`. */
-  tokens: ReturnType<typeof tokenSettings> & RefreshLifetimes;
+  tokens: TokenConfig & RefreshLifetimes;
   /** `AUTH_PREVIOUS_PUBLIC_KEYS`: public keys of rotated-out signing keys, still published in the JWKS. */
   previousPublicKeys: JWK[];
   /** `SIGN_IN_ACCOUNT_LIMIT` (10) per `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (900), `PASSWORD_HASH_*`. */
@@ -23,7 +23,7 @@ export function loadUsersConfig(): UsersConfig {
   return {
     ...subgraphConfig('users'),
     signUpRole: envEnum('SIGNUP_ROLE', ['READER', 'AUTHOR'] as const, 'AUTHOR'),
-    tokens: tokenSettings(),
+    tokens: tokenConfig(),
     previousPublicKeys: previous ? parsePublicKeys(previous, 'AUTH_PREVIOUS_PUBLIC_KEYS') : [],
     signInLimits: {
       accountLimit: envInt('SIGN_IN_ACCOUNT_LIMIT', 10, { min: 1 }),

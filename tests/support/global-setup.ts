@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { webDist } from '../../bff-web/static';
+import { webDist } from '../../bff-web/config';
 import { SUBGRAPHS } from '../../lib/config/env';
 import { ensureWebBuilt } from '../../tooling/web-build';
 import { migrateAll, provideDatabases, type DatabaseUrls } from '../../tooling/databases';

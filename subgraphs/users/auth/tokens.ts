@@ -3,6 +3,7 @@ import { SignJWT, type JWK } from 'jose';
 import type { Viewer } from '../../../lib/identity/assertion';
 import { ALGORITHM, loadSigningKey } from '../../../lib/identity/keys';
 import type { UsersConfig } from '../config';
+import { keySource } from '../../../lib/config/keys';
 
 export interface IssuedToken {
   token: string;
@@ -28,7 +29,7 @@ export interface TokenIssuer {
  */
 export async function createTokenIssuer({ tokens: settings, previousPublicKeys }: Pick<UsersConfig, 'tokens' | 'previousPublicKeys'>): Promise<TokenIssuer> {
   // The key itself is async to load (generated on first use in development): it is read here, at start.
-  const key = await loadSigningKey('AUTH_SIGNING_KEY', 'users-signing.jwk.json');
+  const key = await loadSigningKey(keySource('AUTH_SIGNING_KEY', 'users-signing.jwk.json'));
   return {
     jwks: { keys: [key.publicJwk, ...previousPublicKeys] },
     async issue(user, { sessionId, notBefore = 0 }) {

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose';
 import type { Viewer } from '../../../lib/identity/assertion';
-import { SESSION_HEADER, SESSION_REFRESH_HEADER } from '../../../lib/subgraph/server';
+import { SESSION_HEADER, SESSION_REFRESH_HEADER } from '../../../lib/identity/session-handshake';
 import { loadUsersConfig } from '../../../subgraphs/users/config';
 import { createUsersSubgraph } from '../../../subgraphs/users/subgraph';
 import { codes, gatewayKey, inProcessSubgraph, type InProcessSubgraph } from '../../support/in-process';

@@ -1,0 +1,39 @@
+import { ApolloGateway } from '@apollo/gateway';
+import type { BffConfig } from '../lib/config/bff';
+import type { PrefixRoutes } from '../lib/http/server';
+import { assertionSigner } from '../lib/identity/assertion';
+import { loadSigningKey } from '../lib/identity/keys';
+import type { Logger } from '../lib/telemetry/logger';
+import { BffDataSource } from './data-source';
+import { mediaProxy, type ViewerOf } from './media-proxy';
+import { followRevocations, type Revocations } from './revocations';
+import { usersSessions, type Sessions } from './users-client';
+
+export interface BffGateway {
+  gateway: ApolloGateway;
+  /** Refreshing and revoking sessions at users. */
+  sessions: Sessions;
+  /** The pass-through to media's file endpoints, given how to authenticate a file request. */
+  mediaFiles: (viewerOf: ViewerOf) => PrefixRoutes;
+  revocations: Revocations;
+}
+
+/**
+ * A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, its session
+ * client, its pass-through to media's file endpoints, and its view of users' revocations.
+ */
+export async function createBffGateway(client: string, supergraphSdl: string, logger: Logger, config: BffConfig): Promise<BffGateway> {
+  const sign = assertionSigner(await loadSigningKey(config.signingKey), client);
+  const urls = config.subgraphUrls;
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign, resilience: config.resilience[name], logger }),
+  });
+  return {
+    gateway,
+    sessions: usersSessions(urls.users, sign),
+    // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
+    mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf, config.mediaProxy),
+    revocations: followRevocations({ usersUrl: urls.users, sign: () => sign(null), logger, pollMs: config.revocationsPollMs, ttlSeconds: config.tokens.ttlSeconds }),
+  };
+}

@@ -1,0 +1,35 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import type { BffContext } from '../context';
+
+export interface ResponseCachingOptions<TContext> {
+  /** Keep anonymous answers in memory for as long as their hints allow. `RESPONSE_CACHE`, @default true */
+  enabled?: boolean;
+  /** An answer is stored only when this says so (bff-mobile: not with partial errors). @default always */
+  cacheable?: (context: TContext) => boolean;
+}
+
+/**
+ * Cache-Control and response caching, from the schema's @cacheControl hints (a gateway takes the
+ * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
+ * `private`. Anonymous reads are answered from an in-memory response cache for as long as the
+ * hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors are never
+ * stored, nor those `cacheable` refuses.
+ */
+export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
+  const privateForViewers: ApolloServerPlugin<TContext> = {
+    async requestDidStart({ contextValue, overallCachePolicy }) {
+      if (contextValue.viewer) overallCachePolicy.restrict({ scope: 'PRIVATE' });
+    },
+  };
+  if (!enabled) return [privateForViewers];
+  type Request = { contextValue: TContext; request: { http?: { headers: { get(name: string): string | undefined } } } };
+  const anonymous = ({ contextValue, request }: Request) => !contextValue.viewer && !/no-cache|no-store/i.test(request.http?.headers.get('cache-control') ?? '');
+  return [
+    privateForViewers,
+    responseCachePlugin<TContext>({
+      shouldReadFromCache: async (requestContext) => anonymous(requestContext),
+      shouldWriteToCache: async (requestContext) => anonymous(requestContext) && cacheable(requestContext.contextValue),
+    }),
+  ];
+}

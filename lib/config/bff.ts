@@ -1,0 +1,66 @@
+import type { ResilienceSettings } from '../resilience/breaker';
+import type { QueryLimits } from '../graphql/query-limits';
+import { queryLimitsConfig } from './query-limits';
+import { resilienceConfig } from './resilience';
+import { DEFAULT_PORTS, envBool, envInt, envPort, envUrl, portVariable, processConfig, type ProcessConfig } from './env';
+import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
+import { keySource } from './keys';
+import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
+import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
+import { subgraphUrls } from './subgraph-urls';
+import { tokenConfig, type TokenConfig } from './tokens';
+import type { KeySource } from '../identity/keys';
+import { GATEWAY_SIGNING_KEY } from '../http/main';
+
+/** What both BFFs read the same way; bff-web/config.ts and bff-mobile/config.ts add their own. */
+export interface BffConfig extends ProcessConfig {
+  /** `BFF_WEB_PORT` / `BFF_MOBILE_PORT`, @default 4000 / 4100; 0 picks a free one. */
+  port: number;
+  /** Subgraph GraphQL URLs by name (supergraph.yaml, `<NAME>_SUBGRAPH_URL`). */
+  subgraphUrls: Record<string, string>;
+  /** Where users publishes its token keys. `USERS_JWKS_URL`, @default `/.well-known/jwks.json` on users. */
+  jwksUrl: string;
+  tokens: TokenConfig;
+  /** The private JWK of gateway assertions: `GATEWAY_SIGNING_KEY`, or a generated development key. */
+  signingKey: KeySource;
+  /** Apollo Sandbox's landing page. `ENABLE_SANDBOX`, @default !production */
+  sandbox: boolean;
+  /** `ENABLE_INTROSPECTION`, @default !production */
+  introspection: boolean;
+  /** Anonymous reads answered from memory while their cache hints allow. `RESPONSE_CACHE`, @default true */
+  responseCache: boolean;
+  /** How often users' session revocations are read. `REVOCATIONS_POLL_MS`, @default 1000 */
+  revocationsPollMs: number;
+  /** `TRUST_PROXY`, @default false (lib/config/http.ts). */
+  trustProxy: boolean;
+  sessionLimits: SessionLimitSettings;
+  mediaProxy: MediaProxyOptions;
+  http: HttpTimeouts;
+  queryLimits: QueryLimits;
+  /** Timeouts and breaker settings per subgraph. */
+  resilience: Record<string, ResilienceSettings>;
+}
+
+export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
+  const processSettings = processConfig();
+  const urls = subgraphUrls();
+  const resilience = Object.fromEntries(Object.keys(urls).map((name) => [name, resilienceConfig(name)]));
+  return {
+    ...processSettings,
+    port: envPort(portVariable(service), DEFAULT_PORTS[service]),
+    subgraphUrls: urls,
+    jwksUrl: envUrl('USERS_JWKS_URL', new URL('/.well-known/jwks.json', urls.users).toString()),
+    tokens: tokenConfig(),
+    signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'),
+    sandbox: envBool('ENABLE_SANDBOX', !processSettings.production),
+    introspection: envBool('ENABLE_INTROSPECTION', !processSettings.production),
+    responseCache: envBool('RESPONSE_CACHE', true),
+    revocationsPollMs: envInt('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
+    trustProxy: trustProxyConfig(),
+    sessionLimits: rateLimitConfig(),
+    mediaProxy: { ...mediaProxyConfig(), downloadTimeoutMs: resilience.media.timeoutMs },
+    http: httpTimeoutsConfig(),
+    queryLimits: queryLimitsConfig(),
+    resilience,
+  };
+}
