@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
+import { answeredIncomplete, useIncompleteAnswers } from '../bff/plugins/use-incomplete-answers';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { useSessionReport } from '../bff/plugins/use-session-report';
 import { clientAddress, consumeOrRefuse, sessionLimits } from '../bff/rate-limits';
@@ -70,7 +71,11 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
       config,
       pageSize: DEFAULT_PAGE_SIZE,
       sessionLimits: limits,
-      plugins: [cookies, ...useResponseCaching<BffContext>({ enabled: config.responseCache })],
+      plugins: [
+        cookies,
+        useIncompleteAnswers<BffContext>(),
+        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => !answeredIncomplete(context) }),
+      ],
     }),
   });
   await apollo.start();

@@ -28,6 +28,9 @@ export function bffServerOptions({ httpServer, config, pageSize, sessionLimits, 
   const limits = config.queryLimits;
   return {
     introspection,
+    // Where the schema is not open to introspection, validation errors do not hint at it either
+    // ("Did you mean …?" would let a client enumerate fields one guess at a time).
+    hideSchemaDetailsFromClientErrors: !introspection,
     // Parsing stops at the token limit: a huge document costs microseconds, not the seconds its
     // validation and planning would.
     parseOptions: { maxTokens: limits.tokens },

@@ -80,17 +80,29 @@ export function requireId(field: string, value: string): string {
   return value.toLowerCase();
 }
 
-// C0 controls except tab, line feed and carriage return, DEL, and lone surrogates: Postgres cannot
-// store NUL, and none of these belong in text a person wrote.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// C0 controls except tab, line feed and carriage return, DEL, C1 controls, and lone surrogates:
+// Postgres cannot store NUL, and none of these belong in text a person wrote. Bidirectional
+// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder what a reader sees
+// ("Trojan Source"), and U+200B, U+2060 and U+FEFF make two names look alike: refused too. The
+// joiners U+200C and U+200D stay (scripts and emoji need them), as do the marks U+200E and U+200F.
+const CONTROL =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B\u202A-\u202E\u2060\u2066-\u2069\uFEFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+// What breaks a line or a column, refused in one-line fields (names, titles, alt text).
+const LINE_BREAK = /[\t\n\r\u2028\u2029]/;
 
 /**
- * Checks free text: no control characters, and `min`–`max` characters counted as Postgres counts
- * them (code points, so an emoji is one). Returns it trimmed unless `trim` is false.
+ * Checks free text: no control characters (nor tabs and line breaks unless `multiline`), and
+ * `min`–`max` characters counted as Postgres counts them (code points, so an emoji is one).
+ * Returns it trimmed unless `trim` is false.
  */
-export function text(field: string, value: string, { min = 0, max, trim = true }: { min?: number; max: number; trim?: boolean }): string {
+export function text(
+  field: string,
+  value: string,
+  { min = 0, max, trim = true, multiline = false }: { min?: number; max: number; trim?: boolean; multiline?: boolean },
+): string {
   const result = trim ? value.trim() : value;
-  if (CONTROL.test(result)) throw badInput(field, 'must not contain control characters');
+  if (CONTROL.test(result)) throw badInput(field, 'must not contain control or invisible formatting characters');
+  if (!multiline && LINE_BREAK.test(result)) throw badInput(field, 'must be one line, without tabs');
   const length = [...result].length;
   if (length < min || length > max) throw badInput(field, min > 0 ? `must be ${min}–${max} characters` : `must be at most ${max} characters`);
   return result;

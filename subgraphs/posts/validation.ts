@@ -8,5 +8,5 @@ export function title(field: string, value: string): string {
 
 /** Markdown as written: not trimmed, since leading spaces can be Markdown. */
 export function body(field: string, value: string): string {
-  return text(field, value, { max: MAX_BODY_LENGTH, trim: false });
+  return text(field, value, { max: MAX_BODY_LENGTH, trim: false, multiline: true });
 }

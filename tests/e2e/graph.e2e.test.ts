@@ -103,9 +103,16 @@ describe('users', () => {
     const { session, user } = await signUp(stack.web, 'gone_author');
     const post = await createPost(session, 'Orphaned');
     await session.gql(`mutation($id: ID!) { deleteUser(id: $id) }`, { id: user.id });
-    const { body } = await anonymous.gql(`query($id: ID!) { post(id: $id) { title author { handle } } }`, { id: post.id });
+    const { body, headers } = await anonymous.gql(`query($id: ID!) { post(id: $id) { title author { handle } } }`, { id: post.id });
     expect(body.errors).toBeUndefined();
     expect(body.data).toEqual({ post: { title: 'Orphaned', author: null } });
+    // The gateway's own report of the nulled field (unmasked messages, INVALID_GRAPHQL) stays
+    // inside; the partial answer is not stored by anyone, the BFF's response cache included.
+    expect(JSON.stringify(body)).not.toMatch(/valueCompletion|INVALID_GRAPHQL|non-nullable/);
+    expect(headers.get('cache-control')).toBe('no-store');
+    const again = await anonymous.gql(`query($id: ID!) { post(id: $id) { title author { handle } } }`, { id: post.id });
+    expect(again.headers.get('cache-control')).toBe('no-store');
+    expect(again.headers.get('age')).toBeNull();
   });
 
   it.each([

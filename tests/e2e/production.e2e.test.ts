@@ -65,4 +65,12 @@ describe('exploration is off in production', () => {
     const ordinary = await graphql(stack.web, '{ posts(first: 1) { nodes { id } } }');
     expect(ordinary.body.errors).toBeUndefined();
   });
+
+  it('bff-web does not hint at field names in validation errors ("Did you mean")', async () => {
+    const typo = await graphql(stack.web, '{ posts(first: 1) { nodes { titel } } }');
+    expect(typo.status).toBe(400);
+    expect(typo.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(typo.body.errors?.[0].message).toMatch(/titel/);
+    expect(JSON.stringify(typo.body)).not.toMatch(/did you mean|"title"/i);
+  });
 });

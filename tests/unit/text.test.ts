@@ -17,12 +17,26 @@ describe('text input', () => {
     expect(code(() => text('f', '😀'.repeat(81), { max: 80 }))).toBe('BAD_USER_INPUT');
   });
 
-  it.each(['a\u0000b', 'a\u0007b', 'a\u007Fb', 'a\uD800b'])('refuses control characters and lone surrogates (%j)', (value) => {
+  it.each(['a\u0000b', 'a\u0007b', 'a\u007Fb', 'a\u0085b', 'a\u009Bb', 'a\uD800b'])('refuses control characters and lone surrogates (%j)', (value) => {
     expect(code(() => text('f', value, { max: 80 }))).toBe('BAD_USER_INPUT');
+    expect(code(() => text('f', value, { max: 80, multiline: true }))).toBe('BAD_USER_INPUT');
   });
 
-  it('keeps tabs and new lines, trims unless told not to', () => {
-    expect(text('f', ' a\tb\r\nc ', { max: 80 })).toBe('a\tb\r\nc');
+  it.each(['Grace\u202Eevil', 'a\u202Ab', 'a\u2066b\u2069', 'Gr\u200Bace', 'a\u2060b', 'a\uFEFFb'])(
+    'refuses what reorders or hides characters, in any field (%j)',
+    (value) => {
+      expect(code(() => text('f', value, { max: 80 }))).toBe('BAD_USER_INPUT');
+      expect(code(() => text('f', value, { max: 80, multiline: true }))).toBe('BAD_USER_INPUT');
+    },
+  );
+
+  it.each(['👨\u200D👩\u200D👧', 'می\u200Cخواهم', 'abc\u200Fdef', 'Ada Lovelace'])('keeps joiners, marks and ordinary text (%j)', (value) => {
+    expect(text('f', value, { max: 80 })).toBe(value);
+  });
+
+  it('keeps tabs and new lines only where asked (multiline), trims unless told not to', () => {
+    expect(text('f', ' a\tb\r\nc ', { max: 80, multiline: true })).toBe('a\tb\r\nc');
+    for (const value of ['a\tb', 'a\nb', 'a\r\nb', 'a\u2028b']) expect(code(() => text('f', value, { max: 80 }))).toBe('BAD_USER_INPUT');
     expect(text('f', ' a ', { max: 80, trim: false })).toBe(' a ');
     expect(code(() => text('f', '   ', { min: 1, max: 80 }))).toBe('BAD_USER_INPUT');
   });

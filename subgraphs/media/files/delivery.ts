@@ -67,19 +67,26 @@ function choose(candidates: Candidate[], accept: string | undefined): Candidate 
 }
 
 /**
- * The one range of a `Range: bytes=…` header (range-parser reads it); null for none or several
- * (the whole file is sent), 'unsatisfiable' otherwise, a malformed single range included.
+ * The one range of a `Range: bytes=…` header (range-parser reads it): null when the whole file is
+ * to be sent, 'unsatisfiable' (416) when the range is valid but lies past the file's end. RFC 9110
+ * §14.2: a unit other than bytes is ignored, and so is a range that is not valid syntax (`bytes=x`,
+ * `bytes=5-2`); several ranges are answered with the whole file too (no multipart here).
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
-  if (!header) return null;
-  const ranges = parseRangeHeader(size, header, { combine: true });
-  if (ranges === -2) return header.includes(',') ? null : 'unsatisfiable';
+  if (!header || !/^bytes=/i.test(header)) return null;
+  // Range units are case-insensitive; range-parser compares them as written.
+  const ranges = parseRangeHeader(size, `bytes=${header.slice(6)}`, { combine: true });
+  if (ranges === -2) return null;
   if (ranges === -1) {
+    const single = /^bytes=\s*(\d*)-(\d*)\s*$/i.exec(header);
+    if (!single) return null;
+    const [, first, last] = single;
+    if (first !== '' && last !== '' && Number(last) < Number(first)) return null;
     // range-parser refuses a suffix longer than the file; RFC 9110 means the whole file by it.
-    const suffix = /^bytes=\s*-(\d+)\s*$/.exec(header);
-    return suffix && Number(suffix[1]) > 0 && size > 0 ? { start: 0, end: size - 1 } : 'unsatisfiable';
+    if (first === '' && Number(last) > 0 && size > 0) return { start: 0, end: size - 1 };
+    return 'unsatisfiable';
   }
-  if (ranges.type !== 'bytes') return 'unsatisfiable';
+  if (ranges.type !== 'bytes') return null;
   return ranges.length === 1 ? { start: ranges[0].start, end: ranges[0].end } : null;
 }
 

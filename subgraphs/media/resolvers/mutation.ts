@@ -7,10 +7,18 @@ import type { MutationResolvers } from '../generated/resolvers-types';
 import * as valid from '../validation';
 
 /** The media record if the viewer owns it or is an admin; NOT_FOUND, UNAUTHENTICATED or FORBIDDEN otherwise. */
-async function mediaToChange(loaders: MediaContext['loaders'], caller: MediaContext['caller'], mediaId: string, action: string) {
-  requireViewer(caller, action);
+/**
+ * The media record `mediaId`, if the caller may change it. Media the caller may not even see (on a
+ * draft of someone else's) is NOT_FOUND, as `media(id)` answers null for it: FORBIDDEN would
+ * confirm that it exists.
+ */
+async function mediaToChange({ loaders, caller, posts }: Pick<MediaContext, 'loaders' | 'caller' | 'posts'>, mediaId: string, action: string) {
+  const viewer = requireViewer(caller, action);
   const media = await loaders.media.load(mediaId);
   if (!media) throw notFound('Media', mediaId);
+  if (media.ownerId !== viewer.id && viewer.role !== 'ADMIN' && media.postId && !(await posts.visiblePostIds(caller, [media.postId])).has(media.postId)) {
+    throw notFound('Media', mediaId);
+  }
   requireOwnerOrAdmin(caller, media.ownerId, action);
   return media;
 }
@@ -39,9 +47,10 @@ export const Mutation: MutationResolvers = {
     }
     return openUpload(db, config.uploads, intent);
   },
-  updateMedia: async (_, { id, input }, { db, loaders, caller }) => {
+  updateMedia: async (_, { id, input }, context) => {
+    const { db } = context;
     const mediaId = requireId('id', id);
-    await mediaToChange(loaders, caller, mediaId, 'change this media');
+    await mediaToChange(context, mediaId, 'change this media');
     const data = {
       ...(input.alt != null && { alt: valid.alt('input.alt', input.alt) }),
       ...(input.position != null && { position: valid.position('input.position', input.position) }),
@@ -51,9 +60,10 @@ export const Mutation: MutationResolvers = {
       throw error;
     });
   },
-  deleteMedia: async (_, { id }, { db, loaders, caller, store, log }) => {
+  deleteMedia: async (_, { id }, context) => {
+    const { db, store, log } = context;
     const mediaId = requireId('id', id);
-    await mediaToChange(loaders, caller, mediaId, 'delete this media');
+    await mediaToChange(context, mediaId, 'delete this media');
     const count = await deleteMediaFiles(db, store, { id: mediaId }, log);
     if (count === 0) throw notFound('Media', mediaId);
     return mediaId;

@@ -20,6 +20,10 @@ export const Mutation: MutationResolvers = {
     const { db } = context;
     const postId = requireId('id', id);
     const current = await postToChange(context, postId, 'change this post');
+    // Changing a post is writing: a reader (an author who was demoted) keeps their posts, and may
+    // delete them, but may not rewrite or publish them. Checked after visibility, so that a draft
+    // the caller may not see stays NOT_FOUND.
+    requireRole(context.caller, ['AUTHOR', 'ADMIN'], 'change posts');
     const title = input.title != null ? valid.title('input.title', input.title) : undefined;
     const body = input.body != null ? valid.body('input.body', input.body) : undefined;
     // publishedAt is set when a post goes out and cleared when it goes back to draft.

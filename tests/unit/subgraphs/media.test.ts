@@ -188,6 +188,22 @@ describe("a draft's media", () => {
     expect(await byId(null, cover)).toEqual({ id: cover });
     expect(await byId(null, avatar)).toEqual({ id: avatar });
   });
+
+  it("cannot be changed or deleted by anyone else, and answers them as a missing id would (NOT_FOUND, not FORBIDDEN)", async () => {
+    const UPDATE = `mutation($id: ID!) { updateMedia(id: $id, input: { alt: "taken" }) { id } }`;
+    const DELETE = `mutation($id: ID!) { deleteMedia(id: $id) }`;
+    const missing = randomUUID();
+    for (const viewer of [other, reader]) {
+      for (const mutation of [UPDATE, DELETE]) {
+        expect(codes(await media.run(viewer, mutation, { id: draftImage }))).toEqual(codes(await media.run(viewer, mutation, { id: missing })));
+        expect(codes(await media.run(viewer, mutation, { id: draftImage }))).toEqual(['NOT_FOUND']);
+        // What they can see is theirs to look at, not to change: that is FORBIDDEN.
+        expect(codes(await media.run(viewer, mutation, { id: cover }))).toEqual(['FORBIDDEN']);
+      }
+    }
+    expect(await media.sql(`SELECT alt FROM media WHERE id = $1`, [draftImage])).not.toEqual([{ alt: 'taken' }]);
+    expect(await media.sql(`SELECT count(*)::int AS n FROM media WHERE id = ANY($1)`, [[draftImage, cover]])).toEqual([{ n: 2 }]);
+  });
 });
 
 describe('createUpload', () => {

@@ -132,6 +132,20 @@ describe('writing', () => {
     expect(back).toMatchObject({ status: 'DRAFT', publishedAt: null });
   });
 
+  it("a demoted author (now a reader) keeps their posts and may delete them, but not change or publish them", async () => {
+    const demoted: Viewer = { id: randomUUID(), role: 'AUTHOR' };
+    const kept = await create(demoted, 'Written as an author', 'DRAFT');
+    const asReader: Viewer = { ...demoted, role: 'READER' };
+    for (const input of [{ title: 'Rewritten as a reader' }, { status: 'PUBLISHED' }]) {
+      const refused = await posts.run(asReader, UPDATE, { id: kept.id, input });
+      expect(codes(refused)).toEqual(['FORBIDDEN']);
+    }
+    expect(await stored(kept.id)).toEqual({ title: 'Written as an author', status: 'DRAFT' });
+    // Someone else's hidden draft stays NOT_FOUND to a reader, as to anyone.
+    expect(codes(await posts.run(reader, UPDATE, { id: draft.id, input: { title: 'x' } }))).toEqual(['NOT_FOUND']);
+    expect((await posts.run(asReader, DELETE, { id: kept.id })).data.deletePost).toBe(kept.id);
+  });
+
   it('the author deletes a post, which writes its DELETED event in the same transaction', async () => {
     const post = await create(author, 'Short-lived', 'PUBLISHED');
     const result = await posts.run(author, DELETE, { id: post.id });
