@@ -175,6 +175,20 @@ describe('uploading an image', () => {
     // An avatar is public for good and its bytes never change.
     expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
+
+  it('replaces the old avatar: its record and files go, so the picture taken down is not listed or served', async () => {
+    const first = await upload(await jpeg(300, 300), 'image/jpeg', { post: null });
+    const second = await upload(await jpeg(320, 320), 'image/jpeg', { post: null });
+    expect([first.status, second.status]).toEqual([201, 201]);
+    const oldId = first.body.media.id;
+    const { body } = await graphql(stack.web, `query($id: ID!) { user(id: $id) { avatar { id } } mediaList(ownerId: $id, first: 100) { nodes { id } } }`, {
+      id: author.user.id,
+    });
+    expect(body.data.user.avatar).toEqual({ id: second.body.media.id });
+    expect(body.data.mediaList.nodes.map((node: { id: string }) => node.id)).not.toContain(oldId);
+    expect((await fetch(`${stack.web}/media/${oldId}/thumb`)).status).toBe(404);
+    expect((await mediaDb.query('SELECT count(*)::int AS n FROM media WHERE owner_id = $1 AND purpose = $2', [author.user.id, 'AVATAR'])).rows).toEqual([{ n: 1 }]);
+  });
 });
 
 describe('uploading an image too wide for WebP', () => {

@@ -297,7 +297,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
       // Nobody is waiting for the answer any more (the BFF gave up): keep nothing.
       if (req.socket.destroyed) throw new Refusal(400, 'BAD_REQUEST', 'The client went away before the upload was processed');
 
-      const media = await db.$transaction(async (tx) => {
+      const { media, replaced } = await db.$transaction(async (tx) => {
         if (ticket.postId) {
           await lockPost(tx, ticket.postId);
           // A post deleted since the URL was handed out takes no new media.
@@ -306,7 +306,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
           }
         }
         const last = ticket.postId ? await tx.media.aggregate({ where: { postId: ticket.postId }, _max: { position: true } }) : null;
-        return tx.media.create({
+        const created = await tx.media.create({
           data: {
             id: mediaId,
             ownerId: ticket.ownerId,
@@ -322,8 +322,16 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
             renditions: { create: stored.map(({ size, format, mimeType, width: w, height: h, bytes, sha256, key }) => ({ size, format, mimeType, width: w, height: h, bytes, sha256, key })) },
           },
         });
+        // A new avatar replaces the old ones: they are public for good while they exist, and
+        // listed under their owner, so keeping them would leave a picture the user took down.
+        const replaced =
+          ticket.purpose === 'AVATAR' ? await deleteRecords(tx, { ownerId: ticket.ownerId, purpose: 'AVATAR', id: { not: mediaId } }) : { count: 0, keys: [] };
+        return { media: created, replaced };
       });
-      logger.info({ mediaId, kind: media.kind, bytes: media.bytes, files: stored.length }, 'upload stored');
+      if (replaced.count > 0) {
+        await store.delete(replaced.keys).catch((error) => logger.error({ err: error, keys: replaced.keys.length }, 'could not delete the files of a replaced avatar'));
+      }
+      logger.info({ mediaId, kind: media.kind, bytes: media.bytes, files: stored.length, replaced: replaced.count }, 'upload stored');
       res.setHeader('location', `/media/${media.id}/original`);
       sendJson(res, 201, {
         media: { id: media.id, status: 'READY', kind: media.kind, mimeType: media.mimeType, width: media.width, height: media.height, bytes: media.bytes },
@@ -369,7 +377,7 @@ export async function deleteMediaFiles(db: PrismaClient, store: BlobStore, where
 }
 
 /** Deletes the media records `where` selects; returns how many, and the keys of their files (still stored). */
-async function deleteRecords(db: Prisma.TransactionClient, where: { id: string } | { postId: string }) {
+async function deleteRecords(db: Prisma.TransactionClient, where: Prisma.MediaWhereInput) {
   const doomed = await db.media.findMany({ where, select: { id: true, renditions: { select: { key: true } } } });
   if (doomed.length === 0) return { count: 0, keys: [] };
   const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
