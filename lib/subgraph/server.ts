@@ -20,7 +20,7 @@ import { httpTimeoutsConfig } from '../config/http';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
 import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
-import type { Logger } from '../telemetry/logger';
+import { throttledWarning, type Logger } from '../telemetry/logger';
 
 /** What every subgraph's context holds besides its own data access. */
 export interface BaseSubgraphContext extends BaseContext {
@@ -153,6 +153,8 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   await apollo.start();
 
   const verifyAssertion = assertionVerifier(options.gatewayKeys);
+  // Any local process can send unsigned requests: one line per 10 s, however many come.
+  const refused = throttledWarning(logger, 'refused a request without a valid gateway assertion');
   // Only the gateways (and sibling services) may call a subgraph: no valid assertion, nothing runs.
   async function authenticate(req: IncomingMessage): Promise<Caller> {
     const header = req.headers[ASSERTION_HEADER];
@@ -160,7 +162,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       const assertion = typeof header === 'string' ? header : undefined;
       return { ...(await verifyAssertion(assertion)), assertion };
     } catch (error) {
-      logger.warn({ reason: (error as Error).message }, 'refused a request without a valid gateway assertion');
+      refused({ reason: (error as Error).message });
       throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
     }
   }

@@ -61,3 +61,23 @@ export function createLogger(service: string, level: LogLevel = 'info'): Logger 
     },
   });
 }
+
+/**
+ * A warning that anyone can trigger (a request refused before any account is known, say) logged at
+ * most once per `intervalMs`: the first at once, then one line saying how many were not logged,
+ * so a flood of such requests cannot flood the log.
+ */
+export function throttledWarning(logger: Logger, message: string, intervalMs = 10_000, clock = () => performance.now()) {
+  let lastAt = -Infinity;
+  let unlogged = 0;
+  return (fields: Record<string, unknown> = {}) => {
+    const now = clock();
+    if (now - lastAt < intervalMs) {
+      unlogged += 1;
+      return;
+    }
+    logger.warn(unlogged > 0 ? { ...fields, notLogged: unlogged } : fields, message);
+    lastAt = now;
+    unlogged = 0;
+  };
+}
