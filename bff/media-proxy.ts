@@ -21,10 +21,11 @@ const RESPONSE_HEADERS = [
   'cache-control',
   'vary',
   'location',
-  'retry-after',
   'x-content-type-options',
-  // A 503 MEDIA_BUSY says when to retry the upload.
+  // A 503 MEDIA_BUSY (or 429) says when to retry the upload.
   'retry-after',
+  // A 405 says which methods the path takes.
+  'allow',
 ];
 
 /** Who the client of a file request is, the way the BFF's /graphql authenticates it; null when anonymous. */

@@ -176,6 +176,14 @@ describe('uploading an image', () => {
     expect(response.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
   });
 
+  it('answers a method a file path does not take with 405 and the methods it does (Allow), through the BFF', async () => {
+    const answer = await upload(await jpeg(200, 200), 'image/jpeg', { post: null });
+    const wrong = await fetch(`${stack.web}/media/${answer.body.media.id}/thumb`, { method: 'DELETE' });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toBe('GET, HEAD');
+    expect(((await wrong.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('METHOD_NOT_ALLOWED');
+  });
+
   it('replaces the old avatar: its record and files go, so the picture taken down is not listed or served', async () => {
     const first = await upload(await jpeg(300, 300), 'image/jpeg', { post: null });
     const second = await upload(await jpeg(320, 320), 'image/jpeg', { post: null });

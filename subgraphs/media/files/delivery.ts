@@ -114,7 +114,7 @@ export function deliveryRoute(db: PrismaClient, store: BlobStore, logger: Logger
   return async function deliver(req: IncomingMessage, res: ServerResponse, rest: string, caller: Caller): Promise<void> {
     // Refusals are never stored: a 404 for one viewer may be a file for another.
     res.setHeader('cache-control', 'no-store');
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Media is fetched with GET');
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Media is fetched with GET', { allow: 'GET, HEAD' });
     const [id, sizeName, extra] = rest.split('/');
     const size = SIZES[sizeName ?? ''];
     if (!id || !isId(id) || !size || extra !== undefined) throw new HttpError(404, 'NOT_FOUND', 'No such media file');

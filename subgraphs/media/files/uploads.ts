@@ -254,7 +254,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
   const gate = new ProcessingGate(settings.processingConcurrency, settings.processingQueue);
   const slots = new UploadSlots(settings.maxConcurrentPerUser);
   return async function upload(req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
-    if (req.method !== 'PUT') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Send the file with PUT');
+    if (req.method !== 'PUT') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'Send the file with PUT', { allow: 'PUT' });
     if (gate.full) {
       res.setHeader('retry-after', '5');
       throw new HttpError(503, 'MEDIA_BUSY', 'Media is processing too many uploads; try again shortly');
