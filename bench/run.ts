@@ -27,7 +27,7 @@ import autocannon from 'autocannon';
 import { MobileClient } from '../bff-mobile/client/client';
 import { readManifest } from '../bff-mobile/safelist';
 import { SUBGRAPHS, type SubgraphName } from '../lib/config/env';
-import { subgraphUrlVariable } from '../lib/graphql/composition';
+import { subgraphUrlVariable } from '../lib/config/subgraph-urls';
 import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
 import { signingKeyFrom } from '../lib/identity/keys';
 import { createLogger } from '../lib/telemetry/logger';
@@ -98,7 +98,7 @@ function installHive(): string {
 
 async function main() {
   const hiveDir = installHive();
-  await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false' } }, async (graph) => {
+  await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' } }, async (graph) => {
     const { plan, gatewayKey } = graph;
     // The peers: a stock @apollo/gateway and Hive Gateway, over the same subgraphs and supergraph.
     const peerEnv = {

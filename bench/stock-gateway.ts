@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { subgraphUrls, SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { subgraphUrls } from '../lib/config/subgraph-urls';
+import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
 import { signingKeyFrom } from '../lib/identity/keys';
 

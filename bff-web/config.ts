@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { bffConfig, type BffConfig } from '../lib/config/bff';
-import { envInt, envOrigins, envString } from '../lib/config/env';
+import { ConfigError, envOrigins, envString, envMs } from '../lib/config/env';
 
 /** bff-web's configuration: what both BFFs read (lib/config/bff.ts), and its own. */
 export interface WebConfig extends BffConfig {
@@ -27,11 +27,15 @@ export function webDist(): string {
 
 /** Reads bff-web's env once, at start; a bad value throws a ConfigError naming it. */
 export function loadWebConfig(): WebConfig {
+  const shared = bffConfig('bff-web');
+  const publicOrigin = envOrigins('WEB_PUBLIC_ORIGIN')[0];
+  // Without it the same-origin check trusts the Host header, which a client chooses.
+  if (shared.production && !publicOrigin) throw new ConfigError('WEB_PUBLIC_ORIGIN must be set in production: the origin browsers load the app from');
   return {
-    ...bffConfig('bff-web'),
+    ...shared,
     allowedOrigins: envOrigins('WEB_ORIGINS'),
-    publicOrigin: envOrigins('WEB_PUBLIC_ORIGIN')[0],
+    publicOrigin,
     webDist: webDist(),
-    refreshReuseWindowMs: envInt('REFRESH_REUSE_WINDOW_MS', 3_000, { min: 0, max: 60_000 }),
+    refreshReuseWindowMs: envMs('REFRESH_REUSE_WINDOW_MS', 3_000, { min: 0, max: 60_000 }),
   };
 }

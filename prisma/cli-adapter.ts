@@ -6,7 +6,7 @@ import { defineConfig } from 'prisma/config';
 
 /**
  * The driver adapter the Prisma CLI uses for `migrate` and `db` commands, so it runs the
- * WebAssembly schema engine and downloads nothing (see ../shared/PRISMA.md).
+ * WebAssembly schema engine and downloads nothing (README.md, Prisma without engine downloads).
  * Used only by the CLI, never at run time.
  */
 

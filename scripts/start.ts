@@ -16,7 +16,7 @@ import { loadPrivateJwk } from '../lib/identity/keys';
 import { keySource } from '../lib/config/keys';
 import { launchGraph } from '../tooling/launch';
 import { createLogger } from '../lib/telemetry/logger';
-import { GATEWAY_SIGNING_KEY } from '../lib/http/main';
+import { GATEWAY_SIGNING_KEY } from '../lib/config/keys';
 import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
 import { Supervisor } from '../tooling/supervisor';
 import { webDist } from '../bff-web/config';

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { portVariable, type SubgraphName } from '../lib/config/env';
-import { subgraphUrlVariable } from '../lib/graphql/composition';
+import { subgraphUrlVariable } from '../lib/config/subgraph-urls';
 import { databaseEnv, type DatabaseUrls } from './databases';
 import { gatewayKeyEnv } from '../lib/identity/keys';
 import { startService, waitUntilReady, type RunningService, type ServiceName } from './processes';

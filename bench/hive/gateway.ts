@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createGatewayRuntime } from '@graphql-hive/gateway';
-import { subgraphUrls, SUPERGRAPH_SDL } from '../../lib/graphql/composition';
+import { subgraphUrls } from '../../lib/config/subgraph-urls';
+import { SUPERGRAPH_SDL } from '../../lib/graphql/composition';
 import { ASSERTION_HEADER, assertionSigner } from '../../lib/identity/assertion';
 import { signingKeyFrom } from '../../lib/identity/keys';
 

@@ -2,15 +2,15 @@ import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { DEFAULT_PORTS, envBool, envInt, envPort, envUrl, portVariable, processConfig, type ProcessConfig } from './env';
+import { DEFAULT_PORTS, envBool, envPort, envUrl, portVariable, processConfig, type ProcessConfig, envMs } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
-import { keySource } from './keys';
+import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
 import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
 import { subgraphUrls } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
 import type { KeySource } from '../identity/keys';
-import { GATEWAY_SIGNING_KEY } from '../http/main';
+
 
 /** What both BFFs read the same way; bff-web/config.ts and bff-mobile/config.ts add their own. */
 export interface BffConfig extends ProcessConfig {
@@ -55,7 +55,7 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     sandbox: envBool('ENABLE_SANDBOX', !processSettings.production),
     introspection: envBool('ENABLE_INTROSPECTION', !processSettings.production),
     responseCache: envBool('RESPONSE_CACHE', true),
-    revocationsPollMs: envInt('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
+    revocationsPollMs: envMs('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
     trustProxy: trustProxyConfig(),
     sessionLimits: rateLimitConfig(),
     mediaProxy: { ...mediaProxyConfig(), downloadTimeoutMs: resilience.media.timeoutMs },

@@ -1,4 +1,4 @@
-import { ConfigError, databaseUrlVariable, envBool, envInt, envUrl, type SubgraphName } from './env';
+import { ConfigError, databaseUrlVariable, envBool, envInt, envUrl, type SubgraphName, envMs } from './env';
 
 /** How a subgraph reaches its PostgreSQL database (lib/data/database.ts). */
 export interface DatabaseConfig {
@@ -14,12 +14,12 @@ export interface DatabaseConfig {
 
 export function databaseConfig(name: SubgraphName): DatabaseConfig {
   const variable = databaseUrlVariable(name);
-  const url = envUrl(variable);
+  const url = envUrl(variable, undefined, { protocols: ['postgresql:', 'postgres:'] });
   if (!url) throw new ConfigError(`${variable} is not set; \`npm start\` sets it for the embedded database`);
   return {
     url,
     poolSize: envInt('DATABASE_POOL_SIZE', 10, { min: 1, max: 200 }),
-    connectTimeoutMs: envInt('DATABASE_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
+    connectTimeoutMs: envMs('DATABASE_CONNECT_TIMEOUT_MS', 5000, { min: 100 }),
     captureStatements: envBool('DB_CAPTURE_STATEMENTS', false),
   };
 }

@@ -30,6 +30,17 @@ export function envInt(name: string, fallback: number, { min = 0, max = Number.M
   return value;
 }
 
+/** The longest delay Node's timers take: past it, setTimeout and setInterval fire after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A duration in milliseconds within [min, max], or `fallback` when unset; never past MAX_TIMER_MS
+ * (about 24.8 days), which a timer would silently turn into 1 ms.
+ */
+export function envMs(name: string, fallback: number, { min = 0, max = MAX_TIMER_MS } = {}): number {
+  return envInt(name, fallback, { min, max: Math.min(max, MAX_TIMER_MS) });
+}
+
 /** A boolean variable ("true"/"false"/"1"/"0"), or `fallback` when unset. */
 export function envBool(name: string, fallback: boolean): boolean {
   const raw = envString(name);
@@ -39,17 +50,20 @@ export function envBool(name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false; got "${raw}"`);
 }
 
-/** A URL variable, validated, or `fallback` when unset. */
-export function envUrl(name: string, fallback: string): string;
-export function envUrl(name: string): string | undefined;
-export function envUrl(name: string, fallback?: string): string | undefined {
+/** A URL variable with one of `protocols` (default http and https), or `fallback` when unset. */
+export function envUrl(name: string, fallback: string, options?: { protocols?: string[] }): string;
+export function envUrl(name: string, fallback?: undefined, options?: { protocols?: string[] }): string | undefined;
+export function envUrl(name: string, fallback?: string, { protocols = ['http:', 'https:'] }: { protocols?: string[] } = {}): string | undefined {
   const raw = envString(name);
   if (raw === undefined) return fallback;
+  let url: URL;
   try {
-    new URL(raw);
+    url = new URL(raw);
   } catch {
     throw new ConfigError(`${name} must be a URL; got "${raw}"`);
   }
+  // `localhost:4001/graphql` parses, as scheme "localhost:": say so here, not as a failure later.
+  if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; got "${raw}"`);
   return raw;
 }
 
@@ -57,7 +71,7 @@ export function envUrl(name: string, fallback?: string): string | undefined {
 export const SUBGRAPHS = ['users', 'posts', 'media'] as const;
 export type SubgraphName = (typeof SUBGRAPHS)[number];
 
-/** Default ports of DESIGN.md's runtime contract. */
+/** Default ports of the services (README.md, Endpoints). */
 export const DEFAULT_PORTS = {
   'bff-web': 4000,
   'bff-mobile': 4100,
@@ -144,8 +158,9 @@ export function loadConfigOrExit<T>(service: string, load: () => T): T {
   try {
     return load();
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${service}: ${error.message}\n`);
+    // Whatever reading the environment threw, the operator gets one line, not a stack trace.
+    const message = error instanceof ConfigError ? error.message : `invalid configuration: ${(error as Error).message}`;
+    process.stderr.write(`${service}: ${message}\n`);
     process.exit(1);
   }
 }

@@ -1,4 +1,4 @@
-import { envBool, envInt } from './env';
+import { envBool, envMs } from './env';
 
 /** Deadlines of an HTTP server (lib/http/server.ts createHttpServer), against slowloris. */
 export interface HttpTimeouts {
@@ -10,8 +10,8 @@ export interface HttpTimeouts {
 
 export function httpTimeoutsConfig(): HttpTimeouts {
   return {
-    headersTimeoutMs: envInt('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1_000 }),
-    requestTimeoutMs: envInt('HTTP_REQUEST_TIMEOUT_MS', 300_000, { min: 1_000 }),
+    headersTimeoutMs: envMs('HTTP_HEADERS_TIMEOUT_MS', 10_000, { min: 1_000 }),
+    requestTimeoutMs: envMs('HTTP_REQUEST_TIMEOUT_MS', 300_000, { min: 1_000 }),
   };
 }
 

@@ -1,6 +1,11 @@
 import path from 'node:path';
 import type { KeySource } from '../identity/keys';
-import { envString, processConfig } from './env';
+import { ConfigError, envString, processConfig } from './env';
+
+/** Env of the BFFs (and media, which calls posts as itself): the private JWK gateway assertions are signed with. */
+export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';
+/** Env of the subgraphs: the public keys of those assertions, as a JWKS. */
+export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
 
 /**
  * Where the data of a development install lives: `DATA_DIR`, @default `./data` at the
@@ -15,5 +20,9 @@ export function dataDir(): string {
  * `<DATA_DIR>/keys/<file>` generated once (lib/identity/keys.ts). Production requires the variable.
  */
 export function keySource(variable: string, file: string): KeySource {
-  return { variable, value: envString(variable), file, production: processConfig().production, dataDir: dataDir() };
+  const value = envString(variable);
+  const { production } = processConfig();
+  // Found at start with the other variables, not later when the key is first loaded.
+  if (production && value === undefined) throw new ConfigError(`${variable} must be set in production`);
+  return { variable, value, file, production, dataDir: dataDir() };
 }

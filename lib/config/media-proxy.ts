@@ -1,6 +1,6 @@
 import type { TransferDeadlines } from '../http/stream-deadlines';
 import { trustProxyConfig } from './http';
-import { envInt } from './env';
+import { envInt, envMs } from './env';
 import { transferDeadlinesConfig } from './transfers';
 
 /** How a BFF's pass-through to media's file endpoints (bff/media-proxy.ts) bounds its clients and transfers. */
@@ -23,9 +23,9 @@ export interface MediaProxyOptions {
 /** Everything but `downloadTimeoutMs`, which is media's subgraph timeout (lib/config/bff.ts). */
 export function mediaProxyConfig(): Omit<MediaProxyOptions, 'downloadTimeoutMs'> {
   return {
-    uploadTimeoutMs: envInt('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 }),
+    uploadTimeoutMs: envMs('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 }),
     downloadsPerClient: envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }),
-    downloadWaitMs: envInt('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }),
+    downloadWaitMs: envMs('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }),
     uploadsPerClient: envInt('MEDIA_PROXY_UPLOADS_PER_CLIENT', 4, { min: 1 }),
     trustProxy: trustProxyConfig(),
     deadlines: transferDeadlinesConfig(),

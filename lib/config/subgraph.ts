@@ -2,11 +2,9 @@ import type { JWK } from 'jose';
 import { loadSecret, parsePublicKeys } from '../identity/keys';
 import { databaseConfig, type DatabaseConfig } from './database';
 import { httpTimeoutsConfig, type HttpTimeouts } from './http';
-import { keySource } from './keys';
+import { GATEWAY_PUBLIC_KEYS, keySource } from './keys';
 import { ConfigError, DEFAULT_PORTS, envPort, envString, portVariable, processConfig, type LogLevel, type SubgraphName } from './env';
 
-/** Env of the subgraphs: the public keys of the BFFs' assertion signing keys, as a JWKS. */
-export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
 
 /** What every subgraph process reads the same way; each subgraph's config.ts adds its own. */
 export interface SubgraphConfig {

@@ -9,14 +9,15 @@ export const SUPERGRAPH_CONFIG = path.join(ROOT, 'supergraph.yaml');
 /** The composed supergraph: a build artifact, committed, loaded by the gateways at start. */
 export const SUPERGRAPH_SDL = path.join(ROOT, 'supergraph.graphql');
 
-export interface SubgraphConfig {
+/** One subgraph of supergraph.yaml (where a service is reached at run time is lib/config/subgraph-urls.ts). */
+export interface SupergraphEntry {
   name: string;
   routingUrl: string;
   schemaFile: string;
 }
 
 /** Reads Rover's supergraph config: `federation_version`, and per subgraph `routing_url` and `schema.file`. */
-export function readSupergraphConfig(file = SUPERGRAPH_CONFIG): SubgraphConfig[] {
+export function readSupergraphConfig(file = SUPERGRAPH_CONFIG): SupergraphEntry[] {
   const config = YAML.parse(readFileSync(file, 'utf8'));
   if (!/^=?2(\.|$)/.test(String(config?.federation_version ?? ''))) {
     throw new Error(`${path.basename(file)}: federation_version must be 2.x; got ${config?.federation_version}`);
@@ -39,6 +40,3 @@ export function compose(subgraphs = readSupergraphConfig()): CompositionResult {
   if (result.errors) return { ok: false, errors: result.errors.map((e) => e.message) };
   return { ok: true, supergraphSdl: result.supergraphSdl };
 }
-
-// Where each subgraph is reached (routing URLs, overridable by env) is configuration: lib/config/subgraph-urls.ts.
-export { subgraphUrls, subgraphUrlVariable } from '../config/subgraph-urls';

@@ -50,7 +50,7 @@ export interface QueryLimits {
 /**
  * graphql-js's message when parsing stops at `maxTokens` ("more that" in graphql 16, sic; "more
  * than" if it is ever corrected). The token limit is graphql-js's own parser option
- * (`parseOptions.maxTokens`, see bff/bff.ts), not armor's max-tokens, which is an envelop
+ * (`parseOptions.maxTokens`, see bff/server-options.ts), not armor's max-tokens, which is an envelop
  * plugin that swaps in a counting parser: Apollo's own parse stops at the limit, no plugin needed.
  */
 const TOO_MANY_TOKENS = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;

@@ -51,7 +51,7 @@ export function runService(name: string, { port, host, logLevel }: ListenConfig,
     })
     .catch((error) => {
       // A bad variable found while building: one line that names it, no stack trace.
-      if (error instanceof ConfigError) logger.fatal(`${name} failed to start: ${error.message}`);
+      if (error instanceof ConfigError) process.stderr.write(`${name}: ${error.message}\n`);
       else logger.fatal({ err: error }, `${name} failed to start`);
       process.exit(1);
     });
@@ -73,7 +73,3 @@ export function runSubgraph<TConfig extends SubgraphConfig>(
     return create(config, { database, logger });
   });
 }
-
-export { GATEWAY_PUBLIC_KEYS } from '../config/subgraph';
-/** Env of the BFFs: the private JWK they sign assertions with. */
-export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';

@@ -119,9 +119,9 @@ export function parsePublicKeys(json: string, source: string): JWK[] {
   try {
     const parsed = JSON.parse(json);
     const keys: JWK[] = Array.isArray(parsed) ? parsed : parsed.keys;
-    if (Array.isArray(keys) && keys.every((k) => k.kty === 'EC' && !k.d)) return keys;
+    if (Array.isArray(keys) && keys.length > 0 && keys.every((k) => k.kty === 'EC' && !k.d)) return keys;
   } catch {
     // reported below
   }
-  throw new ConfigError(`${source} must be a JWKS or an array of public EC JWKs`);
+  throw new ConfigError(`${source} must be a JWKS or an array of public EC JWKs, with at least one key`);
 }

@@ -16,7 +16,6 @@ import { badInput, PUBLIC_CODES, requestFaultCode } from '../graphql/errors';
 import { useCursorSecret } from '../graphql/pagination';
 import { purgeEvery, type PurgeTask } from '../data/purge';
 import { logMaskedErrors } from '../graphql/plugins';
-import { httpTimeoutsConfig } from '../config/http';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
 import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';

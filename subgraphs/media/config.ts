@@ -1,6 +1,8 @@
 import path from 'node:path';
-import { ConfigError, envEnum, envInt, envString, envUrl } from '../../lib/config/env';
+import { ConfigError, envEnum, envInt, envString, envUrl, envMs } from '../../lib/config/env';
+import { GATEWAY_SIGNING_KEY, keySource } from '../../lib/config/keys';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
+import type { KeySource } from '../../lib/identity/keys';
 import { subgraphUrls } from '../../lib/config/subgraph-urls';
 import { transferDeadlinesConfig } from '../../lib/config/transfers';
 import type { StorageSettings } from './files/storage';
@@ -22,11 +24,14 @@ export interface MediaConfig extends SubgraphConfig {
   eventsPollMs: number;
   /** `POSTS_SUBGRAPH_URL`, default supergraph.yaml's routing URL: where media asks posts. */
   postsUrl: string;
+  /** `GATEWAY_SIGNING_KEY` (required in production): what media signs its own calls to posts with. */
+  signingKey: KeySource;
 }
 
 export function loadMediaConfig(): MediaConfig {
   return {
     ...subgraphConfig('media'),
+    signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'),
     publicUrl: (envUrl('MEDIA_PUBLIC_URL') ?? '').replace(/\/$/, ''),
     storage: mediaStorageConfig(),
     uploads: {
@@ -40,9 +45,9 @@ export function loadMediaConfig(): MediaConfig {
       maxConcurrentPerUser: envInt('MEDIA_MAX_CONCURRENT_UPLOADS', 2, { min: 1 }),
       deadlines: transferDeadlinesConfig(),
     },
-    visibilityCacheMs: envInt('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }),
+    visibilityCacheMs: envMs('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }),
     publicMaxAgeSeconds: envInt('MEDIA_PUBLIC_MAX_AGE_SECONDS', 60, { min: 0 }),
-    eventsPollMs: envInt('MEDIA_EVENTS_POLL_MS', 1000, { min: 10 }),
+    eventsPollMs: envMs('MEDIA_EVENTS_POLL_MS', 1000, { min: 10 }),
     postsUrl: subgraphUrls().posts,
   };
 }

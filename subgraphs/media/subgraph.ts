@@ -1,7 +1,5 @@
-import { GATEWAY_SIGNING_KEY } from '../../lib/http/main';
 import { assertionSigner } from '../../lib/identity/assertion';
 import { loadSigningKey } from '../../lib/identity/keys';
-import { keySource } from '../../lib/config/keys';
 import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
 import type { MediaConfig } from './config';
 import type { MediaServices } from './context';
@@ -29,7 +27,7 @@ export const createMediaSubgraph = prismaSubgraph({
   services: async (db, config: MediaConfig, logger): Promise<MediaServices> => {
     const store = await createBlobStore(config.storage);
     // Media signs its own calls to posts as the service `media`, with the graph's internal key.
-    const sign = assertionSigner(await loadSigningKey(keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json')), 'media');
+    const sign = assertionSigner(await loadSigningKey(config.signingKey), 'media');
     const follower = followPostEvents(db, store, { postsUrl: config.postsUrl, pollMs: config.eventsPollMs }, () => sign(null), logger);
     const posts = postsApi(config.postsUrl);
     // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.

@@ -1,7 +1,8 @@
 import type { JWK } from 'jose';
-import { envEnum, envInt, envString } from '../../lib/config/env';
+import { envEnum, envInt, envString, envMs } from '../../lib/config/env';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
-import { parsePublicKeys } from '../../lib/identity/keys';
+import { keySource } from '../../lib/config/keys';
+import { parsePublicKeys, type KeySource } from '../../lib/identity/keys';
 import { tokenConfig, type TokenConfig } from '../../lib/config/tokens';
 import type { RefreshLifetimes } from './auth/refresh-tokens';
 import type { SignInLimitSettings } from './auth/sign-in-limits';
@@ -14,6 +15,8 @@ export interface UsersConfig extends SubgraphConfig {
   tokens: TokenConfig & RefreshLifetimes;
   /** `AUTH_PREVIOUS_PUBLIC_KEYS`: public keys of rotated-out signing keys, still published in the JWKS. */
   previousPublicKeys: JWK[];
+  /** `AUTH_SIGNING_KEY` (a private EC P-256 JWK; required in production): what access tokens are signed with. */
+  signingKey: KeySource;
   /** `SIGN_IN_ACCOUNT_LIMIT` (10) per `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (900), `PASSWORD_HASH_*`. */
   signInLimits: SignInLimitSettings;
 }
@@ -25,12 +28,13 @@ export function loadUsersConfig(): UsersConfig {
     signUpRole: envEnum('SIGNUP_ROLE', ['READER', 'AUTHOR'] as const, 'AUTHOR'),
     tokens: tokenConfig(),
     previousPublicKeys: previous ? parsePublicKeys(previous, 'AUTH_PREVIOUS_PUBLIC_KEYS') : [],
+    signingKey: keySource('AUTH_SIGNING_KEY', 'users-signing.jwk.json'),
     signInLimits: {
       accountLimit: envInt('SIGN_IN_ACCOUNT_LIMIT', 10, { min: 1 }),
       accountWindowSeconds: envInt('SIGN_IN_ACCOUNT_WINDOW_SECONDS', 900, { min: 1 }),
       hashConcurrency: envInt('PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
       hashQueue: envInt('PASSWORD_HASH_QUEUE', 32, { min: 0 }),
-      hashMaxWaitMs: envInt('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
+      hashMaxWaitMs: envMs('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
       hashOtherPerSecond: envInt('PASSWORD_HASH_OTHER_PER_SECOND', 2, { min: 1, max: 1000 }),
     },
   };

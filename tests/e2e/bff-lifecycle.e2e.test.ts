@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { portVariable, SUBGRAPHS } from '../../lib/config/env';
-import { subgraphUrlVariable } from '../../lib/graphql/composition';
+import { subgraphUrlVariable } from '../../lib/config/subgraph-urls';
 import { generatePrivateJwk } from '../../lib/identity/keys';
 import { startService, waitUntilReady, type RunningService } from '../../tooling/processes';
 import { freePort } from '../support/ports';

@@ -6,7 +6,7 @@ import { graphql, startStack, type Stack } from '../support/stack';
 /** Both BFFs with NODE_ENV=production: the mobile safelist, no Sandbox, no introspection. */
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ bffEnv: { NODE_ENV: 'production' } });
+  stack = await startStack({ bffEnv: { NODE_ENV: 'production', WEB_PUBLIC_ORIGIN: 'http://app.test' } });
   await seedAll(stack.databases.urls, { users: 2, postsPerUser: 4, mediaPerPost: 1 });
 });
 afterAll(() => stack?.stop());

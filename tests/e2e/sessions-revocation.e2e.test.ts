@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { subgraphUrlVariable } from '../../lib/graphql/composition';
+import { subgraphUrlVariable } from '../../lib/config/subgraph-urls';
 import { gatewayKeyEnv } from '../../lib/identity/keys';
 import { startService, waitUntilReady } from '../../tooling/processes';
 import { graphql, startStack, type Stack } from '../support/stack';

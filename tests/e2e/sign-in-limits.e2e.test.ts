@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { gatewayKeyEnv } from '../../lib/identity/keys';
 import { startService, waitUntilReady, type RunningService } from '../../tooling/processes';
-import { subgraphUrlVariable } from '../../lib/graphql/composition';
+import { subgraphUrlVariable } from '../../lib/config/subgraph-urls';
 import { startStack, type Stack } from '../support/stack';
 
 /**

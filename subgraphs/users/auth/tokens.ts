@@ -3,7 +3,6 @@ import { SignJWT, type JWK } from 'jose';
 import type { Viewer } from '../../../lib/identity/assertion';
 import { ALGORITHM, loadSigningKey } from '../../../lib/identity/keys';
 import type { UsersConfig } from '../config';
-import { keySource } from '../../../lib/config/keys';
 
 export interface IssuedToken {
   token: string;
@@ -27,9 +26,9 @@ export interface TokenIssuer {
  * generated once under `<DATA_DIR>/keys`. After a rotation, put the old public key in
  * `AUTH_PREVIOUS_PUBLIC_KEYS` until its tokens have expired, so they keep verifying.
  */
-export async function createTokenIssuer({ tokens: settings, previousPublicKeys }: Pick<UsersConfig, 'tokens' | 'previousPublicKeys'>): Promise<TokenIssuer> {
+export async function createTokenIssuer({ tokens: settings, previousPublicKeys, signingKey }: Pick<UsersConfig, 'tokens' | 'previousPublicKeys' | 'signingKey'>): Promise<TokenIssuer> {
   // The key itself is async to load (generated on first use in development): it is read here, at start.
-  const key = await loadSigningKey(keySource('AUTH_SIGNING_KEY', 'users-signing.jwk.json'));
+  const key = await loadSigningKey(signingKey);
   return {
     jwks: { keys: [key.publicJwk, ...previousPublicKeys] },
     async issue(user, { sessionId, notBefore = 0 }) {
