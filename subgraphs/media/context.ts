@@ -1,7 +1,7 @@
 import type { PrismaSubgraphContext } from '../../lib/subgraph/server';
 import type { MediaConfig } from './config';
 import type { MediaLoaders } from './data';
-import type { PostsApi } from './events/posts-api';
+import type { PostsApi } from './posts-client';
 import type { PostVisibility } from './files/delivery';
 import type { BlobStore } from './files/storage';
 import type { PrismaClient } from './generated/prisma/client';

@@ -7,7 +7,7 @@ import type { MediaConfig } from './config';
 import type { MediaServices } from './context';
 import { createLoaders } from './data';
 import { followPostEvents } from './events/post-events';
-import { postsApi, postVisibility } from './events/posts-api';
+import { postsApi, postVisibility } from './posts-client';
 import { deliveryRoute, MEDIA_PATH } from './files/delivery';
 import { createBlobStore } from './files/storage';
 import { purgeUploads, UPLOAD_PATH, uploadRoute } from './files/uploads';

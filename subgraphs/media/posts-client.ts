@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
-import { HttpError } from '../../../lib/http/server';
-import { callSubgraph, type Caller } from '../../../lib/identity/assertion';
+import { HttpError } from '../../lib/http/server';
+import { callSubgraph, type Caller } from '../../lib/identity/assertion';
 
 /**
  * What media needs to know about a post, asked of the posts subgraph through its API (never its
