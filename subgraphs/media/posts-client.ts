@@ -1,21 +1,38 @@
 import { GraphQLError } from 'graphql';
-import { HttpError } from '../../lib/http/server';
-import { callSubgraph, type Caller } from '../../lib/identity/assertion';
+import { BACKGROUND_HEADER, callSubgraph, type Caller } from '../../lib/identity/assertion';
+
+/** How long media waits for posts on a request's behalf; the event follower, in the background, waits longer. */
+const REQUEST_TIMEOUT_MS = 2_000;
+const BACKGROUND_TIMEOUT_MS = 5_000;
+
+/** One entry of posts' event feed (`Query.postEvents`). */
+export interface PostEvent {
+  position: string;
+  type: 'DELETED';
+  postId: string;
+  createdAt: string;
+}
 
 /**
- * What media needs to know about a post, asked of the posts subgraph through its API (never its
- * database), on the caller's behalf: the caller's own assertion goes along, so posts answers
- * under its own rules (a draft is visible to its author and admins only). `postsUrl` is the
- * media config's (supergraph.yaml's routing URL, or `POSTS_SUBGRAPH_URL`).
+ * What media needs to know about posts, asked of the posts subgraph through its API (never its
+ * database). For a request, on the caller's behalf: the caller's own assertion goes along, so
+ * posts answers under its own rules (a draft is visible to its author and admins only). For the
+ * event follower, as the service `media`. `postsUrl` is the media config's (supergraph.yaml's
+ * routing URL, or `POSTS_SUBGRAPH_URL`).
  */
-export function postsApi(postsUrl: string) {
+export function postsClient(postsUrl: string) {
+  /** Posts' data for `query`; an Error naming what posts answered when it has none. */
+  async function query<T>(assertion: string, text: string, variables: Record<string, unknown>, timeoutMs: number, headers?: Record<string, string>): Promise<T> {
+    const response = await callSubgraph(postsUrl, assertion, text, variables, timeoutMs, headers);
+    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    if (!response.ok || body.errors?.length || !body.data) throw new Error(`posts answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
+    return body.data;
+  }
+
   /** Asks posts, as the caller; a failure is SUBGRAPH_UNAVAILABLE naming posts. */
-  async function askPosts<T>(caller: Caller, query: string, variables: Record<string, unknown>): Promise<T> {
+  async function askPosts<T>(caller: Caller, text: string, variables: Record<string, unknown>): Promise<T> {
     try {
-      const response = await callSubgraph(postsUrl, caller.assertion ?? '', query, variables, 2_000);
-      const body = (await response.json()) as { data?: T; errors?: unknown[] };
-      if (!response.ok || body.errors?.length || !body.data) throw new Error(`posts answered ${response.status}`);
-      return body.data;
+      return await query<T>(caller.assertion ?? '', text, variables, REQUEST_TIMEOUT_MS);
     } catch {
       throw new GraphQLError('Cannot check the post right now; try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'posts' } });
     }
@@ -39,39 +56,22 @@ export function postsApi(postsUrl: string) {
     return new Set(data._entities.filter((p): p is { id: string } => p !== null).map((p) => p.id));
   }
 
-  return { postAuthorFor, visiblePostIds };
+  /**
+   * Up to `first` post events after `after`, read as the service `media` (`assertion`, signed by
+   * media) in the background; a failure is an Error saying what posts answered.
+   */
+  async function postEvents(assertion: string, after: bigint, first: number): Promise<PostEvent[]> {
+    const data = await query<{ postEvents: PostEvent[] }>(
+      assertion,
+      'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
+      { after: String(after), first },
+      BACKGROUND_TIMEOUT_MS,
+      { [BACKGROUND_HEADER]: '1' },
+    );
+    return data.postEvents;
+  }
+
+  return { postAuthorFor, visiblePostIds, postEvents };
 }
 
-export type PostsApi = ReturnType<typeof postsApi>;
-
-/** Most posts whose anonymous visibility a process remembers at once. */
-const REMEMBERED = 10_000;
-
-/**
- * Who may see a post's files, for file delivery: `public` when an anonymous caller may see the
- * post (published), else `private` for a caller posts lets see it (its author, an admin), else
- * `hidden`. Anonymous visibility is remembered for `cacheMs` per process (a page asks for many
- * files of the same posts), so a post unpublished that recently may still have its files served
- * publicly; a caller's own visibility is never remembered. Posts unreachable: 503 SUBGRAPH_UNAVAILABLE.
- */
-export function postVisibility({ visiblePostIds }: PostsApi, anonymousAssertion: () => Promise<string>, cacheMs: number) {
-  const anonymous = new Map<string, { visible: boolean; until: number }>();
-  const ask = async (caller: Caller, postId: string) => {
-    try {
-      return (await visiblePostIds(caller, [postId])).has(postId);
-    } catch {
-      throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Cannot check who may see this file right now; try again shortly', { 'retry-after': '2' });
-    }
-  };
-  return async function visibility(caller: Caller, postId: string): Promise<'public' | 'private' | 'hidden'> {
-    let known = anonymous.get(postId);
-    if (!known || known.until <= Date.now()) {
-      known = { visible: await ask({ viewer: null, client: 'media', assertion: await anonymousAssertion() }, postId), until: Date.now() + cacheMs };
-      if (anonymous.size >= REMEMBERED) anonymous.clear();
-      anonymous.set(postId, known);
-    }
-    if (known.visible) return 'public';
-    if (!caller.viewer) return 'hidden';
-    return (await ask(caller, postId)) ? 'private' : 'hidden';
-  };
-}
+export type PostsClient = ReturnType<typeof postsClient>;
