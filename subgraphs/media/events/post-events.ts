@@ -13,9 +13,9 @@ const FEED = 'posts.post_events';
 const SETTLE_MS = 5_000;
 
 /**
- * Follows the posts subgraph's event feed (through `posts`, its client, as the service `media`) and removes
- * the media of deleted posts: the records, then the files. The position reached is kept in
- * media's own database, so no event is missed across restarts or while posts is down.
+ * Follows the posts subgraph's event feed (through `posts`, its client, as the service `media`)
+ * and removes the media of deleted posts: the records, then the files. The position reached is
+ * kept in media's own database, so no event is missed across restarts or while posts is down.
  * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000).
  */
 export function followPostEvents(

@@ -18,7 +18,7 @@ export const Query: QueryResolvers = {
     return toConnection(rows, page.first);
   },
   sessionRevocations: async (_, { after, since, first }, { db, caller }) => {
-    // Only the BFFs themselves follow the feed: the field is hidden from every client's API, and this stops other services.
+    // Only the BFFs themselves follow the feed: it is hidden from every client's API, and this stops other services.
     requireService(caller, ['bff-web', 'bff-mobile'], 'follow session revocations');
     const page = valid.revocationsPage(after, first);
     const rows = await readRevocations(db, page.after, since ?? undefined, page.first);
