@@ -74,10 +74,28 @@ export function isId(value: string): boolean {
   return UUID.test(value);
 }
 
+/**
+ * The id of a reference from another subgraph's data (an entity representation, a parent from
+ * another subgraph), lower-cased; null when it cannot be an id, so that it resolves to null, not an error.
+ */
+export function referenceId(value: string): string | null {
+  return isId(value) ? value.toLowerCase() : null;
+}
+
 /** Checks an id argument before it reaches SQL, where a malformed UUID would be a server error. */
 export function requireId(field: string, value: string): string {
   if (!isId(value)) throw badInput(field, `"${value}" is not a valid id`);
   return value.toLowerCase();
+}
+
+/**
+ * Checks where a reader of an internal feed is (`after`, a position: a decimal number, as the
+ * feeds send them) and how many entries it asks for (`first`, 1–`maxFirst`).
+ */
+export function feedPage(after: string, first: number, maxFirst: number): { after: bigint; first: number } {
+  if (!/^\d{1,19}$/.test(after)) throw badInput('after', 'must be a position: a decimal number');
+  if (first < 1 || first > maxFirst) throw badInput('first', `must be between 1 and ${maxFirst}`);
+  return { after: BigInt(after), first };
 }
 
 // C0 controls except tab, line feed and carriage return, DEL, C1 controls, and lone surrogates:

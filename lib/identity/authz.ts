@@ -36,14 +36,15 @@ export function isOwnerOrAdmin(caller: Caller, ownerId: string): boolean {
 /** The viewer if they are `ownerId` or an admin, else UNAUTHENTICATED or FORBIDDEN. */
 export function requireOwnerOrAdmin(caller: Caller, ownerId: string, action: string): Viewer {
   const viewer = requireViewer(caller, action);
-  if (viewer.id !== ownerId && viewer.role !== 'ADMIN') throw forbidden(`Only its owner or an admin can ${action}`);
+  if (!isOwnerOrAdmin(caller, ownerId)) throw forbidden(`Only its owner or an admin can ${action}`);
   return viewer;
 }
 
 /**
- * For service-to-service fields: the caller must be the service `name` itself (an assertion it
- * signed with no user in it), not a gateway acting for a client.
+ * For service-to-service fields: the caller must be one of the services `names` itself (an
+ * assertion it signed with no user in it), not a gateway acting for a client.
  */
-export function requireService(caller: Caller, name: string, action: string): void {
-  if (caller.client !== name || caller.viewer) throw forbidden(`Only the ${name} service can ${action}`);
+export function requireService(caller: Caller, names: string | readonly string[], action: string): void {
+  const services = typeof names === 'string' ? [names] : names;
+  if (caller.viewer || !services.includes(caller.client)) throw forbidden(`Only the ${services.join(' or ')} service can ${action}`);
 }

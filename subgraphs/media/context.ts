@@ -1,16 +1,16 @@
 import type { PrismaSubgraphContext } from '../../lib/subgraph/server';
 import type { MediaConfig } from './config';
 import type { MediaLoaders } from './data';
-import type { PostsApi } from './events/posts-api';
 import type { PostVisibility } from './files/delivery';
 import type { BlobStore } from './files/storage';
 import type { PrismaClient } from './generated/prisma/client';
+import type { PostsClient } from './posts-client';
 
 /** What media's resolvers and file routes use besides the database: made once at start (subgraph.ts). */
 export interface MediaServices {
   store: BlobStore;
   /** Asks posts about posts, as the caller. */
-  posts: PostsApi;
+  posts: PostsClient;
   /** Who may fetch a post's files (anonymous visibility remembered briefly). */
   visibility: PostVisibility;
   config: Pick<MediaConfig, 'publicUrl' | 'uploads'>;

@@ -5,11 +5,11 @@ import type { MediaConfig } from './config';
 import type { MediaServices } from './context';
 import { createLoaders } from './data';
 import { followPostEvents } from './events/post-events';
-import { postsApi, postVisibility } from './events/posts-api';
-import { deliveryRoute, MEDIA_PATH } from './files/delivery';
+import { deliveryRoute, MEDIA_PATH, postVisibility } from './files/delivery';
 import { createBlobStore } from './files/storage';
 import { purgeUploads, UPLOAD_PATH, uploadRoute } from './files/uploads';
 import { PrismaClient } from './generated/prisma/client';
+import { postsClient } from './posts-client';
 import { resolvers } from './resolvers';
 
 export const typeDefs = loadTypeDefs(__dirname);
@@ -28,8 +28,8 @@ export const createMediaSubgraph = prismaSubgraph({
     const store = await createBlobStore(config.storage);
     // Media signs its own calls to posts as the service `media`, with the graph's internal key.
     const sign = assertionSigner(await loadSigningKey(config.signingKey), 'media');
-    const follower = followPostEvents(db, store, { postsUrl: config.postsUrl, pollMs: config.eventsPollMs }, () => sign(null), logger);
-    const posts = postsApi(config.postsUrl);
+    const posts = postsClient(config.postsUrl);
+    const follower = followPostEvents(db, store, posts, { pollMs: config.eventsPollMs }, () => sign(null), logger);
     // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.
     const visibility = postVisibility(posts, () => sign(null), config.visibilityCacheMs);
     return { store, posts, visibility, config: { publicUrl: config.publicUrl, uploads: config.uploads }, stopFollowing: follower.stop };

@@ -78,3 +78,12 @@ export function createLoaders(db: PrismaClient) {
 }
 
 export type PostLoaders = ReturnType<typeof createLoaders>;
+
+/** How long post events are kept: a follower that has not read one within 30 days never will. */
+const EVENT_RETENTION_MS = 30 * 86_400_000;
+
+/** Deletes post events older than EVENT_RETENTION_MS; the number deleted. */
+export async function purgePostEvents(db: PrismaClient): Promise<number> {
+  const { count } = await db.postEvent.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - EVENT_RETENTION_MS) } } });
+  return count;
+}

@@ -1,4 +1,4 @@
-import { badInput, text } from '../../lib/graphql/errors';
+import { badInput, feedPage, text } from '../../lib/graphql/errors';
 import type { UpdateUserInput } from './generated/resolvers-types';
 
 /** Input checks of the users subgraph; each returns the normalised value or throws BAD_USER_INPUT. */
@@ -37,4 +37,9 @@ export function userFields(input: Partial<UpdateUserInput>) {
     ...(input.email != null && { email: email('input.email', input.email) }),
     ...(input.role != null && { role: input.role }),
   };
+}
+
+/** Where a BFF is in the revocation feed, and how many revocations (at most 1000) it reads. */
+export function revocationsPage(after: string, first: number) {
+  return feedPage(after, first, 1000);
 }

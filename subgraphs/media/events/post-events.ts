@@ -1,8 +1,8 @@
-import { BACKGROUND_HEADER, callSubgraph } from '../../../lib/identity/assertion';
 import type { Logger } from '../../../lib/telemetry/logger';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { BlobStore } from '../files/storage';
 import { purgePostMedia } from '../files/uploads';
+import type { PostsClient } from '../posts-client';
 
 const FEED = 'posts.post_events';
 /**
@@ -12,23 +12,17 @@ const FEED = 'posts.post_events';
  */
 const SETTLE_MS = 5_000;
 
-interface PostEvent {
-  position: string;
-  type: 'DELETED';
-  postId: string;
-  createdAt: string;
-}
-
 /**
- * Follows the posts subgraph's event feed (through its API, as the service `media`) and removes
- * the media of deleted posts: the records, then the files. The position reached is kept in
- * media's own database, so no event is missed across restarts or while posts is down.
- * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000) at `postsUrl`.
+ * Follows the posts subgraph's event feed (through `posts`, its client, as the service `media`)
+ * and removes the media of deleted posts: the records, then the files. The position reached is
+ * kept in media's own database, so no event is missed across restarts or while posts is down.
+ * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000).
  */
 export function followPostEvents(
   db: PrismaClient,
   store: BlobStore,
-  { postsUrl, pollMs: interval }: { postsUrl: string; pollMs: number },
+  posts: PostsClient,
+  { pollMs: interval }: { pollMs: number },
   sign: () => Promise<string>,
   logger: Logger,
 ) {
@@ -41,17 +35,7 @@ export function followPostEvents(
     for (;;) {
       const cursor = await db.eventCursor.findUnique({ where: { feed: FEED } });
       const after = cursor?.position ?? 0n;
-      const response = await callSubgraph(
-        postsUrl,
-        await sign(),
-        'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
-        { after: String(after), first: 100 },
-        5_000,
-        { [BACKGROUND_HEADER]: '1' },
-      );
-      const body = (await response.json()) as { data?: { postEvents: PostEvent[] }; errors?: { message: string }[] };
-      if (!body.data) throw new Error(`posts answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
-      const events = body.data.postEvents;
+      const events = await posts.postEvents(await sign(), after, 100);
       // The cursor moves past an event only when it and every event before it have settled.
       let settled = after;
       let advancing = true;

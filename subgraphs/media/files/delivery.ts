@@ -7,6 +7,7 @@ import type { Caller } from '../../../lib/identity/assertion';
 import type { Logger } from '../../../lib/telemetry/logger';
 import { guardDownload, type TransferDeadlines } from '../../../lib/http/stream-deadlines';
 import type { PrismaClient, RenditionSize } from '../generated/prisma/client';
+import type { PostsClient } from '../posts-client';
 import type { BlobStore, ByteRange } from './storage';
 
 /** Where a client fetches a rendition: `/media/<id>/<size>`, on the BFF it talks to. */
@@ -20,6 +21,38 @@ const PRIVATE = 'private, no-cache';
 /** Who may see a post's files: everyone, only this caller (a draft, its author or an admin), or not this caller. */
 export type Visibility = 'public' | 'private' | 'hidden';
 export type PostVisibility = (caller: Caller, postId: string) => Promise<Visibility>;
+
+/** Most posts whose anonymous visibility a process remembers at once. */
+const REMEMBERED = 10_000;
+
+/**
+ * Who may see a post's files, for file delivery: `public` when an anonymous caller may see the
+ * post (published), else `private` for a caller posts lets see it (its author, an admin), else
+ * `hidden`. Anonymous visibility is remembered for `cacheMs` per process (a page asks for many
+ * files of the same posts), so a post unpublished that recently may still have its files served
+ * publicly; a caller's own visibility is never remembered. Posts unreachable: 503 SUBGRAPH_UNAVAILABLE.
+ */
+export function postVisibility({ visiblePostIds }: PostsClient, anonymousAssertion: () => Promise<string>, cacheMs: number): PostVisibility {
+  const anonymous = new Map<string, { visible: boolean; until: number }>();
+  const ask = async (caller: Caller, postId: string) => {
+    try {
+      return (await visiblePostIds(caller, [postId])).has(postId);
+    } catch {
+      throw new HttpError(503, 'SUBGRAPH_UNAVAILABLE', 'Cannot check who may see this file right now; try again shortly', { 'retry-after': '2' });
+    }
+  };
+  return async function visibility(caller: Caller, postId: string): Promise<Visibility> {
+    let known = anonymous.get(postId);
+    if (!known || known.until <= Date.now()) {
+      known = { visible: await ask({ viewer: null, client: 'media', assertion: await anonymousAssertion() }, postId), until: Date.now() + cacheMs };
+      if (anonymous.size >= REMEMBERED) anonymous.clear();
+      anonymous.set(postId, known);
+    }
+    if (known.visible) return 'public';
+    if (!caller.viewer) return 'hidden';
+    return (await ask(caller, postId)) ? 'private' : 'hidden';
+  };
+}
 
 export interface DeliverySettings {
   deadlines: TransferDeadlines;

@@ -1,5 +1,5 @@
 import type { MediaResolvers } from '../generated/resolvers-types';
-import { referenceId } from './reference';
+import { referenceId } from '../../../lib/graphql/errors';
 
 export const Media: MediaResolvers = {
   __resolveReference: (ref, { loaders }) => {

@@ -1,4 +1,4 @@
-import { forbidden, requireOwnerOrAdmin, requireRole, requireViewer } from '../../../lib/identity/authz';
+import { forbidden, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireViewer } from '../../../lib/identity/authz';
 import { notFound, requireId } from '../../../lib/graphql/errors';
 import { isRecordNotFound } from '../../../lib/data/prisma-errors';
 import type { MediaContext } from '../context';
@@ -6,17 +6,16 @@ import { deleteMediaFiles, openUpload } from '../files/uploads';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import * as valid from '../validation';
 
-/** The media record if the viewer owns it or is an admin; NOT_FOUND, UNAUTHENTICATED or FORBIDDEN otherwise. */
 /**
  * The media record `mediaId`, if the caller may change it. Media the caller may not even see (on a
  * draft of someone else's) is NOT_FOUND, as `media(id)` answers null for it: FORBIDDEN would
  * confirm that it exists.
  */
 async function mediaToChange({ loaders, caller, posts }: Pick<MediaContext, 'loaders' | 'caller' | 'posts'>, mediaId: string, action: string) {
-  const viewer = requireViewer(caller, action);
+  requireViewer(caller, action);
   const media = await loaders.media.load(mediaId);
   if (!media) throw notFound('Media', mediaId);
-  if (media.ownerId !== viewer.id && viewer.role !== 'ADMIN' && media.postId && !(await posts.visiblePostIds(caller, [media.postId])).has(media.postId)) {
+  if (!isOwnerOrAdmin(caller, media.ownerId) && media.postId && !(await posts.visiblePostIds(caller, [media.postId])).has(media.postId)) {
     throw notFound('Media', mediaId);
   }
   requireOwnerOrAdmin(caller, media.ownerId, action);
@@ -33,7 +32,7 @@ export const Mutation: MutationResolvers = {
     if (data.postId) {
       const authorId = await posts.postAuthorFor(caller, data.postId);
       if (authorId === null) throw notFound('Post', data.postId);
-      if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+      if (!isOwnerOrAdmin(caller, authorId)) throw forbidden("Only the post's author or an admin can attach media to it");
     }
     return db.media.create({ data });
   },
@@ -43,7 +42,7 @@ export const Mutation: MutationResolvers = {
     if (intent.postId) {
       const authorId = await posts.postAuthorFor(caller, intent.postId);
       if (authorId === null || (await db.deletedPost.findUnique({ where: { postId: intent.postId } }))) throw notFound('Post', intent.postId);
-      if (authorId !== viewer.id && viewer.role !== 'ADMIN') throw forbidden("Only the post's author or an admin can attach media to it");
+      if (!isOwnerOrAdmin(caller, authorId)) throw forbidden("Only the post's author or an admin can attach media to it");
     }
     return openUpload(db, config.uploads, intent);
   },

@@ -1,5 +1,5 @@
 import type { PostResolvers } from '../generated/resolvers-types';
-import { referenceId } from './reference';
+import { referenceId } from '../../../lib/graphql/errors';
 
 /** The media subgraph contributes a post's media; posts resolves the rest. */
 export const Post: PostResolvers = {

@@ -1,7 +1,8 @@
+import { isAdmin } from '../../../lib/identity/authz';
 import { requireId } from '../../../lib/graphql/errors';
 import { readPage, toConnection } from '../../../lib/graphql/pagination';
 import type { QueryResolvers } from '../generated/resolvers-types';
-import { visiblePage } from './visible-page';
+import { visiblePage } from '../visible-page';
 
 export const Query: QueryResolvers = {
   // Media on a post the caller may not see (a draft) is hidden like the post itself.
@@ -15,7 +16,7 @@ export const Query: QueryResolvers = {
     const ownerId = args.ownerId != null ? requireId('ownerId', args.ownerId) : undefined;
     const postId = args.postId != null ? requireId('postId', args.postId) : undefined;
     // The media of one post the caller may not see: an empty page, as for a post with none.
-    if (postId && caller.viewer?.role !== 'ADMIN' && !(await posts.visiblePostIds(caller, [postId])).has(postId)) return toConnection([], page.first);
+    if (postId && !isAdmin(caller) && !(await posts.visiblePostIds(caller, [postId])).has(postId)) return toConnection([], page.first);
     return visiblePage(db, posts, caller, { ...(ownerId && { ownerId }), ...(postId && { postId }) }, page);
   },
 };

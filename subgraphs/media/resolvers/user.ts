@@ -1,5 +1,5 @@
 import type { UserResolvers } from '../generated/resolvers-types';
-import { referenceId } from './reference';
+import { referenceId } from '../../../lib/graphql/errors';
 
 /** The media subgraph contributes a user's avatar; users resolves the rest. */
 export const User: UserResolvers = {

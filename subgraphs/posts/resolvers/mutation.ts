@@ -4,7 +4,7 @@ import { isRecordNotFound } from '../../../lib/data/prisma-errors';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import { renderMarkdown } from '../markdown';
 import * as valid from '../validation';
-import { postToChange } from './visibility';
+import { postToChange } from '../visibility';
 
 export const Mutation: MutationResolvers = {
   createPost: async (_, { input }, { db, caller }) => {

@@ -1,15 +1,15 @@
 import { forbidden, isAdmin, requireService, requireViewer } from '../../../lib/identity/authz';
-import { badInput, requireId } from '../../../lib/graphql/errors';
+import { requireId } from '../../../lib/graphql/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection } from '../../../lib/graphql/pagination';
 import type { QueryResolvers } from '../generated/resolvers-types';
-import { visible } from './visibility';
+import { visible } from '../visibility';
+import * as valid from '../validation';
 
 export const Query: QueryResolvers = {
   postEvents: async (_, { after, first }, { db, caller }) => {
     requireService(caller, 'media', 'follow post events');
-    if (!/^\d{1,19}$/.test(after)) throw badInput('after', 'must be a position: a decimal number');
-    if (first < 1 || first > 500) throw badInput('first', 'must be between 1 and 500');
-    const events = await db.postEvent.findMany({ where: { position: { gt: BigInt(after) } }, orderBy: { position: 'asc' }, take: first });
+    const page = valid.eventsPage(after, first);
+    const events = await db.postEvent.findMany({ where: { position: { gt: page.after } }, orderBy: { position: 'asc' }, take: page.first });
     return events.map((event) => ({ ...event, position: String(event.position) }));
   },
   post: async (_, { id }, { loaders, caller }) => visible(await loaders.post.load(requireId('id', id)), caller),

@@ -1,17 +1,18 @@
 import { forbidden, isOwnerOrAdmin } from '../../../lib/identity/authz';
-import { isId } from '../../../lib/graphql/errors';
+import { referenceId } from '../../../lib/graphql/errors';
 import { readPage, toConnection } from '../../../lib/graphql/pagination';
 import type { UserResolvers } from '../generated/resolvers-types';
 
 /** The posts subgraph contributes `User.posts`; users resolves the rest. */
 export const User: UserResolvers = {
   posts: async (user, args, { loaders, caller }) => {
-    if (!isId(user.id)) return null;
-    if (args.status === 'DRAFT' && !isOwnerOrAdmin(caller, user.id.toLowerCase())) {
+    const authorId = referenceId(user.id);
+    if (!authorId) return null;
+    if (args.status === 'DRAFT' && !isOwnerOrAdmin(caller, authorId)) {
       throw forbidden('Only the user themself or an admin can list their drafts');
     }
     const page = readPage(args);
-    const rows = await loaders.postsOfAuthor.load({ authorId: user.id.toLowerCase(), status: args.status ?? 'PUBLISHED', page });
+    const rows = await loaders.postsOfAuthor.load({ authorId, status: args.status ?? 'PUBLISHED', page });
     return toConnection(rows, page.first);
   },
 };

@@ -15,7 +15,7 @@ function derive(password: string, salt: Buffer, { N, r, p }: typeof PARAMS): Pro
   );
 }
 
-/** Runs a hash now or when its turn comes (subgraphs/users/sign-in-limits.ts bounds how many run at once). */
+/** Runs a hash now or when its turn comes (subgraphs/users/auth/sign-in-limits.ts bounds how many run at once). */
 export type Schedule = <T>(task: () => Promise<T>) => Promise<T>;
 const now: Schedule = (task) => task();
 

@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import { forbidden, requireOwnerOrAdmin } from '../../../lib/identity/authz';
+import { forbidden, isAdmin, requireOwnerOrAdmin } from '../../../lib/identity/authz';
 import type { Caller } from '../../../lib/identity/assertion';
 import { badInput, notFound, requireId } from '../../../lib/graphql/errors';
 import { isRecordNotFound, uniqueViolation } from '../../../lib/data/prisma-errors';
@@ -106,9 +106,9 @@ export const Mutation: MutationResolvers = {
   },
   updateUser: async (_, { id, input }, context) => {
     const userId = requireId('id', id);
-    const viewer = requireOwnerOrAdmin(await liveCaller(context), userId, 'change this account');
+    requireOwnerOrAdmin(await liveCaller(context), userId, 'change this account');
     const data = valid.userFields(input);
-    if (data.role !== undefined && viewer.role !== 'ADMIN') throw forbidden('Only an admin can change a role');
+    if (data.role !== undefined && !isAdmin(context.caller)) throw forbidden('Only an admin can change a role');
     // A new role revokes the user's tokens in the same transaction: the old role's token stops working.
     return context.db
       .$transaction(async (tx) => {

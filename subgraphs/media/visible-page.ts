@@ -1,6 +1,7 @@
-import { afterCursor, encodeCursor, NEWEST_FIRST, toConnection, type Page } from '../../../lib/graphql/pagination';
-import type { MediaContext } from '../context';
-import type { Media } from '../data';
+import { afterCursor, encodeCursor, NEWEST_FIRST, toConnection, type Page } from '../../lib/graphql/pagination';
+import { isAdmin } from '../../lib/identity/authz';
+import type { MediaContext } from './context';
+import type { Media } from './data';
 
 /** Rows read per step while filling a page, and the most one page may read past hidden rows. */
 const SCAN_BATCH = 200;
@@ -23,7 +24,7 @@ export async function visiblePage(db: MediaContext['db'], posts: MediaContext['p
     const take = Math.min(SCAN_BATCH, Math.max(wanted - shown.length, 20));
     const rows = await db.media.findMany({ where: { ...where, ...afterCursor(after) }, orderBy: NEWEST_FIRST, take });
     const visible =
-      caller.viewer?.role === 'ADMIN' ? null : await posts.visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
+      isAdmin(caller) ? null : await posts.visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
     for (const row of rows) {
       if (!row.postId || !visible || visible.has(row.postId)) shown.push(row);
       if (shown.length === wanted) return toConnection(shown, page.first);

@@ -1,8 +1,8 @@
-import { isOwnerOrAdmin, requireOwnerOrAdmin, requireViewer } from '../../../lib/identity/authz';
-import type { Caller } from '../../../lib/identity/assertion';
-import { notFound } from '../../../lib/graphql/errors';
-import type { PostsContext } from '../context';
-import type { Post } from '../data';
+import { isOwnerOrAdmin, requireOwnerOrAdmin, requireViewer } from '../../lib/identity/authz';
+import type { Caller } from '../../lib/identity/assertion';
+import { notFound } from '../../lib/graphql/errors';
+import type { PostsContext } from './context';
+import type { Post } from './data';
 
 /** Drafts are seen by their author and admins only; to anyone else they do not exist. */
 export function visible(post: Post | null, caller: Caller): Post | null {

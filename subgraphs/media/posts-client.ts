@@ -1,0 +1,77 @@
+import { GraphQLError } from 'graphql';
+import { BACKGROUND_HEADER, callSubgraph, type Caller } from '../../lib/identity/assertion';
+
+/** How long media waits for posts on a request's behalf; the event follower, in the background, waits longer. */
+const REQUEST_TIMEOUT_MS = 2_000;
+const BACKGROUND_TIMEOUT_MS = 5_000;
+
+/** One entry of posts' event feed (`Query.postEvents`). */
+export interface PostEvent {
+  position: string;
+  type: 'DELETED';
+  postId: string;
+  createdAt: string;
+}
+
+/**
+ * What media needs to know about posts, asked of the posts subgraph through its API (never its
+ * database). For a request, on the caller's behalf: the caller's own assertion goes along, so
+ * posts answers under its own rules (a draft is visible to its author and admins only). For the
+ * event follower, as the service `media`. `postsUrl` is the media config's (supergraph.yaml's
+ * routing URL, or `POSTS_SUBGRAPH_URL`).
+ */
+export function postsClient(postsUrl: string) {
+  /** Posts' data for `query`; an Error naming what posts answered when it has none. */
+  async function query<T>(assertion: string, text: string, variables: Record<string, unknown>, timeoutMs: number, headers?: Record<string, string>): Promise<T> {
+    const response = await callSubgraph(postsUrl, assertion, text, variables, timeoutMs, headers);
+    const body = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    if (!response.ok || body.errors?.length || !body.data) throw new Error(`posts answered ${response.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
+    return body.data;
+  }
+
+  /** Asks posts, as the caller; a failure is SUBGRAPH_UNAVAILABLE naming posts. */
+  async function askPosts<T>(caller: Caller, text: string, variables: Record<string, unknown>): Promise<T> {
+    try {
+      return await query<T>(caller.assertion ?? '', text, variables, REQUEST_TIMEOUT_MS);
+    } catch {
+      throw new GraphQLError('Cannot check the post right now; try again', { extensions: { code: 'SUBGRAPH_UNAVAILABLE', serviceName: 'posts' } });
+    }
+  }
+
+  /** The author of `postId` as the caller may see it; null when there is no such post for them. */
+  async function postAuthorFor(caller: Caller, postId: string): Promise<string | null> {
+    const data = await askPosts<{ post: { author: { id: string } | null } | null }>(caller, 'query MediaPostAuthor($id: ID!) { post(id: $id) { author { id } } }', { id: postId });
+    return data.post?.author?.id ?? null;
+  }
+
+  /** Of `postIds`, those the caller may see (a draft only to its author and admins), in one call. */
+  async function visiblePostIds(caller: Caller, postIds: string[]): Promise<Set<string>> {
+    const unique = [...new Set(postIds)];
+    if (unique.length === 0) return new Set();
+    const data = await askPosts<{ _entities: ({ id: string } | null)[] }>(
+      caller,
+      'query MediaVisiblePosts($r: [_Any!]!) { _entities(representations: $r) { ... on Post { id } } }',
+      { r: unique.map((id) => ({ __typename: 'Post', id })) },
+    );
+    return new Set(data._entities.filter((p): p is { id: string } => p !== null).map((p) => p.id));
+  }
+
+  /**
+   * Up to `first` post events after `after`, read as the service `media` (`assertion`, signed by
+   * media) in the background; a failure is an Error saying what posts answered.
+   */
+  async function postEvents(assertion: string, after: bigint, first: number): Promise<PostEvent[]> {
+    const data = await query<{ postEvents: PostEvent[] }>(
+      assertion,
+      'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
+      { after: String(after), first },
+      BACKGROUND_TIMEOUT_MS,
+      { [BACKGROUND_HEADER]: '1' },
+    );
+    return data.postEvents;
+  }
+
+  return { postAuthorFor, visiblePostIds, postEvents };
+}
+
+export type PostsClient = ReturnType<typeof postsClient>;
