@@ -65,7 +65,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
           ...auth,
           session: {},
           partialErrors: [],
-          run: (document, variables, path) => supergraph.run(context, document, variables, path),
+          run: (document, variables, at) => supergraph.run(context, document, variables, at),
         };
         return context;
       },
