@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
@@ -9,20 +8,16 @@ import { useSessionReport } from '../bff/plugins/use-session-report';
 import { clientAddress, consumeOrRefuse, sessionLimits } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
 import { clientTokenVerifier } from '../bff/token-verifier';
-import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
-import { contractSupergraph } from '../lib/graphql/contract';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
 import { DEFAULT_PAGE_SIZE } from '../lib/graphql/pagination';
 import type { Service } from '../lib/subgraph/server';
 import type { WebConfig } from './config';
+import { webSupergraphSdl } from './contract';
 import { allowedOrigins, originGuard } from './origins';
 import { sharedRefresh } from './refresh';
 import { clearedSessionCookies, isTls, readSession, sessionCookies } from './session';
 import { staticFiles } from './static';
-
-/** Elements tagged with these are not part of the web contract. */
-export const WEB_EXCLUDED_TAGS = ['internal'];
 
 interface WebContext extends BffContext {
   tls: boolean;
@@ -45,8 +40,7 @@ interface WebAuth {
  * that user.
  */
 export async function createWebBff(config: WebConfig, logger: Logger): Promise<Service> {
-  const supergraphSdl = contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
-  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', supergraphSdl, logger, config);
+  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', webSupergraphSdl(), logger, config);
   const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
   const limits = sessionLimits(config.sessionLimits);
   const ttl = { access: config.tokens.ttlSeconds, refresh: config.tokens.refreshTtlSeconds };

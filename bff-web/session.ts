@@ -25,6 +25,8 @@ export function readSession(req: IncomingMessage, tls: boolean): { access?: stri
   return { access: cookies[name(ACCESS)] || undefined, refresh: cookies[name(REFRESH)] || undefined };
 }
 
+// By hand, not the `cookie` package's serialize: that puts Max-Age before Path, and these exact
+// strings are asserted (tests/e2e/bff-web.e2e.test.ts). Values need no encoding (JWT, base64url).
 function cookie(name: string, value: string, path: string, maxAgeSeconds: number, secure: boolean): string {
   return [`${secure ? `__Host-${name}` : name}=${value}`, `Path=${path}`, 'HttpOnly', 'SameSite=Lax', `Max-Age=${maxAgeSeconds}`, ...(secure ? ['Secure'] : [])].join('; ');
 }

@@ -35,7 +35,8 @@ export type ViewerOf = (req: IncomingMessage, res: ServerResponse) => Promise<Vi
  * Transfers in flight per client, so one client cannot take every connection to media: a client is
  * its verified user, or, anonymous, its address (`TRUST_PROXY`: the last `X-Forwarded-For` hop).
  * A request over the bound may wait `waitMs` for a slot (a page over HTTP/2 asks for all its
- * images at once), then is refused.
+ * images at once), then is refused. Hand-written: cockatiel's bulkhead bounds one policy as a
+ * whole, not each key; a map of bulkheads per client would need this bookkeeping to free them.
  */
 export class PerClient {
   private readonly active = new Map<string, number>();

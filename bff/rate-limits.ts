@@ -9,8 +9,8 @@ import { HttpError } from '../lib/http/server';
 /**
  * Limits a BFF puts on session operations per client address, before anything reaches users:
  * sign-in attempts (a successful one is given back, so only failures add up), sign-ups, and
- * refreshes. users adds its own limit per account (subgraphs/users/sign-in-limits.ts). In memory
- * per BFF process (rate-limiter-flexible's RateLimiterMemory; its Redis store can share them).
+ * refreshes. users adds its own limit per account (subgraphs/users/auth/sign-in-limits.ts). In
+ * memory per BFF process (rate-limiter-flexible's RateLimiterMemory; its Redis store can share them).
  * A refusal is HTTP 429 with code RATE_LIMITED, `extensions.retryAfter` and `Retry-After`.
  */
 

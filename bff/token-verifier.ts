@@ -5,6 +5,9 @@ import { HttpError } from '../lib/http/server';
 import { ROLES, type Role, type Viewer } from '../lib/identity/assertion';
 import type { Revocations, TokenClaims } from './revocations';
 
+/** Resolves with a valid access token's viewer; rejects with 401 (invalid, expired, revoked) or 503 (keys unavailable). */
+export type VerifyToken = (token: string) => Promise<Viewer>;
+
 export interface TokenVerifierOptions {
   /** users' JWKS. @default `/.well-known/jwks.json` on the users subgraph (`USERS_JWKS_URL`) */
   jwksUrl: string;
@@ -21,7 +24,7 @@ export interface TokenVerifierOptions {
  * is 401, keys that cannot be fetched 503 (never a reason to end a session). A token that
  * `revocations` covers (account deleted, role changed, signed out) is 401 too.
  */
-export function clientTokenVerifier({ jwksUrl, tokens: { issuer, audience }, revocations }: TokenVerifierOptions) {
+export function clientTokenVerifier({ jwksUrl, tokens: { issuer, audience }, revocations }: TokenVerifierOptions): VerifyToken {
   const jwks = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000, cacheMaxAge: Infinity });
   // Fetched at start when users is up, so verifying does not wait for (or depend on) it later.
   jwks.reload().catch(() => undefined);

@@ -13,10 +13,19 @@ export interface Sessions {
   revoke(refreshToken: string): Promise<void>;
 }
 
-/** Sessions by direct calls to users (`usersUrl`), with an anonymous assertion. */
-export function usersSessions(usersUrl: string, sign: (viewer: Viewer | null) => Promise<string>): Sessions {
+export interface UsersSessionsOptions {
+  /** users' GraphQL endpoint. */
+  usersUrl: string;
+  /** Signs the assertion a call carries; these calls are anonymous (null). */
+  sign: (viewer: Viewer | null) => Promise<string>;
+  /** How long users has to answer: its subgraph timeout (`resilience.users.timeoutMs`, lib/config/bff.ts). */
+  timeoutMs: number;
+}
+
+/** Sessions by direct calls to users, with an anonymous assertion. */
+export function usersSessions({ usersUrl, sign, timeoutMs }: UsersSessionsOptions): Sessions {
   const call = async (query: string, variables: Record<string, unknown>, address?: string) =>
-    callSubgraph(usersUrl, await sign(null), query, variables, 5_000, address ? { [CLIENT_ADDRESS_HEADER]: address } : {});
+    callSubgraph(usersUrl, await sign(null), query, variables, timeoutMs, address ? { [CLIENT_ADDRESS_HEADER]: address } : {});
   return {
     async refresh(refreshToken, address) {
       try {

@@ -60,6 +60,12 @@ export interface SeedSize {
   mediaPerPost: number;
 }
 
+/**
+ * A seed replaces whole tables in one transaction, on a database that may be busy (the test suites
+ * seed while other suites run): it waits longer for a connection than a request would.
+ */
+export const SEED_TRANSACTIONS = { maxWait: 15_000, timeout: 120_000 };
+
 export const DEMO_SIZE: SeedSize = { users: 6, postsPerUser: 6, mediaPerPost: 2 };
 
 /** `videos: false` makes every media record an image (a seed that writes files has no video encoder). */

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { Database } from '../../lib/data/database';
-import { chunks, type SeedMedia, type SeedPlan } from '../../tooling/seed-plan';
+import { chunks, SEED_TRANSACTIONS, type SeedMedia, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { renderImage, type RenderedFile, type RenderedImage } from './files/images';
 import { mediaStorageConfig } from './config';
@@ -30,7 +30,7 @@ async function picture(index: number, caption: string, avatar: boolean): Promise
  * are drawn once per caption pattern and stored per record, as an upload would.
  */
 export async function seedMedia(database: Database, plan: SeedPlan, { files = false } = {}): Promise<void> {
-  const db = new PrismaClient({ adapter: database.adapter });
+  const db = new PrismaClient({ adapter: database.adapter, transactionOptions: SEED_TRANSACTIONS });
   try {
     // The seed runs outside the service, against the store the service would use.
     const storage = mediaStorageConfig();

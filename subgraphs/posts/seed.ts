@@ -1,11 +1,11 @@
 import type { Database } from '../../lib/data/database';
-import { chunks, type SeedPlan } from '../../tooling/seed-plan';
+import { chunks, SEED_TRANSACTIONS, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { renderMarkdown } from './markdown';
 
 /** Replaces all posts with the plan's. */
 export async function seedPosts(database: Database, plan: SeedPlan): Promise<void> {
-  const db = new PrismaClient({ adapter: database.adapter });
+  const db = new PrismaClient({ adapter: database.adapter, transactionOptions: SEED_TRANSACTIONS });
   try {
     await db.post.deleteMany();
     await db.postEvent.deleteMany();

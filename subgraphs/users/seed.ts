@@ -1,11 +1,11 @@
 import type { Database } from '../../lib/data/database';
-import { chunks, DEMO_PASSWORD, type SeedPlan } from '../../tooling/seed-plan';
+import { chunks, SEED_TRANSACTIONS, DEMO_PASSWORD, type SeedPlan } from '../../tooling/seed-plan';
 import { PrismaClient } from './generated/prisma/client';
 import { hashPassword } from './auth/passwords';
 
 /** Replaces all users with the plan's; they all sign in with DEMO_PASSWORD. */
 export async function seedUsers(database: Database, plan: SeedPlan): Promise<void> {
-  const db = new PrismaClient({ adapter: database.adapter });
+  const db = new PrismaClient({ adapter: database.adapter, transactionOptions: SEED_TRANSACTIONS });
   try {
     const passwordHash = await hashPassword(DEMO_PASSWORD);
     await db.user.deleteMany();
@@ -16,7 +16,7 @@ export async function seedUsers(database: Database, plan: SeedPlan): Promise<voi
 }
 
 export async function countUsers(database: Database): Promise<number> {
-  const db = new PrismaClient({ adapter: database.adapter });
+  const db = new PrismaClient({ adapter: database.adapter, transactionOptions: SEED_TRANSACTIONS });
   try {
     return await db.user.count();
   } finally {

@@ -1,0 +1,15 @@
+import { readFileSync } from 'node:fs';
+import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { contractSupergraph } from '../lib/graphql/contract';
+
+/** Elements tagged with these are not part of the web contract. */
+export const WEB_EXCLUDED_TAGS = ['internal'];
+
+/**
+ * The supergraph bff-web serves: supergraph.graphql without the elements tagged WEB_EXCLUDED_TAGS
+ * (lib/graphql/contract.ts). Its own module so scripts/web-schema.ts writes the same API without
+ * loading the server.
+ */
+export function webSupergraphSdl(): string {
+  return contractSupergraph(readFileSync(SUPERGRAPH_SDL, 'utf8'), WEB_EXCLUDED_TAGS);
+}
