@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { ConfigError, databaseUrlVariable, envInt, envString, envUrl, SUBGRAPHS, type SubgraphName } from '../lib/config/env';
+import { databaseUrlSetting } from '../lib/config/database';
+import { ConfigError, databaseUrlVariable, envInt, envString, SUBGRAPHS, type SubgraphName } from '../lib/config/env';
 import { ROOT } from '../lib/graphql/composition';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres';
 import type { Logger } from '../lib/telemetry/logger';
@@ -23,7 +24,7 @@ export interface Databases {
  * (default `./data`) on `EMBEDDED_POSTGRES_PORT` (default 5433) with databases users, posts, media.
  */
 export async function provideDatabases(logger: Logger, dataDir = envString('DATA_DIR', path.join(ROOT, 'data'))): Promise<Databases> {
-  const given = SUBGRAPHS.map((name) => [name, envUrl(databaseUrlVariable(name))] as const);
+  const given = SUBGRAPHS.map((name) => [name, databaseUrlSetting(name)] as const);
   const set = given.filter(([, url]) => url);
   if (set.length === SUBGRAPHS.length) {
     return { urls: Object.fromEntries(given) as DatabaseUrls, embedded: false, stop: async () => undefined };

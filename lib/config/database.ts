@@ -12,9 +12,14 @@ export interface DatabaseConfig {
   captureStatements: boolean;
 }
 
+/** `<NAME>_DATABASE_URL`, a postgresql:// URL, or undefined when unset. */
+export function databaseUrlSetting(name: SubgraphName): string | undefined {
+  return envUrl(databaseUrlVariable(name), undefined, { protocols: ['postgresql:', 'postgres:'] });
+}
+
 export function databaseConfig(name: SubgraphName): DatabaseConfig {
   const variable = databaseUrlVariable(name);
-  const url = envUrl(variable, undefined, { protocols: ['postgresql:', 'postgres:'] });
+  const url = databaseUrlSetting(name);
   if (!url) throw new ConfigError(`${variable} is not set; \`npm start\` sets it for the embedded database`);
   return {
     url,
