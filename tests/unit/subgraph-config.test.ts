@@ -5,7 +5,8 @@ import { loadUsersConfig } from '../../subgraphs/users/config';
 
 /** What every subgraph needs set; the rest has defaults. */
 const REQUIRED = {
-  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }),
+  // A public EC JWK: its shape is what config checks (the BFFs' real keys are made by npm start).
+  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
   USERS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/users',
   POSTS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/posts',
   MEDIA_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/media',
@@ -62,6 +63,13 @@ describe('subgraph config', () => {
     { service: 'media', load: loadMediaConfig, env: { MEDIA_STORAGE: 'tape' }, variable: 'MEDIA_STORAGE' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_STORAGE: 's3' }, variable: 'S3_BUCKET' },
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'posts' }, variable: 'POSTS_SUBGRAPH_URL' },
+    // Parses as a URL with the scheme "localhost:": refused at start, not a failure at the first call.
+    { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'localhost:4002/graphql' }, variable: 'POSTS_SUBGRAPH_URL' },
+    { service: 'media', load: loadMediaConfig, env: { MEDIA_EVENTS_POLL_MS: '3000000000' }, variable: 'MEDIA_EVENTS_POLL_MS' },
+    { service: 'posts', load: loadPostsConfig, env: { GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }) }, variable: 'GATEWAY_PUBLIC_KEYS' },
+    { service: 'posts', load: loadPostsConfig, env: { POSTS_DATABASE_URL: 'http://127.0.0.1:5432/posts' }, variable: 'POSTS_DATABASE_URL' },
+    { service: 'users', load: loadUsersConfig, env: { NODE_ENV: 'production' }, variable: 'AUTH_SIGNING_KEY' },
+    { service: 'media', load: loadMediaConfig, env: { NODE_ENV: 'production' }, variable: 'GATEWAY_SIGNING_KEY' },
   ])('$service: a bad $variable is a ConfigError naming it', ({ load, env, variable }) => {
     withEnv(env as Record<string, string | undefined>);
     expect(failure(load)).toMatch(new RegExp(`^${variable}\\b`));
