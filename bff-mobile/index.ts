@@ -4,4 +4,4 @@ import { loadMobileConfig } from './config';
 import { createMobileBff } from './server';
 
 const config = loadConfigOrExit('bff-mobile', loadMobileConfig);
-runService('bff-mobile', config, (logger) => createMobileBff(config, logger));
+runService('bff-mobile', config.listen, (logger) => createMobileBff(config, logger));

@@ -9,7 +9,7 @@ import { bffServerOptions } from '../bff/server-options';
 import { clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
-import type { Service } from '../lib/subgraph/server';
+import type { Service } from '../lib/http/service';
 import type { Logger } from '../lib/telemetry/logger';
 import { bearerAuthentication, type MobileAuth } from './authentication';
 import type { MobileConfig } from './config';
@@ -32,7 +32,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
   const supergraph = await startSupergraphRunner(gateway);
   const { authenticate, fileViewer } = bearerAuthentication(clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations }), config.trustProxy);
 
-  const httpServer = createHttpServer(config.http);
+  const httpServer = createHttpServer(config.httpTimeouts);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,

@@ -4,4 +4,4 @@ import { loadWebConfig } from './config';
 import { createWebBff } from './server';
 
 const config = loadConfigOrExit('bff-web', loadWebConfig);
-runService('bff-web', config, (logger) => createWebBff(config, logger));
+runService('bff-web', config.listen, (logger) => createWebBff(config, logger));

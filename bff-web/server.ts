@@ -11,7 +11,7 @@ import { clientTokenVerifier } from '../bff/token-verifier';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
 import { DEFAULT_PAGE_SIZE } from '../lib/graphql/pagination';
-import type { Service } from '../lib/subgraph/server';
+import type { Service } from '../lib/http/service';
 import type { WebConfig } from './config';
 import { webSupergraphSdl } from './contract';
 import { allowedOrigins, originGuard } from './origins';
@@ -46,7 +46,7 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
   const ttl = { access: config.tokens.ttlSeconds, refresh: config.tokens.refreshTtlSeconds };
   const { trustProxy } = config;
 
-  const httpServer = createHttpServer(config.http);
+  const httpServer = createHttpServer(config.httpTimeouts);
   const refresh = sharedRefresh(sessions, config.refreshReuseWindowMs);
   const cookies = useSessionReport<BffContext>(async (context, headers) => {
     const web = context as WebContext;

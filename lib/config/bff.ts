@@ -2,7 +2,7 @@ import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { DEFAULT_PORTS, envBool, envPort, envUrl, portVariable, processConfig, type ProcessConfig, envMs } from './env';
+import { envBool, envMs, envUrl, listenConfig, processConfig, type ListenConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
@@ -13,9 +13,11 @@ import type { KeySource } from '../identity/keys';
 
 
 /** What both BFFs read the same way; bff-web/config.ts and bff-mobile/config.ts add their own. */
-export interface BffConfig extends ProcessConfig {
-  /** `BFF_WEB_PORT` / `BFF_MOBILE_PORT`, @default 4000 / 4100; 0 picks a free one. */
-  port: number;
+export interface BffConfig {
+  /** `NODE_ENV=production`: keys must be set, Sandbox and introspection default to off. */
+  production: boolean;
+  /** `BFF_WEB_PORT` / `BFF_MOBILE_PORT` (@default 4000 / 4100; 0 picks a free one), `HOST`, `LOG_LEVEL`. */
+  listen: ListenConfig;
   /** Subgraph GraphQL URLs by name (supergraph.yaml, `<NAME>_SUBGRAPH_URL`). */
   subgraphUrls: Record<string, string>;
   /** Where users publishes its token keys. `USERS_JWKS_URL`, @default `/.well-known/jwks.json` on users. */
@@ -35,7 +37,7 @@ export interface BffConfig extends ProcessConfig {
   trustProxy: boolean;
   sessionLimits: SessionLimitSettings;
   mediaProxy: MediaProxyOptions;
-  http: HttpTimeouts;
+  httpTimeouts: HttpTimeouts;
   queryLimits: QueryLimits;
   /** Timeouts and breaker settings per subgraph. */
   resilience: Record<string, ResilienceSettings>;
@@ -46,8 +48,8 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
   const urls = subgraphUrls();
   const resilience = Object.fromEntries(Object.keys(urls).map((name) => [name, resilienceConfig(name)]));
   return {
-    ...processSettings,
-    port: envPort(portVariable(service), DEFAULT_PORTS[service]),
+    production: processSettings.production,
+    listen: listenConfig(service),
     subgraphUrls: urls,
     jwksUrl: envUrl('USERS_JWKS_URL', new URL('/.well-known/jwks.json', urls.users).toString()),
     tokens: tokenConfig(),
@@ -59,7 +61,7 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     trustProxy: trustProxyConfig(),
     sessionLimits: rateLimitConfig(),
     mediaProxy: { ...mediaProxyConfig(), downloadTimeoutMs: resilience.media.timeoutMs },
-    http: httpTimeoutsConfig(),
+    httpTimeouts: httpTimeoutsConfig(),
     queryLimits: queryLimitsConfig(),
     resilience,
   };

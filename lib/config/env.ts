@@ -142,6 +142,21 @@ export interface ProcessConfig {
   host: string;
 }
 
+/** Where and how loudly a service process runs (lib/http/main.ts runService). */
+export interface ListenConfig {
+  /** `<SERVICE>_PORT` (e.g. `BFF_WEB_PORT`, `USERS_PORT`), default from DEFAULT_PORTS; 0 picks a free one. */
+  port: number;
+  /** `HOST`, default 127.0.0.1. */
+  host: string;
+  /** `LOG_LEVEL`, default info. */
+  logLevel: LogLevel;
+}
+
+export function listenConfig(service: keyof typeof DEFAULT_PORTS): ListenConfig {
+  const { host, logLevel } = processConfig();
+  return { port: envPort(portVariable(service), DEFAULT_PORTS[service]), host, logLevel };
+}
+
 export function processConfig(): ProcessConfig {
   return {
     production: envString('NODE_ENV') === 'production',

@@ -3,7 +3,7 @@ import { loadSecret, parsePublicKeys } from '../identity/keys';
 import { databaseConfig, type DatabaseConfig } from './database';
 import { httpTimeoutsConfig, type HttpTimeouts } from './http';
 import { GATEWAY_PUBLIC_KEYS, keySource } from './keys';
-import { ConfigError, DEFAULT_PORTS, envPort, envString, portVariable, processConfig, type LogLevel, type SubgraphName } from './env';
+import { ConfigError, envString, listenConfig, processConfig, type ListenConfig, type SubgraphName } from './env';
 
 
 /** What every subgraph process reads the same way; each subgraph's config.ts adds its own. */
@@ -12,7 +12,7 @@ export interface SubgraphConfig {
   /** `NODE_ENV=production`: secrets must be set. */
   production: boolean;
   /** `<NAME>_PORT` (default 4001, 4002, 4003; 0 picks a free one), `HOST` and `LOG_LEVEL`. */
-  listen: { port: number; host: string; logLevel: LogLevel };
+  listen: ListenConfig;
   /** `GATEWAY_PUBLIC_KEYS`, required: the BFFs' public keys; only requests they signed are served. */
   gatewayKeys: JWK[];
   database: DatabaseConfig;
@@ -26,13 +26,13 @@ export interface SubgraphConfig {
 }
 
 export function subgraphConfig(name: SubgraphName): SubgraphConfig {
-  const { production, host, logLevel } = processConfig();
+  const { production } = processConfig();
   const keys = envString(GATEWAY_PUBLIC_KEYS);
   if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
   return {
     name,
     production,
-    listen: { port: envPort(portVariable(name), DEFAULT_PORTS[name]), host, logLevel },
+    listen: listenConfig(name),
     gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS),
     database: databaseConfig(name),
     cursorSecret: loadSecret(keySource('CURSOR_SECRET', 'cursor-secret')),

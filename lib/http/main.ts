@@ -1,20 +1,12 @@
-import { ConfigError, type LogLevel } from '../config/env';
+import { ConfigError, type ListenConfig } from '../config/env';
 import type { SubgraphConfig } from '../config/subgraph';
 import { openDatabase, waitForDatabase } from '../data/database';
 import { createLogger, type Logger } from '../telemetry/logger';
-import type { Service, SubgraphDeps } from '../subgraph/server';
+import type { SubgraphDeps } from '../subgraph/server';
+import type { Service } from './service';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
-
-/** Where and how loudly a service process runs: from its config module. */
-export interface ListenConfig {
-  /** `<SERVICE>_PORT`; 0 picks a free one. */
-  port: number;
-  /** `HOST`, default 127.0.0.1. */
-  host: string;
-  logLevel: LogLevel;
-}
 
 /**
  * Starts a service process: builds it, listens on `port` (0 picks a free one) at `HOST`

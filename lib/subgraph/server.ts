@@ -20,6 +20,7 @@ import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, se
 import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
 import { throttledWarning, type Logger } from '../telemetry/logger';
+import type { Service } from '../http/service';
 
 /** What every subgraph's context holds besides its own data access. */
 export interface BaseSubgraphContext extends BaseContext {
@@ -67,11 +68,6 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   authenticatedRoutes?: CallerRoutes;
   /** Stops what the service opened besides the database pool (e.g. its Prisma client). */
   onStop?: () => Promise<void>;
-}
-
-export interface Service {
-  listen(port: number, host: string): Promise<number>;
-  stop(): Promise<void>;
 }
 
 export interface SubgraphService extends Service {
