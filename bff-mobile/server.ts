@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
-import { refuseBlockedSignIns, sessionLimits } from '../bff/rate-limits';
+import { sessionLimits } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
 import { clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
@@ -33,7 +33,6 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
   const { authenticate, fileViewer } = bearerAuthentication(clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations }), config.trustProxy);
 
   const httpServer = createHttpServer(config.httpTimeouts);
-  const limits = sessionLimits(config.sessionLimits);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
     resolvers,
@@ -41,7 +40,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       httpServer,
       config,
       pageSize: DEFAULT_PAGE,
-      sessionLimits: limits,
+      sessionLimits: sessionLimits(config.sessionLimits),
       plugins: [
         useRefusedTokens(),
         usePartialErrors(),
@@ -56,7 +55,6 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
     createRequestHandler<MobileContext, MobileAuth>({
       apollo,
       logger,
-      screen: refuseBlockedSignIns(limits),
       prepare: config.safelist ? safelist(readManifest()) : undefined,
       prefixRoutes: mediaFiles(fileViewer),
       authenticate,

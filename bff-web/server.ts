@@ -5,7 +5,7 @@ import { createBffGateway } from '../bff/gateway';
 import { answeredIncomplete, useIncompleteAnswers } from '../bff/plugins/use-incomplete-answers';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { useSessionReport } from '../bff/plugins/use-session-report';
-import { clientAddress, consumeOrRefuse, refuseBlockedSignIns, sessionLimits } from '../bff/rate-limits';
+import { clientAddress, consumeOrRefuse, sessionLimits } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
 import { clientTokenVerifier } from '../bff/token-verifier';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
@@ -119,7 +119,6 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
       // The web app (npm run build), at / and every page path.
       fallback: staticFiles(config.webDist),
       authenticate,
-      screen: refuseBlockedSignIns(limits),
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
       // Ready once the supergraph is loaded, which start() has done, and revocations were first read.
       ready: async () => revocations.loaded(),

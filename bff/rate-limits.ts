@@ -34,8 +34,6 @@ export interface SessionLimits {
   consume(kind: Kind_, address: string): Promise<void>;
   /** Gives back a sign-in attempt that succeeded. */
   succeeded(address: string): Promise<void>;
-  /** Seconds until `address` may try `kind` again; 0 when it may now. */
-  blockedFor(kind: Kind_, address: string): Promise<number>;
 }
 
 function limiter({ points, windowSeconds }: LimitSetting, keyPrefix: string): RateLimiterAbstract {
@@ -61,10 +59,6 @@ export function sessionLimits(settings: SessionLimitSettings): SessionLimits {
     async succeeded(address) {
       await limiters.signIn.reward(address, 1);
     },
-    async blockedFor(kind, address) {
-      const state = await limiters[kind].get(address);
-      return state && state.remainingPoints <= 0 ? state.msBeforeNext / 1000 : 0;
-    },
   };
 }
 
@@ -87,30 +81,8 @@ export async function consumeOrRefuse(limits: SessionLimits, kind: Kind_, addres
     await limits.consume(kind, address);
   } catch (error) {
     if (!(error instanceof GraphQLError) || error.extensions.code !== 'RATE_LIMITED') throw error;
-    throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.extensions.retryAfter) }, { retryAfter: error.extensions.retryAfter });
+    throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.extensions.retryAfter) });
   }
-}
-
-/** A document that may hold a sign-in: the word, anywhere in its text (a cheap test, not a parse). */
-const MAY_SIGN_IN = /\bsignIn\b/;
-
-/**
- * Refuses a sign-in from an address that has no attempt left before Apollo parses it (for
- * createRequestHandler's `screen`): 50 guessers repeating a refused sign-in cost the BFF 1.5 ms
- * of CPU each through the whole pipeline, which other clients' requests waited behind. Only an
- * address already refused is affected, and only for a document that names `signIn`: the answer
- * is the RATE_LIMITED the pipeline would give it. A persisted query (a hash, no text) takes the
- * full path, and is refused there.
- */
-export function refuseBlockedSignIns(limits: SessionLimits) {
-  return async (body: unknown, auth: { clientAddress?: string }) => {
-    const query = body !== null && typeof body === 'object' ? (body as { query?: unknown }).query : undefined;
-    if (typeof query !== 'string' || !MAY_SIGN_IN.test(query)) return;
-    const seconds = await limits.blockedFor('signIn', auth.clientAddress ?? 'unknown');
-    if (seconds <= 0) return;
-    const error = refused('signIn', seconds);
-    throw new HttpError(429, 'RATE_LIMITED', error.message, { 'retry-after': String(error.extensions.retryAfter) }, { retryAfter: error.extensions.retryAfter });
-  };
 }
 
 /** Root fields of `operation` by name, fragments followed. */

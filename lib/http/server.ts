@@ -31,12 +31,6 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
    * query) or refuse it by throwing an HttpError.
    */
   prepare?: (request: { method: string; body: unknown; search: string }) => { body: unknown; search: string };
-  /**
-   * Sees a GraphQL request's body and the caller before Apollo parses it, to refuse cheaply (by
-   * throwing an HttpError) what would be refused anyway: a flood of such requests then costs
-   * no parsing, validation or planning.
-   */
-  screen?: (body: unknown, auth: TAuth) => void | Promise<void>;
   /** Extra GET routes by exact path, e.g. `/.well-known/jwks.json`. */
   routes?: Record<string, (req: IncomingMessage, res: ServerResponse) => void | Promise<void>>;
   /** Handlers by path prefix, for any method (file uploads and downloads); `rest` is the path after the prefix. */
@@ -94,8 +88,6 @@ export class HttpError extends Error {
     message: string,
     /** Headers to send with the refusal (e.g. a Set-Cookie that clears a dead session). */
     readonly headers: Record<string, string> = {},
-    /** More of the error's `extensions` beside its code (e.g. RATE_LIMITED's `retryAfter`). */
-    readonly extensions: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -120,7 +112,7 @@ export function applyHeader(res: ServerResponse, name: string, value: string) {
 
 function sendHttpError(res: ServerResponse, error: HttpError) {
   for (const [name, value] of Object.entries(error.headers)) applyHeader(res, name, value);
-  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { ...error.extensions, code: error.code } }] });
+  sendJson(res, error.status, { errors: [{ message: error.message, extensions: { code: error.code } }] });
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -211,7 +203,6 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       const auth = (options.authenticate ? await options.authenticate(req, res) : undefined) as TAuth;
       let body = parseBody(await readBody(req, maxBodyBytes), req.headers['content-type']);
       let search = url.search;
-      if (options.screen) await options.screen(body, auth);
       if (options.prepare) ({ body, search } = options.prepare({ method: req.method ?? 'GET', body, search }));
       operationName = operationNameOf(body, url.searchParams);
       const headers = new HeaderMap();
