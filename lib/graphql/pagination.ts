@@ -6,7 +6,9 @@ import { badInput, isId } from './errors';
  * first by (createdAt, id); a cursor is that pair, sealed (AES-256-GCM under the deployment's
  * `CURSOR_SECRET`), so pages stay stable while rows are inserted and a cursor reveals nothing:
  * not the id or time of the row it points at (which may be one the caller may not see, see
- * mediaList), and one that was tampered with or made elsewhere is refused.
+ * mediaList), and one that was tampered with or made elsewhere is refused. A cursor is bound to
+ * the kind of list it came from (the list's name is authenticated with it): one from `users`
+ * is refused by `posts`.
  */
 
 let key: Buffer | undefined;
@@ -33,6 +35,9 @@ export interface Cursor {
   id: string;
 }
 
+/** The lists of the graph whose cursors are told apart. */
+export type ListName = 'users' | 'posts' | 'media';
+
 export interface PageArgs {
   first?: number | null;
   after?: string | null;
@@ -43,18 +48,20 @@ export interface Page {
   after: Cursor | null;
 }
 
-export function encodeCursor(row: Cursor): string {
+export function encodeCursor(row: Cursor, list: ListName): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', cursorKey(), iv);
+  cipher.setAAD(Buffer.from(list));
   const sealed = Buffer.concat([cipher.update(JSON.stringify([row.createdAt.toISOString(), row.id]), 'utf8'), cipher.final()]);
   return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
 }
 
 /** The plaintext of a cursor encodeCursor sealed; throws for anything else (tampered, forged, another key). */
-function unseal(cursor: string): string {
+function unseal(cursor: string, list: ListName): string {
   const raw = Buffer.from(cursor, 'base64url');
   if (raw.length <= IV_BYTES + TAG_BYTES) throw new Error('too short');
   const decipher = createDecipheriv('aes-256-gcm', cursorKey(), raw.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(list));
   decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
   return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }
@@ -72,9 +79,9 @@ function isCursorInstant(value: unknown): value is string {
   return !Number.isNaN(date.getTime()) && date.toISOString() === value;
 }
 
-export function decodeCursor(cursor: string, field = 'after'): Cursor {
+export function decodeCursor(cursor: string, list: ListName, field = 'after'): Cursor {
   try {
-    const [createdAt, id] = JSON.parse(unseal(cursor));
+    const [createdAt, id] = JSON.parse(unseal(cursor, list));
     // Only what encodeCursor makes: an ISO instant Postgres can hold, and a UUID.
     if (typeof id === 'string' && isId(id) && isCursorInstant(createdAt)) {
       return { createdAt: new Date(createdAt), id: id.toLowerCase() };
@@ -86,12 +93,12 @@ export function decodeCursor(cursor: string, field = 'after'): Cursor {
 }
 
 /** Validates `first`/`after` once, at the edge. */
-export function readPage(args: PageArgs, prefix = ''): Page {
+export function readPage(args: PageArgs, list: ListName, prefix = ''): Page {
   const first = args.first ?? DEFAULT_PAGE_SIZE;
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
     throw badInput(`${prefix}first`, `must be between 1 and ${MAX_PAGE_SIZE}`);
   }
-  return { first, after: args.after ? decodeCursor(args.after, `${prefix}after`) : null };
+  return { first, after: args.after ? decodeCursor(args.after, list, `${prefix}after`) : null };
 }
 
 /** Prisma `where` for "strictly after this cursor" in (createdAt desc, id desc) order. */
@@ -111,9 +118,9 @@ export interface Connection<T> {
 }
 
 /** Builds a connection from `first + 1` fetched rows: the extra row only says a next page exists. */
-export function toConnection<T extends Cursor>(rows: T[], first: number): Connection<T> {
+export function toConnection<T extends Cursor>(rows: T[], first: number, list: ListName): Connection<T> {
   const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node, list), node }));
   return {
     edges,
     nodes,

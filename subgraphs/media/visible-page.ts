@@ -27,14 +27,14 @@ export async function visiblePage(db: MediaContext['db'], posts: MediaContext['p
       isAdmin(caller) ? null : await posts.visiblePostIds(caller, rows.flatMap((row) => (row.postId ? [row.postId] : [])));
     for (const row of rows) {
       if (!row.postId || !visible || visible.has(row.postId)) shown.push(row);
-      if (shown.length === wanted) return toConnection(shown, page.first);
+      if (shown.length === wanted) return toConnection(shown, page.first, 'media');
     }
     scanned += rows.length;
-    if (rows.length < take) return toConnection(shown, page.first);
+    if (rows.length < take) return toConnection(shown, page.first, 'media');
     after = rows[rows.length - 1];
     if (scanned >= SCAN_LIMIT) {
-      const connection = toConnection(shown, page.first);
-      return { ...connection, pageInfo: { hasNextPage: true, endCursor: encodeCursor(after) } };
+      const connection = toConnection(shown, page.first, 'media');
+      return { ...connection, pageInfo: { hasNextPage: true, endCursor: encodeCursor(after, 'media') } };
     }
   }
 }

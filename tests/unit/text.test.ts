@@ -49,11 +49,11 @@ describe('cursors made by someone else', () => {
     ['a year Postgres cannot store', ['-200000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000']],
     ['a date in another format', ['Jan 1 2026', '00000000-0000-4000-8000-000000000000']],
   ])('refuses %s with BAD_USER_INPUT', (_, value) => {
-    expect(code(() => decodeCursor(forge(value)))).toBe('BAD_USER_INPUT');
+    expect(code(() => decodeCursor(forge(value), 'posts'))).toBe('BAD_USER_INPUT');
   });
 
   it('accepts its own', () => {
     const row = { createdAt: new Date('2026-01-01T00:00:00.000Z'), id: '00000000-0000-4000-8000-000000000000' };
-    expect(decodeCursor(encodeCursor(row))).toEqual(row);
+    expect(decodeCursor(encodeCursor(row, 'posts'), 'posts')).toEqual(row);
   });
 });

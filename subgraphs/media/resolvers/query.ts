@@ -12,11 +12,11 @@ export const Query: QueryResolvers = {
     return (await posts.visiblePostIds(caller, [media.postId])).has(media.postId) ? media : null;
   },
   mediaList: async (_, args, { db, caller, posts }) => {
-    const page = readPage(args);
+    const page = readPage(args, 'media');
     const ownerId = args.ownerId != null ? requireId('ownerId', args.ownerId) : undefined;
     const postId = args.postId != null ? requireId('postId', args.postId) : undefined;
     // The media of one post the caller may not see: an empty page, as for a post with none.
-    if (postId && !isAdmin(caller) && !(await posts.visiblePostIds(caller, [postId])).has(postId)) return toConnection([], page.first);
+    if (postId && !isAdmin(caller) && !(await posts.visiblePostIds(caller, [postId])).has(postId)) return toConnection([], page.first, 'media');
     return visiblePage(db, posts, caller, { ...(ownerId && { ownerId }), ...(postId && { postId }) }, page);
   },
 };

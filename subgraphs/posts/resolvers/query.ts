@@ -14,7 +14,7 @@ export const Query: QueryResolvers = {
   },
   post: async (_, { id }, { loaders, caller }) => visible(await loaders.post.load(requireId('id', id)), caller),
   posts: async (_, args, { db, caller }) => {
-    const page = readPage(args);
+    const page = readPage(args, 'posts');
     let authorId = args.authorId != null ? requireId('authorId', args.authorId) : undefined;
     if (args.status === 'DRAFT' && !isAdmin(caller)) {
       const viewer = requireViewer(caller, 'list drafts');
@@ -26,6 +26,6 @@ export const Query: QueryResolvers = {
       orderBy: NEWEST_FIRST,
       take: page.first + 1,
     });
-    return toConnection(rows, page.first);
+    return toConnection(rows, page.first, 'posts');
   },
 };

@@ -11,8 +11,8 @@ export const User: UserResolvers = {
     if (args.status === 'DRAFT' && !isOwnerOrAdmin(caller, authorId)) {
       throw forbidden('Only the user themself or an admin can list their drafts');
     }
-    const page = readPage(args);
+    const page = readPage(args, 'posts');
     const rows = await loaders.postsOfAuthor.load({ authorId, status: args.status ?? 'PUBLISHED', page });
-    return toConnection(rows, page.first);
+    return toConnection(rows, page.first, 'posts');
   },
 };

@@ -13,9 +13,9 @@ export const Query: QueryResolvers = {
     return normalised ? db.user.findUnique({ where: { handle: normalised } }) : null;
   },
   users: async (_, args, { db }) => {
-    const page = readPage(args);
+    const page = readPage(args, 'users');
     const rows = await db.user.findMany({ where: afterCursor(page.after), orderBy: NEWEST_FIRST, take: page.first + 1 });
-    return toConnection(rows, page.first);
+    return toConnection(rows, page.first, 'users');
   },
   sessionRevocations: async (_, { after, since, first }, { db, caller }) => {
     // Only the BFFs themselves follow the feed: it is hidden from every client's API, and this stops other services.
