@@ -2,7 +2,7 @@ import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { envBool, envMs, envUrl, listenConfig, processConfig, type ListenConfig } from './env';
+import { envBool, envMs, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
@@ -44,23 +44,24 @@ export interface BffConfig {
 }
 
 export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
-  const processSettings = processConfig();
+  const production = isProduction();
+  const trustProxy = trustProxyConfig();
   const urls = subgraphUrls();
   const resilience = Object.fromEntries(Object.keys(urls).map((name) => [name, resilienceConfig(name)]));
   return {
-    production: processSettings.production,
+    production,
     listen: listenConfig(service),
     subgraphUrls: urls,
     jwksUrl: envUrl('USERS_JWKS_URL', new URL('/.well-known/jwks.json', urls.users).toString()),
     tokens: tokenConfig(),
     signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'),
-    sandbox: envBool('ENABLE_SANDBOX', !processSettings.production),
-    introspection: envBool('ENABLE_INTROSPECTION', !processSettings.production),
+    sandbox: envBool('ENABLE_SANDBOX', !production),
+    introspection: envBool('ENABLE_INTROSPECTION', !production),
     responseCache: envBool('RESPONSE_CACHE', true),
     revocationsPollMs: envMs('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
-    trustProxy: trustProxyConfig(),
+    trustProxy,
     sessionLimits: rateLimitConfig(),
-    mediaProxy: { ...mediaProxyConfig(), downloadTimeoutMs: resilience.media.timeoutMs },
+    mediaProxy: { ...mediaProxyConfig(), trustProxy, downloadTimeoutMs: resilience.media.timeoutMs },
     httpTimeouts: httpTimeoutsConfig(),
     queryLimits: queryLimitsConfig(),
     resilience,

@@ -129,19 +129,6 @@ export function envPort(name: string, fallback: number): number {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/**
- * What every service process reads the same way. "Is this production?" is decided here and
- * nowhere else: `NODE_ENV=production`.
- */
-export interface ProcessConfig {
-  /** `NODE_ENV=production`: secrets must be set, development conveniences are off. */
-  production: boolean;
-  /** `LOG_LEVEL`, default `info`. */
-  logLevel: LogLevel;
-  /** `HOST`, default `127.0.0.1`: the address the service listens on. */
-  host: string;
-}
-
 /** Where and how loudly a service process runs (lib/http/main.ts runService). */
 export interface ListenConfig {
   /** `<SERVICE>_PORT` (e.g. `BFF_WEB_PORT`, `USERS_PORT`), default from DEFAULT_PORTS; 0 picks a free one. */
@@ -153,16 +140,19 @@ export interface ListenConfig {
 }
 
 export function listenConfig(service: keyof typeof DEFAULT_PORTS): ListenConfig {
-  const { host, logLevel } = processConfig();
-  return { port: envPort(portVariable(service), DEFAULT_PORTS[service]), host, logLevel };
+  return {
+    port: envPort(portVariable(service), DEFAULT_PORTS[service]),
+    host: envString('HOST', '127.0.0.1'),
+    logLevel: envEnum('LOG_LEVEL', LOG_LEVELS, 'info'),
+  };
 }
 
-export function processConfig(): ProcessConfig {
-  return {
-    production: envString('NODE_ENV') === 'production',
-    logLevel: envEnum('LOG_LEVEL', LOG_LEVELS, 'info'),
-    host: envString('HOST', '127.0.0.1'),
-  };
+/**
+ * "Is this production?", decided here and nowhere else: `NODE_ENV=production`. Secrets must then
+ * be set, and development conveniences (Sandbox, introspection, generated keys) are off.
+ */
+export function isProduction(): boolean {
+  return envString('NODE_ENV') === 'production';
 }
 
 /**

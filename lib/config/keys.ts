@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { KeySource } from '../identity/keys';
-import { ConfigError, envString, processConfig } from './env';
+import { ConfigError, envString, isProduction } from './env';
 
 /** Env of the BFFs (and media, which calls posts as itself): the private JWK gateway assertions are signed with. */
 export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';
@@ -21,7 +21,7 @@ export function dataDir(): string {
  */
 export function keySource(variable: string, file: string): KeySource {
   const value = envString(variable);
-  const { production } = processConfig();
+  const production = isProduction();
   // Found at start with the other variables, not later when the key is first loaded.
   if (production && value === undefined) throw new ConfigError(`${variable} must be set in production`);
   return { variable, value, file, production, dataDir: dataDir() };

@@ -1,5 +1,4 @@
 import type { TransferDeadlines } from '../http/stream-deadlines';
-import { trustProxyConfig } from './http';
 import { envInt, envMs } from './env';
 import { transferDeadlinesConfig } from './transfers';
 
@@ -20,14 +19,13 @@ export interface MediaProxyOptions {
   deadlines: TransferDeadlines;
 }
 
-/** Everything but `downloadTimeoutMs`, which is media's subgraph timeout (lib/config/bff.ts). */
-export function mediaProxyConfig(): Omit<MediaProxyOptions, 'downloadTimeoutMs'> {
+/** Everything but `downloadTimeoutMs` (media's subgraph timeout) and `trustProxy`, which lib/config/bff.ts has read already. */
+export function mediaProxyConfig(): Omit<MediaProxyOptions, 'downloadTimeoutMs' | 'trustProxy'> {
   return {
     uploadTimeoutMs: envMs('MEDIA_UPLOAD_TIMEOUT_MS', 120_000, { min: 100 }),
     downloadsPerClient: envInt('MEDIA_PROXY_DOWNLOADS_PER_CLIENT', 16, { min: 1 }),
     downloadWaitMs: envMs('MEDIA_PROXY_DOWNLOAD_WAIT_MS', 2_000, { min: 0 }),
     uploadsPerClient: envInt('MEDIA_PROXY_UPLOADS_PER_CLIENT', 4, { min: 1 }),
-    trustProxy: trustProxyConfig(),
     deadlines: transferDeadlinesConfig(),
   };
 }

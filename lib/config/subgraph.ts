@@ -3,7 +3,7 @@ import { loadSecret, parsePublicKeys } from '../identity/keys';
 import { databaseConfig, type DatabaseConfig } from './database';
 import { httpTimeoutsConfig, type HttpTimeouts } from './http';
 import { GATEWAY_PUBLIC_KEYS, keySource } from './keys';
-import { ConfigError, envString, listenConfig, processConfig, type ListenConfig, type SubgraphName } from './env';
+import { ConfigError, envString, isProduction, listenConfig, type ListenConfig, type SubgraphName } from './env';
 
 
 /** What every subgraph process reads the same way; each subgraph's config.ts adds its own. */
@@ -26,7 +26,7 @@ export interface SubgraphConfig {
 }
 
 export function subgraphConfig(name: SubgraphName): SubgraphConfig {
-  const { production } = processConfig();
+  const production = isProduction();
   const keys = envString(GATEWAY_PUBLIC_KEYS);
   if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
   return {

@@ -148,14 +148,15 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   await apollo.start();
 
   const verifyAssertion = assertionVerifier(options.gatewayKeys);
+  /** The caller an assertion names, with the assertion itself (passed on when the subgraph asks another as the caller). */
+  const callerOf = async (assertion: string | undefined): Promise<Caller> => ({ ...(await verifyAssertion(assertion)), assertion });
   // Any local process can send unsigned requests: one line per 10 s, however many come.
   const refused = throttledWarning(logger, 'refused a request without a valid gateway assertion');
   // Only the gateways (and sibling services) may call a subgraph: no valid assertion, nothing runs.
   async function authenticate(req: IncomingMessage): Promise<Caller> {
     const header = req.headers[ASSERTION_HEADER];
     try {
-      const assertion = typeof header === 'string' ? header : undefined;
-      return { ...(await verifyAssertion(assertion)), assertion };
+      return await callerOf(typeof header === 'string' ? header : undefined);
     } catch (error) {
       refused({ reason: (error as Error).message });
       throw new HttpError(401, 'UNAUTHENTICATED', 'This service only answers its gateways');
@@ -196,7 +197,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   return {
     listen: (port, host) => listen(httpServer, port, host),
     async executeOperation(request, assertion) {
-      const auth = { ...(await verifyAssertion(assertion)), assertion };
+      const auth = await callerOf(assertion);
       const contextValue = await options.context({ requestId: 'in-process', log: logger, req: { headers: {} } as IncomingMessage, auth });
       return apollo.executeOperation(request, { contextValue });
     },

@@ -4,7 +4,6 @@ import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
 import { keySource } from '../../lib/config/keys';
 import { parsePublicKeys, type KeySource } from '../../lib/identity/keys';
 import { tokenConfig, type TokenConfig } from '../../lib/config/tokens';
-import type { RefreshLifetimes } from './auth/refresh-tokens';
 import type { SignInLimitSettings } from './auth/sign-in-limits';
 
 /** Everything the users subgraph reads from its environment, read once at start (README.md lists each). */
@@ -12,7 +11,7 @@ export interface UsersConfig extends SubgraphConfig {
   /** `SIGNUP_ROLE`: the role of a new account, READER or AUTHOR (default). Admins are made by admins. */
   signUpRole: 'READER' | 'AUTHOR';
   /** `AUTH_ISSUER`, `AUTH_AUDIENCE`, `ACCESS_TOKEN_TTL_SECONDS`, `REFRESH_TOKEN_TTL_SECONDS`, `SESSION_MAX_AGE_SECONDS`. */
-  tokens: TokenConfig & RefreshLifetimes;
+  tokens: TokenConfig;
   /** `AUTH_PREVIOUS_PUBLIC_KEYS`: public keys of rotated-out signing keys, still published in the JWKS. */
   previousPublicKeys: JWK[];
   /** `AUTH_SIGNING_KEY` (a private EC P-256 JWK; required in production): what access tokens are signed with. */
