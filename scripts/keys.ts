@@ -1,0 +1,44 @@
+/**
+ * `npm run keys -- <file>`: writes a new set of the keys and secrets production requires into an env
+ * file (mode 0600) that compose (`.env`) and the production overlay
+ * (`deploy/k8s/overlays/production/secrets.env`) read. Both paths are gitignored; the file is a secret.
+ * It never overwrites a file: replacing keys is a rotation (README, Identity), not a re-run.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { gatewayKeyEnv, generatePrivateJwk } from '../lib/identity/keys';
+
+async function productionKeys(): Promise<Record<string, string>> {
+  const gateway = gatewayKeyEnv(JSON.stringify(await generatePrivateJwk()));
+  return {
+    AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()),
+    ...gateway.bff,
+    ...gateway.subgraph,
+    CURSOR_SECRET: randomBytes(32).toString('base64url'),
+  };
+}
+
+async function main() {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: npm run keys -- <file>   (.env for compose, deploy/k8s/overlays/production/secrets.env)');
+    process.exit(2);
+  }
+  const keys = await productionKeys();
+  // One line per variable, unquoted: compose's .env and kustomize's secretGenerator read the same file,
+  // and the JSON values hold no `$`, `#` or space that either would interpret.
+  const lines = Object.entries(keys).map(([name, value]) => `${name}=${value}`);
+  try {
+    writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    console.error(`${file} exists: keys are not replaced by a re-run (see README, Key rotation)`);
+    process.exit(1);
+  }
+  console.log(`wrote ${Object.keys(keys).join(', ')} to ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
