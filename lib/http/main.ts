@@ -5,8 +5,11 @@ import { createLogger, type Logger } from '../telemetry/logger';
 import type { SubgraphDeps } from '../subgraph/server';
 import type { Service } from './service';
 
-/** How long shutdown may take before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
+/**
+ * How long shutdown may take before the process exits anyway; a container's stop grace period
+ * (compose.yaml, deploy/k8s) must outlast it.
+ */
+export const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Starts a service process: builds it, listens on `port` (0 picks a free one) at `HOST`

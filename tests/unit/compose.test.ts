@@ -1,0 +1,110 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { DEFAULT_PORTS, SUBGRAPHS, databaseUrlVariable } from '../../lib/config/env';
+import { databaseConfig } from '../../lib/config/database';
+import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, type ServiceName } from '../support/deployment';
+
+interface ComposeService {
+  build?: { args?: { SERVICE?: string } };
+  command?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test?: string[]; disable?: boolean };
+  depends_on?: Record<string, { condition?: string }>;
+  ports?: string[];
+  restart?: string;
+}
+
+/** compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?error}` from the .env file. */
+function interpolate(value: string, dotenv: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, arg?: string) => {
+    const set = dotenv[name];
+    if (set) return set;
+    if (kind === '-') return arg ?? '';
+    throw new Error(`compose would stop: ${name} is unset (${arg ?? 'no default'})`);
+  });
+}
+
+describe('compose.yaml', () => {
+  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
+    services: Record<string, ComposeService>;
+  };
+  const services = compose.services;
+  const serviceOf = (name: string) => services[name].build?.args?.SERVICE as ServiceName | undefined;
+  const isMigration = (name: string) => services[name].command?.join(' ').includes('migrate deploy') ?? false;
+  const apps = Object.keys(services).filter((name) => serviceOf(name) && !isMigration(name));
+  const migrations = Object.keys(services).filter(isMigration);
+
+  let dotenv: Record<string, string>;
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'compose-test-'));
+    // What the README tells a team to put in .env before `docker compose up`.
+    dotenv = { ...generateKeys(path.join(dir, '.env')), POSTGRES_PASSWORD: 'a'.repeat(24) };
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs each of the five services once, each from an image built for it', () => {
+    expect(apps.map(serviceOf).sort()).toEqual([...SERVICES].sort());
+    for (const name of apps) expect(name).toBe(serviceOf(name));
+  });
+
+  it('gives every long-running container a health check, the services theirs on /ready', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (isMigration(name)) continue;
+      expect({ name, disabled: service.healthcheck?.disable === true, test: (service.healthcheck?.test?.length ?? 0) > 1 }).toEqual({ name, disabled: false, test: true });
+    }
+    for (const name of apps) expect(services[name].healthcheck?.test).toEqual(['CMD', 'node', '--import', 'tsx', 'tooling/healthcheck.ts', '/ready']);
+  });
+
+  it('starts each service after what it needs: conditions on every dependency, its migration finished first', () => {
+    for (const name of [...apps, ...migrations]) {
+      const dependsOn = services[name].depends_on ?? {};
+      expect(Object.keys(dependsOn).length).toBeGreaterThan(0);
+      for (const [target, { condition }] of Object.entries(dependsOn)) {
+        expect(services[target]).toBeDefined();
+        if (condition === 'service_completed_successfully') expect({ target, migration: isMigration(target) }).toEqual({ target, migration: true });
+        else expect({ name, target, condition, healthcheck: Boolean(services[target].healthcheck?.test) }).toEqual({ name, target, condition: 'service_healthy', healthcheck: true });
+      }
+    }
+    for (const subgraph of SUBGRAPHS) {
+      const migration = migrations.find((name) => serviceOf(name) === subgraph)!;
+      expect(services[migration].command).toEqual(['node', '--import', 'tsx', 'scripts/prisma.ts', subgraph, 'migrate', 'deploy']);
+      expect(services[migration].restart).toBe('no');
+      expect(services[subgraph].depends_on?.[migration]).toEqual({ condition: 'service_completed_successfully' });
+    }
+  });
+
+  it('publishes the ports of the two BFFs only', () => {
+    const published = Object.entries(services).filter(([, s]) => s.ports?.length).map(([name, s]) => [name, s.ports]);
+    expect(Object.fromEntries(published)).toEqual({
+      'bff-web': [`${DEFAULT_PORTS['bff-web']}:${DEFAULT_PORTS['bff-web']}`],
+      'bff-mobile': [`${DEFAULT_PORTS['bff-mobile']}:${DEFAULT_PORTS['bff-mobile']}`],
+    });
+  });
+
+  it('sets every variable each service requires in production, as its own config module decides', async () => {
+    const problems: Record<string, string | undefined> = {};
+    for (const name of apps) {
+      const environment = Object.fromEntries(Object.entries(services[name].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), dotenv)]));
+      problems[name] = await configProblem(serviceOf(name)!, { ...imageEnv(serviceOf(name)!), ...environment });
+    }
+    expect(problems).toEqual(Object.fromEntries(apps.map((name) => [name, undefined])));
+  });
+
+  it('gives each migration job its own database, and nothing else', () => {
+    for (const name of migrations) {
+      const subgraph = serviceOf(name) as (typeof SUBGRAPHS)[number];
+      const environment = services[name].environment ?? {};
+      expect(Object.keys(environment)).toEqual([databaseUrlVariable(subgraph)]);
+      const saved = process.env;
+      process.env = { [databaseUrlVariable(subgraph)]: interpolate(environment[databaseUrlVariable(subgraph)], dotenv) };
+      try {
+        expect(new URL(databaseConfig(subgraph).url).pathname).toBe(`/${subgraph}`);
+      } finally {
+        process.env = saved;
+      }
+    }
+  });
+});
