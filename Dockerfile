@@ -42,7 +42,6 @@ ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     DATA_DIR=/data
 USER node
-EXPOSE 4000 4100 4001 4002 4003
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "--import", "tsx", "tooling/healthcheck.ts", "/health"]
 # node itself, not npm: the service gets SIGTERM directly and drains (lib/http/main.ts).

@@ -23,7 +23,9 @@ const APP_DIR = '/app';
 function renderProduction(): Manifest[] {
   const dir = mkdtempSync(path.join(tmpdir(), 'k8s-test-'));
   try {
-    cpSync(path.join(ROOT, 'deploy', 'k8s'), path.join(dir, 'deploy', 'k8s'), { recursive: true });
+    // Not a developer's own secrets.env or supergraph copy (gitignored): the test makes its own.
+    const mine = (file: string) => !/overlays\/[^/]+\/(secrets\.env|supergraph\.graphql)$/.test(file);
+    cpSync(path.join(ROOT, 'deploy', 'k8s'), path.join(dir, 'deploy', 'k8s'), { recursive: true, filter: mine });
     const overlay = path.join(dir, OVERLAY);
     const secrets = path.join(overlay, 'secrets.env');
     generateKeys(secrets);
