@@ -1,0 +1,30 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parsePublicKeys, signingKeyFrom } from '../../lib/identity/keys';
+import { generateKeys } from '../support/deployment';
+
+describe('npm run keys', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'keys-test-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("writes keys that go together, readable by its owner only, and never replaces a file's keys", async () => {
+    const file = path.join(dir, 'secrets.env');
+    const keys = generateKeys(file);
+    expect(Object.keys(keys).sort()).toEqual(['AUTH_SIGNING_KEY', 'CURSOR_SECRET', 'GATEWAY_PUBLIC_KEYS', 'GATEWAY_SIGNING_KEY']);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The subgraphs verify with the public half of the key the BFFs sign with; users signs with another.
+    const gateway = await signingKeyFrom(keys.GATEWAY_SIGNING_KEY, 'GATEWAY_SIGNING_KEY');
+    const users = await signingKeyFrom(keys.AUTH_SIGNING_KEY, 'AUTH_SIGNING_KEY');
+    expect(parsePublicKeys(keys.GATEWAY_PUBLIC_KEYS, 'GATEWAY_PUBLIC_KEYS')).toEqual([gateway.publicJwk]);
+    expect(users.kid).not.toBe(gateway.kid);
+    expect(keys.CURSOR_SECRET.length).toBeGreaterThanOrEqual(32);
+
+    const before = readFileSync(file, 'utf8');
+    expect(() => generateKeys(file)).toThrow(/exists: keys are not replaced by a re-run/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+  });
+});
