@@ -17,9 +17,11 @@ ARG NODE_IMAGE=node:20.20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY . .
-# npm ci's postinstall generates the Prisma clients and the resolver types (no engine is downloaded:
-# the client engine and the bundled WebAssembly schema engine need none).
-RUN npm ci --no-audit --no-fund \
+# npm 11, as the project is developed with: it runs only the install scripts package.json's allowScripts
+# approves (npm 10, which Node 20 ships, would run Prisma's, which download engines the project never uses).
+# npm ci's postinstall generates the Prisma clients and the resolver types.
+RUN npm install -g npm@11.19.1 --no-audit --no-fund \
+ && npm ci --no-audit --no-fund \
  && npm run build \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
