@@ -14,6 +14,7 @@ import type { Logger } from '../lib/telemetry/logger';
 import { bearerAuthentication, type MobileAuth } from './authentication';
 import type { MobileConfig } from './config';
 import type { MobileContext } from './context';
+import { mobileCors } from './cors';
 import { usePartialErrors } from './plugins/use-partial-errors';
 import { useRefusedTokens } from './plugins/use-refused-tokens';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
@@ -55,6 +56,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
     createRequestHandler<MobileContext, MobileAuth>({
       apollo,
       logger,
+      intercept: mobileCors(config.webOrigins),
       prepare: config.safelist ? safelist(readManifest()) : undefined,
       prefixRoutes: mediaFiles(fileViewer),
       authenticate,

@@ -163,7 +163,8 @@ export class MobileClient {
       method: 'PUT',
       // The session is not what authorises the upload (its URL is), but it gives the BFF's per-client bound a user.
       headers: { 'content-type': mimeType, ...(this.token && { authorization: `Bearer ${this.token}` }) },
-      body: bytes,
+      // Typed for the DOM's fetch too (the app's build), which wants an ArrayBuffer-backed view; a Node Buffer is one.
+      body: bytes as Uint8Array<ArrayBuffer>,
     });
     const body = (await response.json().catch(() => ({}))) as { media?: UploadedMedia; errors?: GraphQLErrorShape[] };
     if (!response.ok || !body.media) throw new MobileApiError(body.errors ?? [{ message: `upload answered ${response.status}` }], response.status);
