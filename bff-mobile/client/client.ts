@@ -79,7 +79,8 @@ export class MobileClient {
 
   constructor(private readonly options: MobileClientOptions) {
     this.token = options.token;
-    this.fetch = options.fetch ?? fetch;
+    // Called as a method of this object, a browser's fetch throws "Illegal invocation": bind it to its global.
+    this.fetch = options.fetch ?? fetch.bind(globalThis);
   }
 
   get accessToken(): string | undefined {

@@ -57,10 +57,25 @@ export function ErrorText({ children, testID = 'error' }: { children: ReactNode;
  * An image from bff-mobile's media, or a grey placeholder when there is none to show: media
  * could not say (`unavailable`), or the file did not load (media down behind the BFF).
  */
-export function Thumb({ path, size, unavailable, round, testID }: { path?: string | null; size: number; unavailable?: boolean; round?: boolean; testID?: string }) {
+export function Thumb({ path, size, unavailable, round, initial, testID }: {
+  path?: string | null;
+  size: number;
+  unavailable?: boolean;
+  round?: boolean;
+  /** For an avatar: the letter shown when the person has no picture (which is not a failure). */
+  initial?: string;
+  testID?: string;
+}) {
   const [failed, setFailed] = useState(false);
   const uri = mediaUrl(path);
   const shape = { width: size, height: size, borderRadius: round ? size / 2 : 8 };
+  if (!uri && !unavailable && initial) {
+    return (
+      <View testID="avatar-initial" style={[styles.initial, shape]}>
+        <Text style={[styles.initialText, { fontSize: size / 2 }]}>{initial.slice(0, 1).toUpperCase()}</Text>
+      </View>
+    );
+  }
   if (!uri || failed || unavailable) {
     return (
       <View testID="thumb-placeholder" accessibilityLabel="Image unavailable" style={[styles.placeholder, shape]}>
@@ -109,6 +124,8 @@ export const styles = StyleSheet.create({
   error: { color: colors.danger, marginVertical: 8, fontSize: 14 },
   placeholder: { backgroundColor: colors.placeholder, alignItems: 'center', justifyContent: 'center' },
   placeholderMark: { color: colors.muted },
+  initial: { backgroundColor: '#c9d6fb', alignItems: 'center', justifyContent: 'center' },
+  initialText: { color: colors.accent, fontWeight: '700' },
   image: { backgroundColor: colors.placeholder },
   notice: { backgroundColor: colors.warning, paddingHorizontal: 16, paddingVertical: 10, borderBottomWidth: 1, borderColor: '#f0d98a' },
   noticeText: { color: '#6b5200', fontSize: 14 },

@@ -61,6 +61,8 @@ export interface Stack {
   stopSubgraph(name: SubgraphName): Promise<number | null>;
   /** Starts a stopped subgraph again, on the port it had, with the environment it had; by default awaits /ready. */
   startSubgraph(name: SubgraphName, options?: { ready?: boolean }): Promise<RunningService>;
+  /** Starts a stopped BFF again (stop it with `bffs[name].stop()`), on its port with its environment; awaits /ready. */
+  startBff(name: 'bff-web' | 'bff-mobile'): Promise<RunningService>;
   /** Calls a subgraph directly, as a gateway would (with an assertion) or without one. */
   subgraph(name: SubgraphName, query: string, variables?: Record<string, unknown>, viewer?: Viewer | null | 'none'): Promise<GraphQLResponse>;
   stop(): Promise<void>;
@@ -124,7 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const { web, mobile } = graph;
     const byName = graph.subgraphs;
     const sign = assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), 'bff-web');
-    return {
+    const stack: Stack = {
       web: web.origin,
       mobile: mobile.origin,
       subgraphs: byName,
@@ -137,12 +139,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
       stopSubgraph: (name) => byName[name].stop(),
       startSubgraph: (name, startOptions) => graph.restart(name, startOptions),
+      async startBff(name) {
+        const service = await graph.restart(name);
+        stack.bffs[name] = service;
+        return service;
+      },
       async subgraph(name, query, variables, viewer = null) {
         const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
         return graphql(byName[name].origin, query, variables, headers);
       },
       stop: cleanUp,
     };
+    return stack;
   } catch (error) {
     await cleanUp();
     throw error;

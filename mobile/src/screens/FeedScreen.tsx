@@ -117,14 +117,14 @@ function FeedCard({ card, onOpen, onAuthor }: { card: Card; onOpen: () => void; 
   return (
     <Pressable testID="feed-card" accessibilityRole="button" onPress={onOpen} style={({ pressed }) => [styles.card, pressed && styles.pressed]}>
       <View style={styles.cardText}>
-        <Text style={styles.cardTitle} numberOfLines={2}>
+        <Text testID="card-title" style={styles.cardTitle} numberOfLines={2}>
           {card.title}
         </Text>
         <Text style={styles.excerpt} numberOfLines={3}>
           {card.excerpt}
         </Text>
         <View style={styles.byline}>
-          <Thumb path={card.authorAvatarThumbUrl} unavailable={mediaUnavailable} size={22} round />
+          <Thumb path={card.authorAvatarThumbUrl} unavailable={mediaUnavailable} size={22} round initial={card.authorHandle ?? undefined} />
           {card.authorHandle ? (
             <Text style={styles.author} onPress={() => onAuthor(card.authorHandle!)}>
               @{card.authorHandle}

@@ -46,7 +46,7 @@ export function PostScreen({ id }: { id: string }) {
       <Text style={styles.title}>{post.title}</Text>
       {post.author ? (
         <Pressable style={styles.author} onPress={() => push({ name: 'profile', handle: post.author!.handle })}>
-          <Thumb path={post.author.avatarThumbUrl} size={32} round unavailable={post.media === null} />
+          <Thumb path={post.author.avatarThumbUrl} size={32} round unavailable={post.media === null} initial={post.author.handle} />
           <View>
             <Text style={styles.name}>{post.author.displayName}</Text>
             <Text style={styles.meta}>

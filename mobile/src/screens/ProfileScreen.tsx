@@ -59,7 +59,7 @@ export function ProfileScreen({ handle }: { handle: string }) {
       onEndReachedThreshold={0.5}
       ListHeaderComponent={
         <View style={styles.head}>
-          <Thumb path={profile.avatarThumbUrl} size={72} round />
+          <Thumb path={profile.avatarThumbUrl} size={72} round initial={profile.handle} />
           <View style={styles.who}>
             <Text style={styles.name}>{profile.displayName}</Text>
             <Text style={styles.handle}>@{profile.handle}</Text>
