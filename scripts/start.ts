@@ -95,6 +95,8 @@ async function main() {
     `  bff-web    ${web.origin}/graphql   (open in a browser for Apollo Sandbox)`,
     `  bff-mobile ${mobile.origin}/graphql`,
     ...subgraphs.map((s) => `  ${s.name.padEnd(10)} ${s.origin}/graphql   (internal: gateways only)`),
+    `  mobile app cd mobile && npm ci && EXPO_PUBLIC_BFF_MOBILE_URL=http://<this machine's LAN address>:${mobile.port} npm start`,
+    '             then scan the QR code with Expo Go (bff-mobile must listen there: HOST=0.0.0.0); README, "The mobile app"',
     embedded ? `  database   embedded PostgreSQL, ${urls.users.replace(/\/\/[^@]*@/, '//').replace(/\/users$/, '')}` : '',
     `Demo accounts: ada@example.com (admin), grace@example.com, …; password "${DEMO_PASSWORD}".`,
     'Press Ctrl-C to stop everything.',

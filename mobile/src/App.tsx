@@ -112,7 +112,7 @@ function Header({ canGoBack }: { canGoBack: boolean }) {
       {state.status === 'signed-in' ? (
         <View style={styles.actions}>
           <Button kind="plain" title="Write" testID="compose" onPress={() => push({ name: 'compose' })} />
-          <Button kind="plain" title={`@${state.user.handle}`} testID="me" onPress={() => push({ name: 'profile', handle: state.user.handle })} />
+          <Button kind="plain" title="Me" testID="me" onPress={() => push({ name: 'profile', handle: state.user.handle })} />
         </View>
       ) : (
         <Button kind="plain" title="Sign in" testID="sign-in" onPress={() => push({ name: 'auth', mode: 'sign-in' })} />

@@ -21,6 +21,7 @@ it.each([
   ['bff-web/index.ts', 'BFF_WEB_PORT', 'abc'],
   ['bff-mobile/index.ts', 'BFF_MOBILE_PORT', '99999'],
   ['bff-mobile/index.ts', 'MOBILE_SAFELIST', 'maybe'],
+  ['bff-mobile/index.ts', 'MOBILE_WEB_ORIGINS', 'http://app.test/path'],
 ])('%s with %s=%s exits 1 with one line naming the variable', async (entry, variable, value) => {
   const { code, stderr } = await start(entry, { [variable]: value });
   expect(code).toBe(1);

@@ -6,8 +6,10 @@ import { graphql, startStack, type Stack } from '../support/stack';
 
 /** bff-mobile through the mobile app's own client: persisted queries, bearer tokens, screens. */
 let stack: Stack;
+/** The origin of the app's web build, as MOBILE_WEB_ORIGINS names it. */
+const APP_ORIGIN = 'http://127.0.0.1:8081';
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ bffEnv: { MOBILE_WEB_ORIGINS: APP_ORIGIN } });
   await seedAll(stack.databases.urls, { users: 4, postsPerUser: 8, mediaPerPost: 2 });
 });
 afterAll(() => stack?.stop());
@@ -128,5 +130,32 @@ describe('refresh tokens', () => {
     // The old token (AUTHOR) is revoked by the change (tests/e2e/sessions-revocation.e2e.test.ts).
     await client.refresh();
     await expect(client.createPost('refused', 'the new token says READER')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('the web build’s origin', () => {
+  const preflight = (origin: string) =>
+    fetch(`${stack.mobile}/graphql`, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+
+  it('answers a configured origin with CORS, without credentials, for GraphQL and the upload PUT', async () => {
+    const response = await preflight(APP_ORIGIN);
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(response.headers.get('access-control-allow-methods')).toMatch(/POST.*PUT/);
+    expect(response.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: APP_ORIGIN });
+    expect(answer.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(answer.body.data.feed.cards).toHaveLength(1);
+  });
+
+  it('gives any other origin no CORS headers, so its pages cannot read an answer', async () => {
+    const response = await preflight('http://evil.test');
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: 'http://evil.test' });
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -99,7 +99,7 @@ async function signUpInApp(handle: string) {
   await byTestId('handle').fill(handle);
   await byTestId('display-name').fill(`Mo ${handle}`);
   await byTestId('submit').tap();
-  await page.getByText(`@${handle}`, { exact: true }).waitFor();
+  await byTestId('me').waitFor();
 }
 
 /** The session the app keeps in the web build's secure storage (sessionStorage), as stored. */
@@ -165,7 +165,7 @@ it('refreshes an access token before it expires without the user noticing, and s
   await byTestId('email').fill(`${handle}@example.com`);
   await byTestId('password').fill(PASSWORD);
   await byTestId('submit').tap();
-  await page.getByText(`@${handle}`, { exact: true }).waitFor();
+  await byTestId('me').waitFor();
   expect(expiresAt).toBeGreaterThan(Date.now());
   // The refresh token is in the web build's secure storage (sessionStorage); nothing holds the access token but memory.
   const stored = await page.evaluate(() => {
