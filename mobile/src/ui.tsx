@@ -1,5 +1,5 @@
 import { useState, type ReactNode } from 'react';
-import { ActivityIndicator, Image, Pressable, StyleSheet, Text, TextInput, View, type TextInputProps } from 'react-native';
+import { ActivityIndicator, Image, KeyboardAvoidingView, Platform, Pressable, ScrollView, StyleSheet, Text, TextInput, View, type TextInputProps } from 'react-native';
 import { mediaUrl } from './config';
 
 export const colors = {
@@ -42,6 +42,18 @@ export function Field({ label, ...props }: TextInputProps & { label: string }) {
       <Text style={styles.label}>{label}</Text>
       <TextInput accessibilityLabel={label} placeholderTextColor={colors.muted} style={[styles.input, props.multiline && styles.multiline]} {...props} />
     </View>
+  );
+}
+
+/** A screen of fields under a heading, kept above the keyboard (iOS pads, Android resizes). */
+export function FormScreen({ heading, children }: { heading: string; children: ReactNode }) {
+  return (
+    <KeyboardAvoidingView style={styles.fill} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
+      <ScrollView contentContainerStyle={styles.form} keyboardShouldPersistTaps="handled">
+        <Text style={styles.heading}>{heading}</Text>
+        {children}
+      </ScrollView>
+    </KeyboardAvoidingView>
   );
 }
 
@@ -112,6 +124,9 @@ export function when(iso: string | null | undefined): string {
 }
 
 export const styles = StyleSheet.create({
+  fill: { flex: 1 },
+  form: { padding: 20 },
+  heading: { fontSize: 24, fontWeight: '700', color: colors.text, marginBottom: 16 },
   button: { backgroundColor: colors.accent, borderRadius: 10, paddingVertical: 12, paddingHorizontal: 16, alignItems: 'center', marginVertical: 6 },
   plainButton: { backgroundColor: 'transparent', paddingVertical: 8, paddingHorizontal: 10, marginVertical: 0 },
   dimmed: { opacity: 0.6 },

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { eventually } from '../support/eventually';
 import { jpeg } from '../support/images';
 import { startStack, type Stack } from '../support/stack';
 
@@ -45,20 +46,6 @@ afterEach(async () => {
   await page.screenshot({ path: path.join(SCREENSHOTS, `${expect.getState().currentTestName!.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`), fullPage: true });
   await page.close();
 });
-
-/** Retries `check` until it passes (UI updates arrive asynchronously), for at most `ms`. */
-async function eventually(check: () => Promise<unknown>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 const url = (pathname: string) => `${stack.web}${pathname}`;
 /** True once the image has loaded and decoded, at `width` pixels wide when given. */

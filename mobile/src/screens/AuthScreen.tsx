@@ -1,8 +1,7 @@
 import { useState } from 'react';
-import { KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text } from 'react-native';
 import { useApp } from '../App';
 import { messageOf } from '../session';
-import { Button, colors, ErrorText, Field } from '../ui';
+import { Button, ErrorText, Field, FormScreen } from '../ui';
 
 /** Sign in, or create an account; either keeps the session and goes back to the feed. */
 export function AuthScreen({ mode }: { mode: 'sign-in' | 'sign-up' }) {
@@ -29,35 +28,26 @@ export function AuthScreen({ mode }: { mode: 'sign-in' | 'sign-up' }) {
   };
 
   return (
-    <KeyboardAvoidingView style={styles.fill} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
-      <ScrollView contentContainerStyle={styles.page} keyboardShouldPersistTaps="handled">
-        <Text style={styles.heading}>{signingUp ? 'Create an account' : 'Sign in'}</Text>
-        <Field label="Email" testID="email" value={email} onChangeText={setEmail} autoCapitalize="none" autoComplete="email" keyboardType="email-address" inputMode="email" />
-        <Field label="Password" testID="password" value={password} onChangeText={setPassword} secureTextEntry autoComplete={signingUp ? 'new-password' : 'current-password'} />
-        {signingUp ? (
-          <>
-            <Field label="Handle" testID="handle" value={handle} onChangeText={setHandle} autoCapitalize="none" placeholder="letters, digits and _" />
-            <Field label="Display name" testID="display-name" value={displayName} onChangeText={setDisplayName} />
-          </>
-        ) : null}
-        {error ? <ErrorText>{error}</ErrorText> : null}
-        <Button title={signingUp ? 'Create account' : 'Sign in'} testID="submit" busy={busy} onPress={() => void submit()} />
-        <Button
-          kind="plain"
-          title={signingUp ? 'I have an account: sign in' : 'New here? Create an account'}
-          testID={signingUp ? 'to-sign-in' : 'to-sign-up'}
-          onPress={() => {
-            back();
-            push({ name: 'auth', mode: signingUp ? 'sign-in' : 'sign-up' });
-          }}
-        />
-      </ScrollView>
-    </KeyboardAvoidingView>
+    <FormScreen heading={signingUp ? 'Create an account' : 'Sign in'}>
+      <Field label="Email" testID="email" value={email} onChangeText={setEmail} autoCapitalize="none" autoComplete="email" keyboardType="email-address" inputMode="email" />
+      <Field label="Password" testID="password" value={password} onChangeText={setPassword} secureTextEntry autoComplete={signingUp ? 'new-password' : 'current-password'} />
+      {signingUp ? (
+        <>
+          <Field label="Handle" testID="handle" value={handle} onChangeText={setHandle} autoCapitalize="none" placeholder="letters, digits and _" />
+          <Field label="Display name" testID="display-name" value={displayName} onChangeText={setDisplayName} />
+        </>
+      ) : null}
+      {error ? <ErrorText>{error}</ErrorText> : null}
+      <Button title={signingUp ? 'Create account' : 'Sign in'} testID="submit" busy={busy} onPress={() => void submit()} />
+      <Button
+        kind="plain"
+        title={signingUp ? 'I have an account: sign in' : 'New here? Create an account'}
+        testID={signingUp ? 'to-sign-in' : 'to-sign-up'}
+        onPress={() => {
+          back();
+          push({ name: 'auth', mode: signingUp ? 'sign-in' : 'sign-up' });
+        }}
+      />
+    </FormScreen>
   );
 }
-
-const styles = StyleSheet.create({
-  fill: { flex: 1 },
-  page: { padding: 20 },
-  heading: { fontSize: 24, fontWeight: '700', color: colors.text, marginBottom: 16 },
-});

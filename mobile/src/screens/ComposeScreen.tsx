@@ -1,11 +1,11 @@
 import * as ImagePicker from 'expo-image-picker';
 import { useState } from 'react';
-import { Image, KeyboardAvoidingView, Platform, ScrollView, StyleSheet, Text } from 'react-native';
+import { Image, StyleSheet } from 'react-native';
 import { useApp } from '../App';
 import { BFF_URL } from '../config';
 import { messageOf } from '../session';
 import { putUpload } from '../upload';
-import { Button, colors, ErrorText, Field, ProgressBar } from '../ui';
+import { Button, colors, ErrorText, Field, FormScreen, ProgressBar } from '../ui';
 
 interface Photo {
   uri: string;
@@ -56,24 +56,18 @@ export function ComposeScreen() {
   };
 
   return (
-    <KeyboardAvoidingView style={styles.fill} behavior={Platform.OS === 'ios' ? 'padding' : undefined}>
-      <ScrollView contentContainerStyle={styles.page} keyboardShouldPersistTaps="handled">
-        <Text style={styles.heading}>New post</Text>
-        <Field label="Title" testID="title" value={title} onChangeText={setTitle} maxLength={200} />
-        <Field label="Text (Markdown)" testID="body" value={body} onChangeText={setBody} multiline />
-        {photo ? <Image testID="photo-preview" source={{ uri: photo.uri }} resizeMode="cover" style={styles.preview} /> : null}
-        <Button kind="plain" title={photo ? 'Choose another photo' : 'Add a photo'} testID="choose-photo" disabled={busy} onPress={() => void choose()} />
-        {progress !== null ? <ProgressBar testID="upload-progress" fraction={progress} /> : null}
-        {error ? <ErrorText>{error}</ErrorText> : null}
-        <Button title="Publish" testID="publish" busy={busy} disabled={!title.trim() || !body.trim()} onPress={() => void publish()} />
-      </ScrollView>
-    </KeyboardAvoidingView>
+    <FormScreen heading="New post">
+      <Field label="Title" testID="title" value={title} onChangeText={setTitle} maxLength={200} />
+      <Field label="Text (Markdown)" testID="body" value={body} onChangeText={setBody} multiline />
+      {photo ? <Image testID="photo-preview" source={{ uri: photo.uri }} resizeMode="cover" style={styles.preview} /> : null}
+      <Button kind="plain" title={photo ? 'Choose another photo' : 'Add a photo'} testID="choose-photo" disabled={busy} onPress={() => void choose()} />
+      {progress !== null ? <ProgressBar testID="upload-progress" fraction={progress} /> : null}
+      {error ? <ErrorText>{error}</ErrorText> : null}
+      <Button title="Publish" testID="publish" busy={busy} disabled={!title.trim() || !body.trim()} onPress={() => void publish()} />
+    </FormScreen>
   );
 }
 
 const styles = StyleSheet.create({
-  fill: { flex: 1 },
-  page: { padding: 20 },
-  heading: { fontSize: 24, fontWeight: '700', color: colors.text, marginBottom: 16 },
   preview: { width: '100%', aspectRatio: 4 / 3, borderRadius: 10, marginVertical: 8, backgroundColor: colors.placeholder },
 });
