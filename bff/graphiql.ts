@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileUnder, sendFile } from '../lib/http/files';
 import { sendJson, type PrefixRoutes } from '../lib/http/server';
@@ -27,7 +28,7 @@ const PAGE_HEADERS = {
  */
 export function graphiqlRoutes(enabled: boolean): PrefixRoutes {
   if (!enabled) return {};
-  const notFound = (res: Parameters<PrefixRoutes[string]>[1]) =>
+  const notFound = (res: ServerResponse) =>
     sendJson(res, 404, { errors: [{ message: 'Not found: GraphiQL is served at /graphiql', extensions: { code: 'NOT_FOUND' } }] });
   return {
     async '/graphiql'(req, res, rest) {
