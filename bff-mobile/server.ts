@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
+import { graphiqlRoutes } from '../bff/graphiql';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { sessionLimits } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
@@ -58,7 +59,8 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       logger,
       intercept: mobileCors(config.webOrigins),
       prepare: config.safelist ? safelist(readManifest()) : undefined,
-      prefixRoutes: mediaFiles(fileViewer),
+      prefixRoutes: { ...mediaFiles(fileViewer), ...graphiqlRoutes(config.sandbox) },
+      compressAnswers: true,
       authenticate,
       async context({ requestId, log, auth }) {
         const context: MobileContext = {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
+import { graphiqlRoutes } from '../bff/graphiql';
 import { answeredIncomplete, useIncompleteAnswers } from '../bff/plugins/use-incomplete-answers';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { useSessionReport } from '../bff/plugins/use-session-report';
@@ -115,9 +116,10 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
       logger,
       intercept: guard,
       // Files are asked as the session's viewer, so a draft's images reach its author.
-      prefixRoutes: mediaFiles(async (req, res) => (await authenticate(req, res)).viewer),
+      prefixRoutes: { ...mediaFiles(async (req, res) => (await authenticate(req, res)).viewer), ...graphiqlRoutes(config.sandbox) },
       // The web app (npm run build), at / and every page path.
       fallback: staticFiles(config.webDist),
+      compressAnswers: true,
       authenticate,
       context: async ({ requestId, log, auth }) => ({ requestId, log, session: {}, ...auth }),
       // Ready once the supergraph is loaded, which start() has done, and revocations were first read.

@@ -88,12 +88,15 @@ async function main() {
     supervisor.watch('postgres', server.current(), { restart: () => server.restart() });
   }
   const [web, mobile] = bffs;
+  // GraphiQL is served where Sandbox is (not in production): asked rather than worked out from the env.
+  const graphiql = (await fetch(`${web.origin}/graphiql`, { method: 'HEAD' }).catch(() => null))?.ok;
   const lines = [
     '',
     'The federated graph is running:',
     `  web app    ${web.origin}/`,
     `  bff-web    ${web.origin}/graphql   (open in a browser for Apollo Sandbox)`,
     `  bff-mobile ${mobile.origin}/graphql`,
+    graphiql ? `  GraphiQL   ${web.origin}/graphiql and ${mobile.origin}/graphiql   (offline: Sandbox needs Apollo's CDN)` : '',
     ...subgraphs.map((s) => `  ${s.name.padEnd(10)} ${s.origin}/graphql   (internal: gateways only)`),
     `  mobile app cd mobile && npm ci && EXPO_PUBLIC_BFF_MOBILE_URL=http://<this machine's LAN address>:${mobile.port} npm start`,
     '             then scan the QR code with Expo Go (bff-mobile must listen there: HOST=0.0.0.0); README, "The mobile app"',

@@ -4,7 +4,7 @@ import path from 'node:path';
 
 const ROOT = path.join(__dirname, '..');
 /** What the web build is made from: the app's sources and config, and the API it is typed against. */
-const INPUTS = ['web/src', 'web/index.html', 'web/vite.config.ts', 'web/codegen.yml', 'supergraph.graphql'];
+const INPUTS = ['web/src', 'web/public', 'web/index.html', 'web/vite.config.ts', 'web/codegen.yml', 'web/graphiql', 'supergraph.graphql'];
 
 function newest(file: string): number {
   const info = statSync(file, { throwIfNoEntry: false });

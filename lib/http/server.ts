@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { HttpTimeouts } from '../config/http';
 import type { Logger } from '../telemetry/logger';
+import { compressAnswer } from './compression';
 
 /** What every request handler gets: who asked, and a logger that carries the request id. */
 export interface RequestInfo {
@@ -45,6 +46,8 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   quiet?: (req: IncomingMessage) => boolean;
   /** Largest accepted request body, in bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Compress GraphQL answers above COMPRESS_ABOVE_BYTES when the client accepts it (the BFFs, whose clients are far away). */
+  compressAnswers?: boolean;
 }
 
 export type PrefixRoutes = Record<string, (req: IncomingMessage, res: ServerResponse, rest: string) => Promise<void>>;
@@ -215,7 +218,14 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
       });
       for (const [key, value] of response.headers) applyHeader(res, key, value);
       res.statusCode = response.status ?? 200;
-      if (response.body.kind === 'complete') return void res.end(response.body.string);
+      if (response.body.kind === 'complete') {
+        if (!options.compressAnswers) return void res.end(response.body.string);
+        res.appendHeader('vary', 'Accept-Encoding');
+        const compressed = await compressAnswer(req, response.body.string);
+        if (!compressed) return void res.end(response.body.string);
+        res.setHeader('content-encoding', compressed.encoding);
+        return void res.end(compressed.body);
+      }
       for await (const chunk of response.body.asyncIterator) res.write(chunk);
       res.end();
     } catch (error) {

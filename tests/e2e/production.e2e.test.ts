@@ -58,6 +58,10 @@ describe('exploration is off in production', () => {
     expect(await response.text()).not.toMatch(/embeddable-sandbox/);
   });
 
+  it.each(['web', 'mobile'] as const)('bff-%s serves no GraphiQL', async (which) => {
+    for (const pathname of ['/graphiql', '/graphiql/']) expect((await fetch(`${stack[which]}${pathname}`)).status).toBe(404);
+  });
+
   it('bff-web refuses introspection but serves ordinary queries', async () => {
     const introspection = await graphql(stack.web, '{ __schema { types { name } } }');
     expect(introspection.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');

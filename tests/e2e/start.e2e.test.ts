@@ -68,6 +68,9 @@ it('starts the whole graph on the embedded database, serves a cross-subgraph que
   const signIn = await graphql(origin, `mutation { signIn(email: "ada@example.com", password: "demo-password") { user { role } } }`);
   expect(signIn.body.data.signIn.user.role).toBe('ADMIN');
   expect(output.join('')).toContain(`bff-web    ${origin}/graphql`);
+  // GraphiQL, for when Sandbox cannot reach Apollo's CDN, is announced where it is served.
+  expect(output.join('')).toMatch(new RegExp(`GraphiQL   ${origin}/graphiql and http://127\\.0\\.0\\.1:\\d+/graphiql`));
+  expect((await fetch(`${origin}/graphiql`)).status).toBe(200);
 
   process.kill(-child.pid!, 'SIGINT');
   // npm itself ends by the signal, as it does in a terminal; what matters is what it leaves behind.

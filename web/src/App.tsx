@@ -1,14 +1,18 @@
-import type { ReactElement } from 'react';
+import { lazy, Suspense, type ReactElement } from 'react';
 import { useApolloClient, useMutation } from '@apollo/client/react';
 import { Link, NavLink, Route, Routes, useNavigate } from 'react-router-dom';
 import { SIGN_OUT } from './operations';
 import { Admin } from './pages/Admin';
-import { Editor } from './pages/Editor';
 import { Feed } from './pages/Feed';
 import { PostPage } from './pages/PostPage';
 import { Profile } from './pages/Profile';
 import { SignIn, SignUp } from './pages/SignIn';
+import { usePage } from './page';
+import { PAGES } from './routes';
 import { RequireViewer, SessionProvider, useSession } from './session';
+
+/** The editor (and the Markdown preview it brings) is a chunk of its own, loaded by those who write. */
+const Editor = lazy(() => import('./pages/Editor').then((module) => ({ default: module.Editor })));
 
 function Header() {
   const { viewer } = useSession();
@@ -51,7 +55,26 @@ function Header() {
 }
 
 /** The pages that write posts: authors and admins only. */
-const writers = (page: ReactElement) => <RequireViewer roles={['AUTHOR', 'ADMIN']}>{page}</RequireViewer>;
+const writers = (page: ReactElement) => (
+  <RequireViewer roles={['AUTHOR', 'ADMIN']}>
+    <Suspense fallback={<p role="status">Loading…</p>}>{page}</Suspense>
+  </RequireViewer>
+);
+
+/** Any path that is not a page: bff-web answers it with status 404 and this. */
+function NotFound() {
+  const heading = usePage('Page not found');
+  return (
+    <section aria-labelledby="not-found-title">
+      <h1 id="not-found-title" ref={heading} tabIndex={-1}>
+        Page not found
+      </h1>
+      <p role="alert">
+        There is no page here. <Link to="/">Back to the feed</Link>.
+      </p>
+    </section>
+  );
+}
 
 export function App() {
   return (
@@ -62,15 +85,15 @@ export function App() {
       <Header />
       <main id="main" tabIndex={-1}>
         <Routes>
-          <Route path="/" element={<Feed />} />
-          <Route path="/posts/:id" element={<PostPage />} />
-          <Route path="/u/:handle" element={<Profile />} />
-          <Route path="/signin" element={<SignIn />} />
-          <Route path="/signup" element={<SignUp />} />
-          <Route path="/write" element={writers(<Editor />)} />
-          <Route path="/posts/:id/edit" element={writers(<Editor />)} />
-          <Route path="/admin" element={<RequireViewer roles={['ADMIN']}><Admin /></RequireViewer>} />
-          <Route path="*" element={<p role="alert">There is no page here. <Link to="/">Back to the feed</Link>.</p>} />
+          <Route path={PAGES.feed} element={<Feed />} />
+          <Route path={PAGES.post} element={<PostPage />} />
+          <Route path={PAGES.profile} element={<Profile />} />
+          <Route path={PAGES.signIn} element={<SignIn />} />
+          <Route path={PAGES.signUp} element={<SignUp />} />
+          <Route path={PAGES.write} element={writers(<Editor />)} />
+          <Route path={PAGES.editPost} element={writers(<Editor />)} />
+          <Route path={PAGES.admin} element={<RequireViewer roles={['ADMIN']}><Admin /></RequireViewer>} />
+          <Route path="*" element={<NotFound />} />
         </Routes>
       </main>
     </SessionProvider>

@@ -4,6 +4,7 @@ import { Link, useNavigate, useParams } from 'react-router-dom';
 import { PARTIAL, inWords, serviceDown } from '../apollo';
 import { preview } from '../markdown';
 import { CREATE_POST, CREATE_UPLOAD, DELETE_MEDIA, POST, UPDATE_POST } from '../operations';
+import { usePage } from '../page';
 import { putFile } from '../upload';
 
 const IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif'];
@@ -25,6 +26,7 @@ export function Editor() {
   const [progress, setProgress] = useState<number | null>(null);
   const [alt, setAlt] = useState('');
   const post = existing.data?.post;
+  const heading = usePage(id ? 'Edit post' : 'Write a post');
 
   useEffect(() => {
     if (!post) return;
@@ -76,7 +78,9 @@ export function Editor() {
   const images = post?.media?.filter((m) => m.kind === 'IMAGE') ?? [];
   return (
     <section aria-labelledby="editor-title">
-      <h1 id="editor-title">{id ? 'Edit post' : 'Write a post'}</h1>
+      <h1 id="editor-title" ref={heading} tabIndex={-1}>
+        {id ? 'Edit post' : 'Write a post'}
+      </h1>
       <form onSubmit={save} className="editor">
         <div className="form">
           <label htmlFor="title">Title</label>

@@ -3,6 +3,7 @@ import { useQuery } from '@apollo/client/react';
 import { Link } from 'react-router-dom';
 import { PARTIAL, inWords, serviceDown } from '../apollo';
 import { FEED } from '../operations';
+import { usePage, when } from '../page';
 
 /** The feed: newest published posts with their cover thumbnails, more loaded as the reader scrolls. */
 export function Feed() {
@@ -10,6 +11,7 @@ export function Feed() {
   const sentinel = useRef<HTMLLIElement>(null);
   const page = data?.posts;
   const mediaDown = serviceDown(error);
+  const heading = usePage('Latest posts');
 
   // Infinite scroll: when the last row comes into view, fetch the page after it.
   useEffect(() => {
@@ -26,7 +28,9 @@ export function Feed() {
   if (!page) return <p role="alert">{inWords(error)}</p>;
   return (
     <section aria-labelledby="feed-title">
-      <h1 id="feed-title">Latest posts</h1>
+      <h1 id="feed-title" ref={heading} tabIndex={-1}>
+        Latest posts
+      </h1>
       {mediaDown && (
         <p className="notice" role="status">
           Images are unavailable right now; the posts are all here.
@@ -45,7 +49,7 @@ export function Feed() {
                 <strong>{post.title}</strong>
                 <span className="meta">
                   {post.author ? `by ${post.author.displayName}` : 'author unavailable'}
-                  {post.publishedAt && ` · ${new Date(post.publishedAt).toLocaleDateString()}`}
+                  {post.publishedAt && ` · ${when(post.publishedAt)}`}
                 </span>
               </span>
             </Link>

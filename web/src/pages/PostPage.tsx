@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { Link, useNavigate, useParams } from 'react-router-dom';
 import { PARTIAL, inWords, serviceDown } from '../apollo';
 import { DELETE_POST, POST } from '../operations';
+import { usePage, when } from '../page';
 import { useSession } from '../session';
 
 /** A post: its sanitised HTML and its images in LARGE, with SMALL and ORIGINAL in srcset. */
@@ -13,20 +14,30 @@ export function PostPage() {
   const [deletePost] = useMutation(DELETE_POST);
   const [problem, setProblem] = useState<string | null>(null);
   const navigate = useNavigate();
-  if (loading && !data) return <p role="status">Loading…</p>;
   const post = data?.post;
+  const heading = usePage(post?.title ?? 'Post');
+  if (loading && !data) return <p role="status">Loading…</p>;
   if (!post) return <p role="alert">{error ? inWords(error) : 'This post does not exist, or is not published.'}</p>;
-  const canEdit = viewer && (viewer.id === post.author?.id || viewer.role === 'ADMIN');
+  // The posts service's rule: the author or an admin may delete a post, but changing one is
+  // writing, which a reader (an author who was demoted) may no longer do.
+  const canDelete = !!viewer && (viewer.id === post.author?.id || viewer.role === 'ADMIN');
+  const canEdit = canDelete && viewer.role !== 'READER';
   return (
     <article className="post">
-      <h1>{post.title}</h1>
+      <h1 ref={heading} tabIndex={-1}>
+        {post.title}
+      </h1>
       <p className="meta">
         {post.author ? <Link to={`/u/${post.author.handle}`}>{post.author.displayName}</Link> : 'author unavailable'}
-        {post.publishedAt ? ` · ${new Date(post.publishedAt).toLocaleDateString()}` : ' · draft'}
+        {post.publishedAt ? ` · ${when(post.publishedAt)}` : ' · draft'}
         {canEdit && (
           <>
             {' · '}
             <Link to={`/posts/${post.id}/edit`}>Edit</Link>
+          </>
+        )}
+        {canDelete && (
+          <>
             {' · '}
             <button
               type="button"

@@ -3,6 +3,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { Link, useParams } from 'react-router-dom';
 import { PARTIAL, inWords } from '../apollo';
 import { CREATE_AVATAR_UPLOAD, PROFILE } from '../operations';
+import { usePage } from '../page';
 import { useSession } from '../session';
 import { putFile } from '../upload';
 
@@ -13,15 +14,18 @@ export function Profile() {
   const [createUpload] = useMutation(CREATE_AVATAR_UPLOAD);
   const [progress, setProgress] = useState<number | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
-  if (loading && !data) return <p role="status">Loading…</p>;
   const user = data?.userByHandle;
+  const heading = usePage(user?.displayName ?? `@${handle}`);
+  if (loading && !data) return <p role="status">Loading…</p>;
   if (!user) return <p role="alert">{error ? inWords(error) : `Nobody is called @${handle}.`}</p>;
   return (
     <section aria-labelledby="profile-title">
       <div className="profile">
         {user.avatar ? <img src={user.avatar.thumb} alt={user.avatar.alt ?? `${user.displayName}'s picture`} width={96} height={96} /> : <span className="placeholder avatar" role="img" aria-label="No picture" />}
         <div>
-          <h1 id="profile-title">{user.displayName}</h1>
+          <h1 id="profile-title" ref={heading} tabIndex={-1}>
+            {user.displayName}
+          </h1>
           <p className="meta">
             @{user.handle} · {user.role.toLowerCase()}
           </p>

@@ -3,6 +3,7 @@ import { useApolloClient, useMutation } from '@apollo/client/react';
 import { Link, useLocation, useNavigate } from 'react-router-dom';
 import { inWords } from '../apollo';
 import { SIGN_IN, SIGN_UP } from '../operations';
+import { usePage } from '../page';
 
 /** After a sign-in or sign-up: forget what was cached for the anonymous visitor and go on. */
 function useSignedIn() {
@@ -20,6 +21,7 @@ export function SignIn() {
   const [problem, setProblem] = useState<string | null>(null);
   const signedIn = useSignedIn();
   const reason = (useLocation().state as { reason?: string } | null)?.reason;
+  const heading = usePage('Sign in');
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -33,7 +35,9 @@ export function SignIn() {
   }
   return (
     <form onSubmit={submit} className="form" aria-labelledby="signin-title">
-      <h1 id="signin-title">Sign in</h1>
+      <h1 id="signin-title" ref={heading} tabIndex={-1}>
+        Sign in
+      </h1>
       {reason && <p className="notice">{reason}</p>}
       <label htmlFor="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required />
@@ -52,6 +56,7 @@ export function SignIn() {
 
 export function SignUp() {
   const [signUp, { loading }] = useMutation(SIGN_UP);
+  const heading = usePage('Create an account');
   const [problem, setProblem] = useState<string | null>(null);
   const signedIn = useSignedIn();
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -76,7 +81,9 @@ export function SignUp() {
   }
   return (
     <form onSubmit={submit} className="form" aria-labelledby="signup-title">
-      <h1 id="signup-title">Create an account</h1>
+      <h1 id="signup-title" ref={heading} tabIndex={-1}>
+        Create an account
+      </h1>
       <label htmlFor="displayName">Name</label>
       <input id="displayName" name="displayName" autoComplete="name" required />
       <label htmlFor="handle">Handle</label>
