@@ -188,6 +188,27 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
     }
   });
 
+  it('lets only the ingress controller reach the BFFs, whose TRUST_PROXY believes its forwarded headers', () => {
+    const selects = (selector: any, labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+    const namespace = ofKind('Namespace')[0].metadata.name;
+    for (const name of ['bff-web', 'bff-mobile']) {
+      const labels = deployments().find((d) => d.metadata.name === name)!.spec.template.metadata.labels;
+      const rules = ofKind('NetworkPolicy')
+        .filter((p) => selects(p.spec.podSelector, labels))
+        .flatMap((p) => p.spec.ingress ?? []);
+      expect({ name, rules: rules.length > 0 }).toEqual({ name, rules: true });
+      // Every peer is one other namespace, whole: no rule open to all, no address range, none of the graph's pods.
+      const peers = rules.flatMap((rule: any) => rule.from ?? [{ everywhere: true }]);
+      for (const peer of peers) {
+        const admitted = peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'];
+        expect({ name, peer }).toEqual({ name, peer: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': admitted } } } });
+        expect({ name, admitted: typeof admitted === 'string' && admitted !== namespace }).toEqual({ name, admitted: true });
+      }
+      expect(containerEnv(deployments().find((d) => d.metadata.name === name)!.spec.template.spec.containers[0], name as ServiceName).TRUST_PROXY).toBe('true');
+    }
+  });
+
   it('sets every variable each service requires in production, as its own config module decides', async () => {
     const problems: Record<string, string | undefined> = {};
     for (const deployment of deployments()) {
