@@ -7,7 +7,7 @@ import { DEFAULT_PORTS, SUBGRAPHS, databaseUrlVariable } from '../../lib/config/
 import { databaseConfig } from '../../lib/config/database';
 import { ROOT as SOURCE_ROOT, SUPERGRAPH_SDL } from '../../lib/graphql/composition';
 import { SHUTDOWN_GRACE_MS } from '../../lib/http/main';
-import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, type ServiceName } from '../support/deployment';
+import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, parseEnvFile, type ServiceName } from '../support/deployment';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field */
 type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: any };
@@ -217,6 +217,31 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
       problems[service] = await configProblem(service, containerEnv(container, service));
     }
     expect(problems).toEqual(Object.fromEntries(SERVICES.map((s) => [s, undefined])));
+  });
+
+  it('lists every key of graph-secrets in secrets.env.example, and a value left from it stops the service that reads it', async () => {
+    const example = parseEnvFile(readFileSync(path.join(ROOT, OVERLAY, 'secrets.env.example'), 'utf8'));
+    const secret = ofKind('Secret').find((s) => s.metadata.name.startsWith('graph-secrets-'))!;
+    expect(Object.keys(example).sort()).toEqual(Object.keys(secret.data).sort());
+    // A team that fills in a copy of the example by hand and misses a line must get a pod that will not
+    // start, never a service running on a value published in this repository.
+    const refused: Record<string, string[]> = {};
+    for (const [variable, value] of Object.entries(example)) {
+      refused[variable] = [];
+      for (const deployment of deployments()) {
+        const [container] = deployment.spec.template.spec.containers;
+        const service = serviceOfImage(container.image);
+        const env = containerEnv(container, service);
+        if (!(variable in env)) continue;
+        const problem = await configProblem(service, { ...env, [variable]: value });
+        if (problem?.includes(variable)) refused[variable].push(service);
+      }
+    }
+    const readers = (variable: string) =>
+      deployments()
+        .filter((d) => (d.spec.template.spec.containers[0].env ?? []).some((e: any) => e.valueFrom?.secretKeyRef?.key === variable))
+        .map((d) => serviceOfImage(d.spec.template.spec.containers[0].image));
+    expect(refused).toEqual(Object.fromEntries(Object.keys(example).map((variable) => [variable, readers(variable)])));
   });
 
   it('migrates each database with a Job from its subgraph own image, given that database only', () => {
