@@ -8,6 +8,7 @@ import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, type ServiceName
 
 interface ComposeService {
   build?: { args?: { SERVICE?: string } };
+  platform?: string;
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test?: string[]; disable?: boolean };
@@ -48,6 +49,23 @@ describe('compose.yaml', () => {
   it('runs each of the five services once, each from an image built for it', () => {
     expect(apps.map(serviceOf).sort()).toEqual([...SERVICES].sort());
     for (const name of apps) expect(name).toBe(serviceOf(name));
+  });
+
+  it('builds every image for a platform that npm ci installs every production dependency on', () => {
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { os?: string[]; cpu?: string[] }>;
+    };
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    // Docker's names for what npm calls os and cpu.
+    const npmCpu: Record<string, string> = { amd64: 'x64', arm64: 'arm64' };
+    for (const [name, service] of Object.entries(services).filter(([, s]) => s.build)) {
+      const [os, arch] = (service.platform ?? 'the host').split('/');
+      const refused = Object.keys(manifest.dependencies).filter((dependency) => {
+        const { os: oses, cpu } = lock.packages[`node_modules/${dependency}`];
+        return (oses && !oses.includes(os)) || (cpu && !cpu.includes(npmCpu[arch]));
+      });
+      expect({ name, platform: service.platform, refused }).toEqual({ name, platform: service.platform, refused: [] });
+    }
   });
 
   it('gives every long-running container a health check, the services theirs on /ready', () => {
