@@ -1,6 +1,6 @@
 # One Dockerfile for every service of the graph; the build argument SERVICE picks which one the image runs.
 #
-#   docker build --build-arg SERVICE=users -t registry.example.com/federated-graph/users:1.4.0 .
+#   docker build --platform linux/amd64 --build-arg SERVICE=users -t registry.example.com/federated-graph/users:1.4.0 .
 #
 # SERVICE is bff-web, bff-mobile, users, posts or media. Every image holds the whole (small) codebase, so the
 # migration job of a subgraph runs from that subgraph's own image, and a release's migrations ship with the
