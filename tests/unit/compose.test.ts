@@ -9,6 +9,9 @@ import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, type ServiceName
 interface ComposeService {
   build?: { args?: { SERVICE?: string } };
   platform?: string;
+  read_only?: boolean;
+  cap_drop?: string[];
+  security_opt?: string[];
   command?: string[];
   environment?: Record<string, string>;
   healthcheck?: { test?: string[]; disable?: boolean };
@@ -65,6 +68,13 @@ describe('compose.yaml', () => {
         return (oses && !oses.includes(os)) || (cpu && !cpu.includes(npmCpu[arch]));
       });
       expect({ name, platform: service.platform, refused }).toEqual({ name, platform: service.platform, refused: [] });
+    }
+  });
+
+  it('runs every container of ours without capabilities, privilege gain or a writable root filesystem', () => {
+    for (const name of [...apps, ...migrations]) {
+      const { read_only, cap_drop, security_opt } = services[name];
+      expect({ name, read_only, cap_drop, security_opt }).toEqual({ name, read_only: true, cap_drop: ['ALL'], security_opt: ['no-new-privileges:true'] });
     }
   });
 
