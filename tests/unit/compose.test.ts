@@ -104,11 +104,11 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('publishes the ports of the two BFFs only', () => {
+  it("publishes the ports of the two BFFs only, on the host's loopback (plain HTTP, past the host's firewall)", () => {
     const published = Object.entries(services).filter(([, s]) => s.ports?.length).map(([name, s]) => [name, s.ports]);
     expect(Object.fromEntries(published)).toEqual({
-      'bff-web': [`${DEFAULT_PORTS['bff-web']}:${DEFAULT_PORTS['bff-web']}`],
-      'bff-mobile': [`${DEFAULT_PORTS['bff-mobile']}:${DEFAULT_PORTS['bff-mobile']}`],
+      'bff-web': [`127.0.0.1:${DEFAULT_PORTS['bff-web']}:${DEFAULT_PORTS['bff-web']}`],
+      'bff-mobile': [`127.0.0.1:${DEFAULT_PORTS['bff-mobile']}:${DEFAULT_PORTS['bff-mobile']}`],
     });
   });
 
