@@ -6,9 +6,11 @@
  * manifests set it.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, DEFAULT_PORTS } from '../../lib/config/env';
+import { parse } from 'yaml';
+import { ConfigError, DEFAULT_PORTS, SUBGRAPHS } from '../../lib/config/env';
 import { loadPrivateJwk, signingKeyFrom, type KeySource } from '../../lib/identity/keys';
 import { loadMobileConfig } from '../../bff-mobile/config';
 import { loadWebConfig } from '../../bff-web/config';
@@ -80,4 +82,26 @@ export async function configProblem(service: ServiceName, env: Record<string, st
   } finally {
     process.env = saved;
   }
+}
+
+/** compose.yaml's services, with its YAML merge keys (`<<`) applied as compose applies them. */
+export function composeServices<Service>(): Record<string, Service> {
+  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+  return compose.services;
+}
+
+/** What the README has a team put in compose's .env: `npm run keys`, then the database passwords. */
+export function composeDotenv(file: string): Record<string, string> {
+  const passwords = Object.fromEntries(['POSTGRES', ...SUBGRAPHS.map((name) => `${name.toUpperCase()}_DB`)].map((name) => [`${name}_PASSWORD`, randomBytes(24).toString('hex')]));
+  return { ...generateKeys(file), ...passwords };
+}
+
+/** compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?error}` from the .env file. */
+export function interpolate(value: string, dotenv: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, arg?: string) => {
+    const set = dotenv[name];
+    if (set) return set;
+    if (kind === '-') return arg ?? '';
+    throw new Error(`compose would stop: ${name} is unset (${arg ?? 'no default'})`);
+  });
 }

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'yaml';
 import { DEFAULT_PORTS, SUBGRAPHS, databaseUrlVariable } from '../../lib/config/env';
 import { databaseConfig } from '../../lib/config/database';
-import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, type ServiceName } from '../support/deployment';
+import { ROOT, SERVICES, composeDotenv, composeServices, configProblem, imageEnv, interpolate, type ServiceName } from '../support/deployment';
 
 interface ComposeService {
   build?: { args?: { SERVICE?: string } };
@@ -20,21 +19,8 @@ interface ComposeService {
   restart?: string;
 }
 
-/** compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?error}` from the .env file. */
-function interpolate(value: string, dotenv: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind?: string, arg?: string) => {
-    const set = dotenv[name];
-    if (set) return set;
-    if (kind === '-') return arg ?? '';
-    throw new Error(`compose would stop: ${name} is unset (${arg ?? 'no default'})`);
-  });
-}
-
 describe('compose.yaml', () => {
-  const compose = parse(readFileSync(path.join(ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
-    services: Record<string, ComposeService>;
-  };
-  const services = compose.services;
+  const services = composeServices<ComposeService>();
   const serviceOf = (name: string) => services[name].build?.args?.SERVICE as ServiceName | undefined;
   const isMigration = (name: string) => services[name].command?.join(' ').includes('migrate deploy') ?? false;
   const apps = Object.keys(services).filter((name) => serviceOf(name) && !isMigration(name));
@@ -45,7 +31,7 @@ describe('compose.yaml', () => {
   beforeAll(() => {
     dir = mkdtempSync(path.join(tmpdir(), 'compose-test-'));
     // What the README tells a team to put in .env before `docker compose up`.
-    dotenv = { ...generateKeys(path.join(dir, '.env')), POSTGRES_PASSWORD: 'a'.repeat(24) };
+    dotenv = composeDotenv(path.join(dir, '.env'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
