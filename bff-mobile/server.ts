@@ -5,8 +5,8 @@ import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
 import { graphiqlRoutes } from '../bff/graphiql';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
-import { sessionLimits } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
+import { bffSharedState } from '../bff/shared-state';
 import { clientTokenVerifier } from '../bff/token-verifier';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
@@ -34,6 +34,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
   const supergraph = await startSupergraphRunner(gateway);
   const { authenticate, fileViewer } = bearerAuthentication(clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations }), config.trustProxy);
 
+  const shared = bffSharedState('bff-mobile', config, logger);
   const httpServer = createHttpServer(config.httpTimeouts);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,
@@ -42,11 +43,11 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       httpServer,
       config,
       pageSize: DEFAULT_PAGE,
-      sessionLimits: sessionLimits(config.sessionLimits),
+      sessionLimits: shared.sessionLimits,
       plugins: [
         useRefusedTokens(),
         usePartialErrors(),
-        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => (context as MobileContext).partialErrors.length === 0 }),
+        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => (context as MobileContext).partialErrors.length === 0, cache: shared.responseCache }),
       ],
     }),
   });
@@ -83,6 +84,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       await apollo.stop();
       await supergraph.stop();
       await revocations.stop();
+      await shared.stop();
     },
   };
 }

@@ -6,8 +6,9 @@ import { graphiqlRoutes } from '../bff/graphiql';
 import { answeredIncomplete, useIncompleteAnswers } from '../bff/plugins/use-incomplete-answers';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { useSessionReport } from '../bff/plugins/use-session-report';
-import { clientAddress, consumeOrRefuse, sessionLimits } from '../bff/rate-limits';
+import { clientAddress, consumeOrRefuse } from '../bff/rate-limits';
 import { bffServerOptions } from '../bff/server-options';
+import { bffSharedState } from '../bff/shared-state';
 import { clientTokenVerifier } from '../bff/token-verifier';
 import { createHttpServer, createRequestHandler, HttpError, listen, serve } from '../lib/http/server';
 import type { Logger } from '../lib/telemetry/logger';
@@ -43,12 +44,13 @@ interface WebAuth {
 export async function createWebBff(config: WebConfig, logger: Logger): Promise<Service> {
   const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', webSupergraphSdl(), logger, config);
   const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
-  const limits = sessionLimits(config.sessionLimits);
+  const shared = bffSharedState('bff-web', config, logger);
+  const limits = shared.sessionLimits;
   const ttl = { access: config.tokens.ttlSeconds, refresh: config.tokens.refreshTtlSeconds };
   const { trustProxy } = config;
 
   const httpServer = createHttpServer(config.httpTimeouts);
-  const refresh = sharedRefresh(sessions, config.refreshReuseWindowMs);
+  const refresh = sharedRefresh(sessions, config.refreshReuseWindowMs, shared.redis && { redis: shared.redis, timeoutMs: config.resilience.users.timeoutMs });
   const cookies = useSessionReport<BffContext>(async (context, headers) => {
     const web = context as WebContext;
     if (context.session.token) {
@@ -69,7 +71,7 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
       plugins: [
         cookies,
         useIncompleteAnswers<BffContext>(),
-        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => !answeredIncomplete(context) }),
+        ...useResponseCaching<BffContext>({ enabled: config.responseCache, cacheable: (context) => !answeredIncomplete(context), cache: shared.responseCache }),
       ],
     }),
   });
@@ -131,6 +133,7 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
     async stop() {
       await apollo.stop();
       await revocations.stop();
+      await shared.stop();
     },
   };
 }

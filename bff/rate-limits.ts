@@ -1,8 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { LimitSetting, SessionLimitSettings } from '../lib/config/rate-limits';
+import type { Redis } from 'ioredis';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { SessionLimitSettings } from '../lib/config/rate-limits';
+import { sharedLimiter } from '../lib/data/redis';
 import { rateLimited } from '../lib/graphql/errors';
 import { HttpError } from '../lib/http/server';
 
@@ -10,7 +12,8 @@ import { HttpError } from '../lib/http/server';
  * Limits a BFF puts on session operations per client address, before anything reaches users:
  * sign-in attempts (a successful one is given back, so only failures add up), sign-ups, and
  * refreshes. users adds its own limit per account (subgraphs/users/auth/sign-in-limits.ts). In
- * memory per BFF process (rate-limiter-flexible's RateLimiterMemory; its Redis store can share them).
+ * memory per BFF process, or with `REDIS_URL` counted in Redis for all replicas of the BFF
+ * (lib/data/redis.ts sharedLimiter, which falls back to this process's count while Redis is down).
  * A refusal is HTTP 429 with code RATE_LIMITED, `extensions.retryAfter` and `Retry-After`.
  */
 
@@ -36,16 +39,22 @@ export interface SessionLimits {
   succeeded(address: string): Promise<void>;
 }
 
-function limiter({ points, windowSeconds }: LimitSetting, keyPrefix: string): RateLimiterAbstract {
-  return new RateLimiterMemory({ points, duration: windowSeconds, keyPrefix });
+/** Where the counts live: this process, or Redis under the BFF's name (each BFF keeps its own counts, as in memory). */
+export interface SharedCounts {
+  redis: Redis;
+  service: 'bff-web' | 'bff-mobile';
 }
 
-/** In-memory limiters for `settings`. */
-export function sessionLimits(settings: SessionLimitSettings): SessionLimits {
+/** Limiters for `settings`, in memory or, given `shared`, in Redis. */
+export function sessionLimits(settings: SessionLimitSettings, shared?: SharedCounts): SessionLimits {
+  const limiter = (kind: Kind_, name: string) => {
+    const { points, windowSeconds } = settings[kind];
+    return sharedLimiter({ points, duration: windowSeconds, keyPrefix: shared ? `${shared.service}:${name}` : name }, shared?.redis);
+  };
   const limiters: Record<Kind_, RateLimiterAbstract> = {
-    signIn: limiter(settings.signIn, 'sign-in'),
-    signUp: limiter(settings.signUp, 'sign-up'),
-    refreshSession: limiter(settings.refreshSession, 'refresh'),
+    signIn: limiter('signIn', 'sign-in'),
+    signUp: limiter('signUp', 'sign-up'),
+    refreshSession: limiter('refreshSession', 'refresh'),
   };
   return {
     async consume(kind, address) {

@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
 import type { BffContext } from '../context';
 
@@ -7,16 +8,18 @@ export interface ResponseCachingOptions<TContext> {
   enabled?: boolean;
   /** An answer is stored only when this says so (bff-mobile: not with partial errors). @default always */
   cacheable?: (context: TContext) => boolean;
+  /** Where answers are kept: shared by the replicas (Redis, bff/shared-state.ts). @default Apollo Server's in-memory cache */
+  cache?: KeyValueCache<string>;
 }
 
 /**
  * Cache-Control and response caching, from the schema's @cacheControl hints (a gateway takes the
  * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
- * `private`. Anonymous reads are answered from an in-memory response cache for as long as the
+ * `private`. Anonymous reads are answered from the response cache (in memory, or in Redis) for as long as the
  * hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors are never
  * stored, nor those `cacheable` refuses.
  */
-export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
+export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true, cache }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
   const privateForViewers: ApolloServerPlugin<TContext> = {
     async requestDidStart({ contextValue, overallCachePolicy }) {
       if (contextValue.viewer) overallCachePolicy.restrict({ scope: 'PRIVATE' });
@@ -28,6 +31,7 @@ export function useResponseCaching<TContext extends BffContext>({ enabled = true
   return [
     privateForViewers,
     responseCachePlugin<TContext>({
+      cache,
       shouldReadFromCache: async (requestContext) => anonymous(requestContext),
       shouldWriteToCache: async (requestContext) => anonymous(requestContext) && cacheable(requestContext.contextValue),
     }),

@@ -7,6 +7,7 @@ import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http'
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
 import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
+import { redisConfig, type RedisConfig } from './redis';
 import { subgraphUrls } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
 import type { KeySource } from '../identity/keys';
@@ -36,6 +37,8 @@ export interface BffConfig {
   /** `TRUST_PROXY`, @default false (lib/config/http.ts). */
   trustProxy: boolean;
   sessionLimits: SessionLimitSettings;
+  /** `REDIS_URL`, `REDIS_TIMEOUT_MS`: the response cache, rate limits and bff-web's refresh window shared by replicas. */
+  redis: RedisConfig;
   mediaProxy: MediaProxyOptions;
   httpTimeouts: HttpTimeouts;
   queryLimits: QueryLimits;
@@ -61,6 +64,7 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     revocationsPollMs: envMs('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
     trustProxy,
     sessionLimits: rateLimitConfig(),
+    redis: redisConfig(),
     mediaProxy: { ...mediaProxyConfig(), trustProxy, downloadTimeoutMs: resilience.media.timeoutMs },
     httpTimeouts: httpTimeoutsConfig(),
     queryLimits: queryLimitsConfig(),

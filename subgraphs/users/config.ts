@@ -3,6 +3,7 @@ import { envEnum, envInt, envString, envMs } from '../../lib/config/env';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
 import { keySource } from '../../lib/config/keys';
 import { parsePublicKeys, type KeySource } from '../../lib/identity/keys';
+import { redisConfig, type RedisConfig } from '../../lib/config/redis';
 import { tokenConfig, type TokenConfig } from '../../lib/config/tokens';
 import type { SignInLimitSettings } from './auth/sign-in-limits';
 
@@ -18,6 +19,8 @@ export interface UsersConfig extends SubgraphConfig {
   signingKey: KeySource;
   /** `SIGN_IN_ACCOUNT_LIMIT` (10) per `SIGN_IN_ACCOUNT_WINDOW_SECONDS` (900), `PASSWORD_HASH_*`. */
   signInLimits: SignInLimitSettings;
+  /** `REDIS_URL`, `REDIS_TIMEOUT_MS`: the per-account sign-in limit shared by replicas. */
+  redis: RedisConfig;
 }
 
 export function loadUsersConfig(): UsersConfig {
@@ -36,5 +39,6 @@ export function loadUsersConfig(): UsersConfig {
       hashMaxWaitMs: envMs('PASSWORD_HASH_MAX_WAIT_MS', 1_500, { min: 1 }),
       hashOtherPerSecond: envInt('PASSWORD_HASH_OTHER_PER_SECOND', 2, { min: 1, max: 1000 }),
     },
+    redis: redisConfig(),
   };
 }

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { PrismaSubgraphContext } from '../../lib/subgraph/server';
 import type { SignInLimits } from './auth/sign-in-limits';
 import type { TokenIssuer } from './auth/tokens';
@@ -9,6 +10,8 @@ import type { PrismaClient } from './generated/prisma/client';
 export interface UsersServices {
   tokens: TokenIssuer;
   signInLimits: SignInLimits;
+  /** Where the sign-in limits are shared with the other replicas (`REDIS_URL`); closed at stop. */
+  redis?: Redis;
   config: Pick<UsersConfig, 'signUpRole' | 'tokens'>;
 }
 

@@ -1,3 +1,4 @@
+import { connectRedis, disconnectRedis } from '../../lib/data/redis';
 import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
 import { purgeRefreshTokens } from './auth/refresh-tokens';
 import { purgeRevocations } from './auth/revocations';
@@ -17,11 +18,19 @@ export const createUsersSubgraph = prismaSubgraph({
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
-  services: async (_db, config: UsersConfig): Promise<UsersServices> => ({
-    tokens: await createTokenIssuer(config),
-    signInLimits: signInLimits(config.signInLimits),
-    config: { signUpRole: config.signUpRole, tokens: config.tokens },
-  }),
+  services: async (_db, config: UsersConfig, logger): Promise<UsersServices> => {
+    const { url } = config.redis;
+    const redis = url ? connectRedis({ ...config.redis, url }, logger) : undefined;
+    return {
+      tokens: await createTokenIssuer(config),
+      signInLimits: signInLimits(config.signInLimits, redis),
+      redis,
+      config: { signUpRole: config.signUpRole, tokens: config.tokens },
+    };
+  },
+  stop: async ({ redis }) => {
+    if (redis) await disconnectRedis(redis);
+  },
   // Hourly: expired and long-revoked refresh tokens, and revocations whose tokens have all expired.
   purge: {
     everyMs: 3_600_000,

@@ -1,4 +1,6 @@
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import { RateLimiterRes } from 'rate-limiter-flexible';
+import { sharedLimiter } from '../../../lib/data/redis';
 import { rateLimited } from '../../../lib/graphql/errors';
 
 /**
@@ -19,7 +21,11 @@ import { rateLimited } from '../../../lib/graphql/errors';
  *   so guessers (who never succeed) queue only behind each other, and returning users wait at
  *   most for the hashes already running.
  *
- * In memory per users process; rate-limiter-flexible's Redis store can share the counters later.
+ * The per-account count is in memory per users process, or with `REDIS_URL` in Redis for all of
+ * users' replicas (falling back to this process's count while Redis is down). The hash queue
+ * stays per process (it paces this process's CPU), and so do the known addresses: a returning
+ * user whose sign-in lands on a replica that has not seen them sign in is treated as coming from a
+ * new address (the account limit applies, and the other lane).
  */
 export type Lane = 'known' | 'other';
 
@@ -134,12 +140,11 @@ export interface SignInLimitSettings {
   hashOtherPerSecond: number;
 }
 
-export function signInLimits(settings: SignInLimitSettings) {
-  const perAccount = new RateLimiterMemory({
-    points: settings.accountLimit,
-    duration: settings.accountWindowSeconds,
-    keyPrefix: 'sign-in-account',
-  });
+export function signInLimits(settings: SignInLimitSettings, redis?: Redis) {
+  const perAccount = sharedLimiter(
+    { points: settings.accountLimit, duration: settings.accountWindowSeconds, keyPrefix: redis ? 'users:sign-in-account' : 'sign-in-account' },
+    redis,
+  );
   const hashing = new HashQueue(settings.hashConcurrency, settings.hashQueue, settings.hashMaxWaitMs, settings.hashOtherPerSecond);
   const known = new Map<string, number>();
   const pair = (account: string, address: string | undefined) => `${account}\n${address ?? ''}`;
