@@ -29,6 +29,11 @@ export interface Launched {
   restart(name: ServiceName, options?: { ready?: boolean }): Promise<RunningService>;
   /** The current process of a service. */
   service(name: ServiceName): RunningService;
+  /**
+   * Starts one more process of a service, with the environment the first had plus `env` (e.g. a
+   * BFF pointed at a load balancer), on a free port, and awaits /ready. The first stays as it is.
+   */
+  replica(name: ServiceName, env?: Record<string, string>): Promise<RunningService>;
 }
 
 /**
@@ -70,6 +75,11 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
       else if (name === 'bff-mobile') launched.mobile = service;
       else launched.subgraphs[name] = service;
       if (ready) await waitUntilReady(service.origin);
+      return service;
+    },
+    async replica(name, env = {}) {
+      const service = await startService(name, { env: { ...envs[name], ...env, [portVariable(name)]: '0' }, onLine, onSpawn });
+      await waitUntilReady(service.origin);
       return service;
     },
   };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity/assertion';
 import { generatePrivateJwk, signingKeyFrom } from '../../lib/identity/keys';
 import { launchGraph } from '../../tooling/launch';
-import { stopChild, type RunningService } from '../../tooling/processes';
+import { stopChild, type RunningService, type ServiceName } from '../../tooling/processes';
 import { createTestDatabases, type TestDatabases } from './test-databases';
 
 export interface GraphQLResponse<T = any> {
@@ -63,6 +63,8 @@ export interface Stack {
   startSubgraph(name: SubgraphName, options?: { ready?: boolean }): Promise<RunningService>;
   /** Starts a stopped BFF again (stop it with `bffs[name].stop()`), on its port with its environment; awaits /ready. */
   startBff(name: 'bff-web' | 'bff-mobile'): Promise<RunningService>;
+  /** Starts one more process of a service (its environment plus `env`) on a free port, awaited through /ready. */
+  replica(name: ServiceName, env?: Record<string, string>): Promise<RunningService>;
   /** Calls a subgraph directly, as a gateway would (with an assertion) or without one. */
   subgraph(name: SubgraphName, query: string, variables?: Record<string, unknown>, viewer?: Viewer | null | 'none'): Promise<GraphQLResponse>;
   stop(): Promise<void>;
@@ -144,6 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         stack.bffs[name] = service;
         return service;
       },
+      replica: (name, env) => graph.replica(name, env),
       async subgraph(name, query, variables, viewer = null) {
         const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
         return graphql(byName[name].origin, query, variables, headers);
