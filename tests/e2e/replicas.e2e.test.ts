@@ -1,0 +1,200 @@
+import os from 'node:os';
+import { Client } from 'pg';
+import type { RunningService } from '../../tooling/processes';
+import { startHaproxy, type ServerStats, type TestHaproxy } from '../support/haproxy';
+import { freePort } from '../support/ports';
+import { startRedis, type TestRedis } from '../support/redis';
+import { startStack, WEB_ORIGIN, type Stack } from '../support/stack';
+import { signUp, type WebSession } from '../support/web';
+
+/**
+ * HAProxy in front of two replicas of each BFF and of posts, the BFFs sharing a Redis and calling
+ * posts through HAProxy. Under steady reads and writes one replica of each is killed (SIGKILL):
+ * only requests in flight at that moment may fail, reads sent as GET are retried on the other
+ * replica, sessions go on, the anonymous answer cached through the killed BFF is served by the
+ * other, and every write acknowledged is in posts' database exactly once.
+ */
+let redis: TestRedis;
+let stack: Stack;
+let lb: TestHaproxy;
+const replicas: Record<string, RunningService[]> = {};
+
+beforeAll(async () => {
+  redis = await startRedis();
+  stack = await startStack({ bffEnv: { REDIS_URL: redis.url, RESPONSE_CACHE: 'true' }, subgraphEnv: { REDIS_URL: redis.url } });
+  const postsPort = await freePort();
+  const postsUrl = `http://127.0.0.1:${postsPort}/graphql`;
+  // Two BFF replicas of each, pointed at HAProxy's posts frontend; the stack's own BFFs (pointed
+  // at posts directly) are stopped, to spare the machine.
+  await Promise.all([stack.bffs['bff-web'].stop(), stack.bffs['bff-mobile'].stop()]);
+  const [postsB, ...bffs] = await Promise.all([
+    stack.replica('posts'),
+    ...(['bff-web', 'bff-web', 'bff-mobile', 'bff-mobile'] as const).map((name) => stack.replica(name, { POSTS_SUBGRAPH_URL: postsUrl })),
+  ]);
+  replicas.posts = [stack.subgraphs.posts, postsB];
+  replicas.web = bffs.slice(0, 2);
+  replicas.mobile = bffs.slice(2);
+  lb = await startHaproxy(
+    Object.fromEntries(Object.entries(replicas).map(([name, services]) => [name, services.map((s) => s.origin)])),
+    { posts: postsPort },
+  );
+}, 180_000);
+afterAll(async () => {
+  await lb?.stop();
+  await stack?.stop();
+  await redis?.stop();
+});
+
+const FEED = `query Feed { posts(first: 5) { nodes { id title } } }`;
+const MOBILE_FEED = `query MobileFeed { feed(first: 5) { hasMore cards { __typename } } }`;
+const ME = `query Me { me { id } }`;
+/** Reads are GETs, which HAProxy may send again when the replica dies before answering. */
+const get = async (origin: string, query: string, cookie?: string) => {
+  const response = await fetch(`${origin}/graphql?query=${encodeURIComponent(query)}`, {
+    headers: { origin: WEB_ORIGIN, 'apollo-require-preflight': '1', ...(cookie && { cookie }) },
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] } };
+};
+
+interface Outcome {
+  kind: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  reason?: string;
+}
+
+it('loses only the requests in flight on the killed replicas, and no write', async () => {
+  const web = lb.origin('web');
+  const mobile = lb.origin('mobile');
+  const writers = await Promise.all([0, 1].map((i) => signUp(web, `replica_writer_${i}`)));
+  const acknowledged: string[] = [];
+  const outcomes: Outcome[] = [];
+  let stopped = false;
+  const MAX_REQUESTS = 3_000;
+
+  const loop = (kind: string, call: () => Promise<string | undefined>) =>
+    (async () => {
+      while (!stopped && outcomes.length < MAX_REQUESTS) {
+        const start = performance.now();
+        let reason: string | undefined;
+        try {
+          reason = await call();
+        } catch (error) {
+          reason = (error as Error).message;
+        }
+        outcomes.push({ kind, start, end: performance.now(), ok: reason === undefined, reason });
+      }
+    })();
+  const answer = (response: Awaited<ReturnType<typeof get>>) =>
+    response.status === 200 && !response.body.errors ? undefined : `HTTP ${response.status} ${response.body.errors?.[0]?.extensions?.code ?? ''}`;
+  const write = (session: WebSession, writer: number) => {
+    let n = 0;
+    return async () => {
+      const title = `w${writer}-${++n}`;
+      const response = await session.gql(`mutation($input: CreatePostInput!) { createPost(input: $input) { id title } }`, {
+        input: { title, body: 'b', status: 'PUBLISHED' },
+      });
+      if (response.status !== 200 || response.body.errors) return `HTTP ${response.status} ${response.body.errors?.[0]?.extensions?.code ?? ''}`;
+      acknowledged.push(response.body.data.createPost.title);
+      return undefined;
+    };
+  };
+  const running = [
+    loop('anonymous read (web)', async () => answer(await get(web, FEED))),
+    loop('anonymous read (mobile)', async () => answer(await get(mobile, MOBILE_FEED))),
+    loop('signed-in read (web)', async () => {
+      const response = await get(web, ME, writers[0].session.cookie);
+      return response.body.data?.me?.id === writers[0].user.id ? undefined : answer(response) ?? 'not the session’s user';
+    }),
+    ...writers.map(({ session }, i) => loop('write (web)', write(session, i))),
+  ];
+
+  // Warm up, then cache one anonymous answer through a known replica of each BFF, and kill those.
+  await until(() => outcomes.length >= 100, 30_000);
+  const cached = await get(web, `query Cached { posts(first: 2) { nodes { id } } }`);
+  const cachedMobile = await get(mobile, `query CachedMobile { feed(first: 2) { hasMore } }`);
+  const victims = {
+    web: replicas.web[Number(cached.headers.get('x-served-by')!.split('-').pop())],
+    mobile: replicas.mobile[Number(cachedMobile.headers.get('x-served-by')!.split('-').pop())],
+    posts: replicas.posts[0],
+  };
+  const killAt = performance.now();
+  for (const victim of Object.values(victims)) victim.child.kill('SIGKILL');
+  const loadAverage = os.loadavg();
+
+  // Time to detect: until HAProxy marks each killed server DOWN.
+  const detected: Record<string, number> = {};
+  await until(async () => {
+    for (const row of await lb.stats()) {
+      const name = row.backend as keyof typeof victims;
+      if (victims[name] && row.server.endsWith(`-${replicas[name].indexOf(victims[name])}`) && row.status.startsWith('DOWN')) detected[name] ??= performance.now() - killAt;
+    }
+    return Object.keys(detected).length === 3;
+  }, 15_000);
+  const detectedAt = performance.now();
+
+  // The answers cached through the killed replicas come from the others' shared cache.
+  const again = await get(web, `query Cached { posts(first: 2) { nodes { id } } }`);
+  expect(again.body).toEqual(cached.body);
+  expect(again.headers.get('age')).not.toBeNull();
+  expect(again.headers.get('x-served-by')).not.toBe(cached.headers.get('x-served-by'));
+  const againMobile = await get(mobile, `query CachedMobile { feed(first: 2) { hasMore } }`);
+  expect(againMobile.body).toEqual(cachedMobile.body);
+  expect(againMobile.headers.get('age')).not.toBeNull();
+
+  // Steady load on the survivors for a while, then stop.
+  await until(() => performance.now() - detectedAt > 4_000 || outcomes.length >= MAX_REQUESTS, 30_000);
+  stopped = true;
+  await Promise.all(running);
+
+  // Sessions survive: the signed-in reads above went on, and a refresh on a survivor works.
+  const { session, user } = writers[1];
+  session.cookies.delete('fg_session');
+  expect((await session.gql(ME)).body.data.me).toEqual({ id: user.id });
+
+  const failures = outcomes.filter((o) => !o.ok);
+  const inFlightAtKill = outcomes.filter((o) => o.start < killAt && o.end > killAt).length;
+  const stats: ServerStats[] = await lb.stats();
+  const figures = {
+    requests: outcomes.length,
+    failures: failures.map((f) => ({ kind: f.kind, reason: f.reason, startedBeforeKillMs: Math.round(killAt - f.start) })),
+    inFlightAtKill,
+    afterKill: outcomes.filter((o) => o.start >= killAt).length,
+    writesAcknowledged: acknowledged.length,
+    detectedMs: Object.fromEntries(Object.entries(detected).map(([k, v]) => [k, Math.round(v)])),
+    retries: Object.fromEntries(stats.map((s) => [`${s.backend}/${s.server}`, { sessions: s.sessions, retries: s.retries, redispatches: s.redispatches }])),
+    loadAverage: loadAverage.map((l) => l.toFixed(2)),
+  };
+  console.log(`replica kill figures: ${JSON.stringify(figures, null, 2)}`);
+
+  // Only requests in flight when the replicas died may fail, and reads (GETs) were retried instead.
+  for (const failure of failures) expect(failure.start).toBeLessThan(killAt);
+  expect(failures.length).toBeLessThanOrEqual(inFlightAtKill);
+  expect(outcomes.filter((o) => o.start >= killAt).length).toBeGreaterThan(20);
+
+  // Every acknowledged write is in posts' database exactly once, and nothing was written twice.
+  const db = new Client({ connectionString: stack.databases.urls.posts });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ title: string; copies: number }>(`SELECT title, count(*)::int AS copies FROM posts WHERE title ~ '^w[01]-' GROUP BY title`);
+    const stored = new Map(rows.map((row) => [row.title, row.copies]));
+    for (const title of acknowledged) expect(stored.get(title)).toBe(1);
+    expect(rows.filter((row) => row.copies > 1)).toEqual([]);
+    // A write that failed in flight may have been stored (its answer was lost), never more than those.
+    const unacknowledged = failures.filter((f) => f.kind.startsWith('write')).length;
+    expect(rows.length - acknowledged.length).toBeLessThanOrEqual(unacknowledged);
+    expect(rows.length).toBeGreaterThanOrEqual(acknowledged.length);
+  } finally {
+    await db.end();
+  }
+}, 180_000);
+
+/** Polls `condition` every 50 ms until it holds; fails after `timeoutMs`. */
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
