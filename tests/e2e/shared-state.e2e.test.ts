@@ -56,6 +56,8 @@ describe('with Redis', () => {
     const refused = await wrongPassword(b.origin, 'limited@example.com');
     expect(refused.status).toBe(429);
     expect(refused.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    // users counts the account's failures in the same Redis.
+    expect(await redis.client().keys('users:sign-in-account:*')).not.toHaveLength(0);
   });
 
   it('gives a refresh token spent on one replica the same new session on the other, within the window', async () => {

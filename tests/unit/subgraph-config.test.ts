@@ -58,6 +58,8 @@ describe('subgraph config', () => {
     { service: 'users', load: loadUsersConfig, env: { SIGNUP_ROLE: 'ADMIN' }, variable: 'SIGNUP_ROLE' },
     { service: 'users', load: loadUsersConfig, env: { PASSWORD_HASH_CONCURRENCY: '100' }, variable: 'PASSWORD_HASH_CONCURRENCY' },
     { service: 'users', load: loadUsersConfig, env: { AUTH_PREVIOUS_PUBLIC_KEYS: '[1]' }, variable: 'AUTH_PREVIOUS_PUBLIC_KEYS' },
+    { service: 'users', load: loadUsersConfig, env: { REDIS_URL: 'http://127.0.0.1:6379' }, variable: 'REDIS_URL' },
+    { service: 'users', load: loadUsersConfig, env: { REDIS_TIMEOUT_MS: '0' }, variable: 'REDIS_TIMEOUT_MS' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_MAX_PIXELS: 'many' }, variable: 'MEDIA_MAX_PIXELS' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_PUBLIC_URL: 'cdn' }, variable: 'MEDIA_PUBLIC_URL' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_STORAGE: 'tape' }, variable: 'MEDIA_STORAGE' },
