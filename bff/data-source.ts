@@ -1,7 +1,7 @@
 import { GraphQLError } from 'graphql';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CircuitBreaker, subgraphError, SubgraphCallError, type ResilienceSettings } from '../lib/resilience/breaker';
-import { deduplicated } from '../lib/resilience/dedup';
+import { deduplicated, queryCalls } from '../lib/resilience/dedup';
 import { isTimeout, resilientFetch } from '../lib/resilience/fetch';
 import { ASSERTION_HEADER, CLIENT_ADDRESS_HEADER, type Viewer } from '../lib/identity/assertion';
 import { readSessionHeaders } from '../lib/identity/session-handshake';
@@ -33,7 +33,8 @@ export class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
   private readonly sign: BffDataSourceOptions['sign'];
 
   constructor({ subgraph, url, sign, resilience, logger }: BffDataSourceOptions) {
-    super({ url, fetcher: deduplicated(resilientFetch(resilience)) as unknown as Fetcher });
+    // A query whose subgraph replica died mid-answer is sent once more (lib/resilience/fetch.ts).
+    super({ url, fetcher: deduplicated(resilientFetch(resilience, { safe: queryCalls() })) as unknown as Fetcher });
     this.breaker = new CircuitBreaker(subgraph, resilience, logger);
     this.subgraph = subgraph;
     this.sign = sign;

@@ -99,21 +99,41 @@ export function deduplicated(fetcher: Fetcher): Fetcher {
 
   /** The call's sharing key, or undefined for a call that must not be shared. */
   function shareKey(url: string, init: Parameters<Fetcher>[1]): string | undefined {
-    if (typeof init.body !== 'string') return undefined;
-    let request: { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
-    try {
-      request = JSON.parse(init.body);
-    } catch {
-      return undefined;
-    }
-    if (typeof request?.query !== 'string') return undefined;
-    const document = parsed(request.query);
-    if (document?.operation !== 'query') return undefined;
+    const query = queryOf(parsed, init);
+    if (!query) return undefined;
+    const { request, document } = query;
     const headers = init.headers as { get?(name: string): string | null } | Record<string, string> | undefined;
     const assertion = typeof headers?.get === 'function' ? headers.get(ASSERTION_HEADER) : (headers as Record<string, string> | undefined)?.[ASSERTION_HEADER];
     const rest = JSON.stringify([request.operationName ?? null, request.variables ?? null, request.extensions ?? null]);
     return `${url}\n${assertion ?? ''}\n${document.key}\n${rest}`;
   }
+}
+
+interface GraphQLRequestBody {
+  query?: unknown;
+  variables?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
+
+/** The call's body and parsed document when it is a single query, else undefined. */
+function queryOf(parsed: ReturnType<typeof documentParser>, init: Parameters<Fetcher>[1]): { request: GraphQLRequestBody; document: ParsedDocument } | undefined {
+  if (typeof init.body !== 'string') return undefined;
+  let request: GraphQLRequestBody;
+  try {
+    request = JSON.parse(init.body);
+  } catch {
+    return undefined;
+  }
+  if (typeof request?.query !== 'string') return undefined;
+  const document = parsed(request.query);
+  return document?.operation === 'query' ? { request, document } : undefined;
+}
+
+/** Tells a subgraph call that is a single query (safe to send again: it changes nothing) from any other. */
+export function queryCalls(): (init: Parameters<Fetcher>[1]) => boolean {
+  const parsed = documentParser();
+  return (init) => queryOf(parsed, init) !== undefined;
 }
 
 function copyOf({ status, headers, body }: Copy): FetchResponse {

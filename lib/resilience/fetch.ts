@@ -20,14 +20,23 @@ export function isTimeout(error: unknown): boolean {
  * timeout policy: the gateway's data source builds each fetch's init itself, so cockatiel's abort
  * signal could not reach the request, and node-fetch times the headers and the body separately
  * in the same call, with the socket closed when either is late.
+ *
+ * A call `safe` says may be sent again (a query: it changes nothing) is sent once more when the
+ * process answering it died mid-answer (diedMidAnswer): behind a load balancer the second try
+ * reaches another replica, so a replica's death costs its in-flight queries nothing. The breaker
+ * sees one call, with the last try's outcome.
  */
-export function resilientFetch(settings: ResilienceSettings) {
+export function resilientFetch(settings: ResilienceSettings, { safe }: { safe?: (init: NodeFetchInit) => boolean } = {}) {
   const agent = new http.Agent({ keepAlive: true });
+  const attempt = (url: string, init: NodeFetchInit) => nodeFetch(url, { ...init, agent, timeout: settings.timeoutMs }).catch((error: Error) => error);
   return async (url: string, init: NodeFetchInit) => {
-    let response: Awaited<ReturnType<typeof nodeFetch>>;
-    try {
-      response = await nodeFetch(url, { ...init, agent, timeout: settings.timeoutMs });
-    } catch (error) {
+    let response = await attempt(url, init);
+    if (diedMidAnswer(response) && safe?.(init)) {
+      if (!(response instanceof Error)) await response.text().catch(() => undefined);
+      response = await attempt(url, init);
+    }
+    if (response instanceof Error) {
+      const error = response;
       const timedOut = isTimeout(error);
       const reason = timedOut ? `no answer within ${settings.timeoutMs} ms` : `${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? '')}`;
       throw new SubgraphCallError(timedOut ? 'SUBGRAPH_TIMEOUT' : 'SUBGRAPH_UNAVAILABLE', reason);
@@ -38,6 +47,15 @@ export function resilientFetch(settings: ResilienceSettings) {
     }
     return response;
   };
+}
+
+/**
+ * The subgraph process died (or closed the connection) before answering: the connection was reset,
+ * or a load balancer in front answered 502 for its replica. Another replica can answer the same
+ * call; a timeout is not this (a slow subgraph asked twice is twice as slow).
+ */
+function diedMidAnswer(response: Error | { status: number }): boolean {
+  return response instanceof Error ? (response as NodeJS.ErrnoException).code === 'ECONNRESET' : response.status === 502;
 }
 
 export type Fetcher = ReturnType<typeof resilientFetch>;

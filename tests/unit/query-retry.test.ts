@@ -1,0 +1,66 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { queryCalls } from '../../lib/resilience/dedup';
+import { resilientFetch } from '../../lib/resilience/fetch';
+import { SubgraphCallError } from '../../lib/resilience/breaker';
+
+/**
+ * A subgraph replica that dies mid-answer (its connection reset, or a balancer's 502): a query is
+ * sent once more, to whatever answers next; a mutation never is, since it may have run.
+ */
+let server: http.Server;
+let url: string;
+/** What the next requests get: `reset` closes the connection unanswered, a number is that status. */
+let script: ('reset' | number)[] = [];
+let received = 0;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received += 1;
+      const next = script.shift() ?? 200;
+      if (next === 'reset') return req.socket.destroy();
+      res.writeHead(next, { 'content-type': 'application/json' }).end(JSON.stringify(next === 200 ? { data: { ok: true } } : { errors: [{ message: 'down' }] }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+beforeEach(() => {
+  script = [];
+  received = 0;
+});
+
+const fetcher = resilientFetch({ timeoutMs: 2_000, failureThreshold: 5, resetMs: 1_000 }, { safe: queryCalls() });
+const call = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+const outcome = (promise: Promise<{ json(): Promise<unknown> }>) =>
+  promise.then(
+    (response) => response.json(),
+    (error) => (error instanceof SubgraphCallError ? error.code : error),
+  );
+
+it.each([['reset' as const], [502]])('sends a query again after %s, and answers', async (failure) => {
+  script = [failure];
+  expect(await outcome(fetcher(url, call('{ posts { id } }')))).toEqual({ data: { ok: true } });
+  expect(received).toBe(2);
+});
+
+it('sends a query once more only: a second failure is the answer', async () => {
+  script = ['reset', 'reset'];
+  expect(await outcome(fetcher(url, call('query Q { posts { id } }')))).toBe('SUBGRAPH_UNAVAILABLE');
+  expect(received).toBe(2);
+});
+
+it.each([['reset' as const], [502]])('never sends a mutation again after %s', async (failure) => {
+  script = [failure];
+  expect(await outcome(fetcher(url, call('mutation { createPost(input: {}) { id } }')))).toBe('SUBGRAPH_UNAVAILABLE');
+  expect(received).toBe(1);
+});
+
+it('does not send a query again after the subgraph’s own 500', async () => {
+  script = [500];
+  expect(await outcome(fetcher(url, call('{ posts { id } }')))).toBe('SUBGRAPH_UNAVAILABLE');
+  expect(received).toBe(1);
+});
