@@ -28,10 +28,10 @@ beforeAll(async () => {
   // Two BFF replicas of each, pointed at HAProxy's posts frontend; the stack's own BFFs (pointed
   // at posts directly) are stopped, to spare the machine.
   await Promise.all([stack.bffs['bff-web'].stop(), stack.bffs['bff-mobile'].stop()]);
-  const [postsB, ...bffs] = await Promise.all([
-    stack.replica('posts'),
-    ...(['bff-web', 'bff-web', 'bff-mobile', 'bff-mobile'] as const).map((name) => stack.replica(name, { POSTS_SUBGRAPH_URL: postsUrl })),
-  ]);
+  // One after another: five cold starts at once can take over the launcher's 30 s on a loaded machine.
+  const postsB = await stack.replica('posts');
+  const bffs: RunningService[] = [];
+  for (const name of ['bff-web', 'bff-web', 'bff-mobile', 'bff-mobile'] as const) bffs.push(await stack.replica(name, { POSTS_SUBGRAPH_URL: postsUrl }));
   replicas.posts = [stack.subgraphs.posts, postsB];
   replicas.web = bffs.slice(0, 2);
   replicas.mobile = bffs.slice(2);
@@ -39,7 +39,7 @@ beforeAll(async () => {
     Object.fromEntries(Object.entries(replicas).map(([name, services]) => [name, services.map((s) => s.origin)])),
     { posts: postsPort },
   );
-}, 180_000);
+}, 300_000);
 afterAll(async () => {
   await lb?.stop();
   await stack?.stop();
