@@ -15,9 +15,9 @@ export interface ResponseCachingOptions<TContext> {
 /**
  * Cache-Control and response caching, from the schema's @cacheControl hints (a gateway takes the
  * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
- * `private`. Anonymous reads are answered from the response cache (in memory, or in Redis) for as long as the
- * hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors are never
- * stored, nor those `cacheable` refuses.
+ * `private`. Anonymous reads are answered from the response cache (in memory, or in Redis) for as
+ * long as the hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors
+ * are never stored, nor those `cacheable` refuses.
  */
 export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true, cache }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
   const privateForViewers: ApolloServerPlugin<TContext> = {
