@@ -1,14 +1,16 @@
+import path from 'node:path';
 import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { envBool, envMs, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
+import { envBool, envMs, envString, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
 import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
 import { subgraphUrls } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
+import { SUPERGRAPH_SDL } from '../graphql/composition';
 import type { KeySource } from '../identity/keys';
 
 
@@ -41,6 +43,17 @@ export interface BffConfig {
   queryLimits: QueryLimits;
   /** Timeouts and breaker settings per subgraph. */
   resilience: Record<string, ResilienceSettings>;
+  supergraph: SupergraphSourceConfig;
+}
+
+/** Where the supergraph comes from, and where its new versions come from while the BFF runs (bff/supergraph-source.ts). */
+export interface SupergraphSourceConfig {
+  /** The supergraph the BFF starts with, watched for changes. `SUPERGRAPH_PATH`, @default supergraph.graphql */
+  file: string;
+  /** Also polled for a new supergraph when set. `SUPERGRAPH_URL`, @default unset */
+  url?: string;
+  /** How often `url` is polled. `SUPERGRAPH_POLL_MS`, @default 10000 */
+  pollMs: number;
 }
 
 export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
@@ -65,5 +78,10 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     httpTimeouts: httpTimeoutsConfig(),
     queryLimits: queryLimitsConfig(),
     resilience,
+    supergraph: {
+      file: path.resolve(envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL)),
+      url: envUrl('SUPERGRAPH_URL'),
+      pollMs: envMs('SUPERGRAPH_POLL_MS', 10_000, { min: 100 }),
+    },
   };
 }
