@@ -38,6 +38,7 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
           return;
         }
         if (text === undefined || text === current) return;
+        const started = performance.now();
         try {
           update(prepare(text));
         } catch (error) {
@@ -45,7 +46,7 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
           return;
         }
         current = text;
-        log.info({ source }, 'supergraph updated');
+        log.info({ source, ms: Math.round(performance.now() - started) }, 'supergraph updated');
       });
     };
 

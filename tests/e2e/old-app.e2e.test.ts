@@ -4,8 +4,9 @@ import path from 'node:path';
 import { buildManifest } from '../../bff-mobile/manifest';
 import { MobileClient } from '../../bff-mobile/client/client';
 import { readManifest, type PersistedQueryManifest } from '../../bff-mobile/safelist';
-import { compose, ROOT, readSupergraphConfig } from '../../lib/graphql/composition';
+import { ROOT } from '../../lib/graphql/composition';
 import { seedAll } from '../../tooling/seed';
+import { composeWithPosts, editPostType } from '../support/schema-edits';
 import { startStack, type Stack } from '../support/stack';
 
 /**
@@ -29,20 +30,7 @@ function previousAppManifest(): PersistedQueryManifest {
 }
 
 /** The supergraph after a compatible change: posts' Post gained a nullable field. */
-function supergraphWithNewField(): string {
-  const subgraphs = readSupergraphConfig().map((s) => {
-    if (s.name !== 'posts') return s;
-    const file = path.join(dir, 'posts.graphql');
-    const sdl = readFileSync(s.schemaFile, 'utf8');
-    const edited = sdl.replace(/(type Post @key[^{]*\{[^}]*?)  publishedAt: DateTime\n/, '$1  publishedAt: DateTime\n  subtitle: String\n');
-    expect(edited).not.toBe(sdl);
-    writeFileSync(file, edited);
-    return { ...s, schemaFile: file };
-  });
-  const result = compose(subgraphs);
-  if (!result.ok) throw new Error(result.errors.join('\n'));
-  return result.supergraphSdl;
-}
+const supergraphWithNewField = () => composeWithPosts(dir, (sdl) => editPostType(sdl, '  publishedAt: DateTime\n', '  publishedAt: DateTime\n  subtitle: String\n'));
 
 const previous = previousAppManifest();
 const current = readManifest();

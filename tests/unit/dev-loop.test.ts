@@ -5,6 +5,7 @@ import pino from 'pino';
 import { ROOT, readSupergraphConfig } from '../../lib/graphql/composition';
 import { servicesFor, startDevLoop, type DevLoop } from '../../tooling/dev-loop';
 import type { ServiceName } from '../../tooling/processes';
+import { editPostType } from '../support/schema-edits';
 
 /**
  * The dev loop on a scratch copy of the project's schemas and a few code files, watched for
@@ -47,12 +48,7 @@ async function eventually(check: () => boolean, timeoutMs = 10_000) {
   }
 }
 
-const editPosts = (from: string, to: string) => {
-  const sdl = readFileSync(postsSchema, 'utf8');
-  const edited = sdl.replace(new RegExp(`(type Post @key[^{]*\\{[^}]*?)${from}`), `$1${to}`);
-  expect(edited).not.toBe(sdl);
-  writeFileSync(postsSchema, edited);
-};
+const editPosts = (from: string, to: string) => writeFileSync(postsSchema, editPostType(readFileSync(postsSchema, 'utf8'), from, to));
 
 it('maps a changed file to the services whose code holds it', () => {
   expect(servicesFor('subgraphs/posts/resolvers.ts')).toEqual(['posts']);
