@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { envBool, envMs, envString, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
+import { ConfigError, envBool, envMs, envString, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
@@ -56,6 +57,13 @@ export interface SupergraphSourceConfig {
   pollMs: number;
 }
 
+/** `SUPERGRAPH_PATH`: a file that exists, since the BFF starts from it. */
+function supergraphPath(): string {
+  const file = path.resolve(envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL));
+  if (!existsSync(file)) throw new ConfigError(`SUPERGRAPH_PATH must name an existing supergraph file; got "${envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL)}"`);
+  return file;
+}
+
 export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
   const production = isProduction();
   const trustProxy = trustProxyConfig();
@@ -79,7 +87,7 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     queryLimits: queryLimitsConfig(),
     resilience,
     supergraph: {
-      file: path.resolve(envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL)),
+      file: supergraphPath(),
       url: envUrl('SUPERGRAPH_URL'),
       pollMs: envMs('SUPERGRAPH_POLL_MS', 10_000, { min: 100 }),
     },
