@@ -15,7 +15,8 @@ export function servicesFor(file: string): ServiceName[] {
   if (top === 'lib') return ALL;
   if (top === 'bff') return BFFS;
   if (top === 'bff-web' || top === 'bff-mobile') return [top];
-  if (top === 'subgraphs') return (SUBGRAPHS as readonly string[]).includes(second) ? [second as ServiceName] : ALL;
+  // subgraphs/codegen.yml is no service's code: \`npm run codegen\` writes into the subgraphs' folders.
+  if (top === 'subgraphs') return (SUBGRAPHS as readonly string[]).includes(second) ? [second as ServiceName] : [];
   return [];
 }
 

@@ -56,6 +56,7 @@ it('maps a changed file to the services whose code holds it', () => {
   expect(servicesFor('bff-mobile/resolvers.ts')).toEqual(['bff-mobile']);
   expect(servicesFor('lib/http/server.ts')).toEqual(['users', 'posts', 'media', 'bff-web', 'bff-mobile']);
   expect(servicesFor('tooling/launch.ts')).toEqual([]);
+  expect(servicesFor('subgraphs/codegen.yml')).toEqual([]);
 });
 
 it('composed the supergraph at start', () => {
