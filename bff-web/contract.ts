@@ -6,9 +6,9 @@ import { contractSupergraph } from '../lib/graphql/contract';
 export const WEB_EXCLUDED_TAGS = ['internal'];
 
 /**
- * The supergraph bff-web serves: `supergraphSdl` (@default supergraph.graphql) without the elements tagged WEB_EXCLUDED_TAGS
- * (lib/graphql/contract.ts). Its own module so scripts/web-schema.ts writes the same API without
- * loading the server, and bff-web recomputes it for each new supergraph.
+ * The supergraph bff-web serves: `supergraphSdl` (@default supergraph.graphql) without the
+ * elements tagged WEB_EXCLUDED_TAGS (lib/graphql/contract.ts), recomputed for each new supergraph.
+ * Its own module so scripts/web-schema.ts writes the same API without loading the server.
  */
 export function webSupergraphSdl(supergraphSdl = readFileSync(SUPERGRAPH_SDL, 'utf8')): string {
   return contractSupergraph(supergraphSdl, WEB_EXCLUDED_TAGS);

@@ -44,7 +44,7 @@ interface WebAuth {
 export async function createWebBff(config: WebConfig, logger: Logger): Promise<Service> {
   const { gateway, sessions, mediaFiles, revocations } = await createBffGateway(
     'bff-web',
-    supergraphSource({ ...config.supergraph, prepare: (supergraphSdl) => webSupergraphSdl(supergraphSdl), logger }),
+    supergraphSource({ ...config.supergraph, prepare: webSupergraphSdl, logger }),
     logger,
     config,
   );

@@ -19,14 +19,15 @@ export interface BffGateway {
 }
 
 /**
- * A gateway over `supergraphSdl` (bff/supergraph-source.ts: it follows new supergraphs) whose subgraph calls carry `client`'s assertions, its session
- * client, its pass-through to media's file endpoints, and its view of users' revocations.
+ * A gateway over the supergraph `supergraph` gives (bff/supergraph-source.ts follows new versions)
+ * whose subgraph calls carry `client`'s assertions, its session client, its pass-through to media's
+ * file endpoints, and its view of users' revocations.
  */
-export async function createBffGateway(client: string, supergraphSdl: SupergraphSdlHook, logger: Logger, config: BffConfig): Promise<BffGateway> {
+export async function createBffGateway(client: string, supergraph: SupergraphSdlHook, logger: Logger, config: BffConfig): Promise<BffGateway> {
   const sign = assertionSigner(await loadSigningKey(config.signingKey), client);
   const urls = config.subgraphUrls;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraph,
     buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign, resilience: config.resilience[name], logger }),
   });
   return {
