@@ -34,7 +34,8 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
         try {
           text = await read();
         } catch (error) {
-          log.warn({ source, reason: (error as Error).message }, 'could not read the supergraph; the current one keeps serving');
+          // A file error by its code: its message names the path. fetch's messages name no address.
+          log.warn({ source, reason: (error as NodeJS.ErrnoException).code ?? (error as Error).message }, 'could not read the supergraph; the current one keeps serving');
           return;
         }
         if (text === undefined || text === current) return;

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { watch } from 'chokidar';
 import { SUBGRAPHS } from '../lib/config/env';
-import { compose, readSupergraphConfig, ROOT } from '../lib/graphql/composition';
+import { compose, readSupergraphConfig, ROOT, writeSupergraph } from '../lib/graphql/composition';
 import type { Logger } from '../lib/telemetry/logger';
 import { SERVICE_ENTRIES, type ServiceName } from './processes';
 
@@ -33,9 +33,7 @@ export function recompose(config: string, supergraphFile: string): Recomposed {
   }
   if (!result.ok) return result;
   if (existsSync(supergraphFile) && readFileSync(supergraphFile, 'utf8') === result.supergraphSdl) return { ok: true, changed: false };
-  // The BFFs watch this file: they must never read half of it.
-  writeFileSync(`${supergraphFile}.next`, result.supergraphSdl);
-  renameSync(`${supergraphFile}.next`, supergraphFile);
+  writeSupergraph(result.supergraphSdl, supergraphFile);
   return { ok: true, changed: true };
 }
 

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SUPERGRAPH_SDL } from '../../lib/graphql/composition';
+import { SUPERGRAPH_SDL, writeSupergraph } from '../../lib/graphql/composition';
 import { seedAll } from '../../tooling/seed';
 import { composeWithPosts, editPostType } from '../support/schema-edits';
 import { graphql, startStack, type Stack } from '../support/stack';
@@ -20,13 +20,6 @@ const file = path.join(dir, 'supergraph.graphql');
 const withoutUpdatedAt = composeWithPosts(dir, (sdl) => editPostType(sdl, '  updatedAt: DateTime!\n', ''));
 const withoutTitle = composeWithPosts(dir, (sdl) => editPostType(sdl, '  title: String!\n', ''));
 const current = readFileSync(SUPERGRAPH_SDL, 'utf8');
-
-/** Replaces the supergraph file in one step, as a deploy would (no reader sees half a file). */
-function swapIn(sdl: string) {
-  const next = `${file}.next`;
-  writeFileSync(next, sdl);
-  renameSync(next, file);
-}
 
 // What SUPERGRAPH_URL answers: a registry, here a loopback server of the test's.
 let served = withoutUpdatedAt;
@@ -102,7 +95,7 @@ describe('supergraph hot reload', () => {
 
     const load = steadyLoad();
     await timeUntil(async () => load.requests > 50, 30_000);
-    swapIn(current);
+    writeSupergraph(current, file);
     const servedAfterMs = await timeUntil(async () => {
       const { body } = await graphql(stack.web, WITH_UPDATED_AT);
       return typeof body.data?.posts.nodes[0]?.updatedAt === 'string';
