@@ -35,7 +35,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
-  registry.close();
+  // The BFFs' polls kept connections alive: close them with the server.
+  registry.closeAllConnections();
+  await new Promise((resolve) => registry.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
 
