@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { Supergraph } from '@apollo/federation-internals';
+import { lexicographicSortSchema, printSchema } from 'graphql';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { contractSupergraph } from '../lib/graphql/contract';
 
@@ -12,4 +14,9 @@ export const WEB_EXCLUDED_TAGS = ['internal'];
  */
 export function webSupergraphSdl(supergraphSdl = readFileSync(SUPERGRAPH_SDL, 'utf8')): string {
   return contractSupergraph(supergraphSdl, WEB_EXCLUDED_TAGS);
+}
+
+/** bff-web's API, printed sorted: what web/schema.graphql holds, and what the schema gate compares. */
+export function webApiSdl(supergraphSdl: string): string {
+  return printSchema(lexicographicSortSchema(Supergraph.build(webSupergraphSdl(supergraphSdl)).apiSchema().toGraphQLJSSchema()));
 }

@@ -8,10 +8,10 @@ import path from 'node:path';
 import { Supergraph } from '@apollo/federation-internals';
 import { CodeFileLoader } from '@graphql-tools/code-file-loader';
 import { loadDocumentsSync } from '@graphql-tools/load';
-import { buildASTSchema, buildSchema, lexicographicSortSchema, parse, printSchema, type DefinitionNode, type GraphQLSchema } from 'graphql';
+import { buildASTSchema, buildSchema, parse, type DefinitionNode, type GraphQLSchema } from 'graphql';
 import ts from 'typescript';
 import YAML from 'yaml';
-import { webSupergraphSdl } from '../bff-web/contract';
+import { webApiSdl } from '../bff-web/contract';
 import { splitOperations, type NamedOperation } from '../bff-mobile/documents';
 import { supportedManifests } from '../bff-mobile/safelist';
 import { compose, readSupergraphConfig, ROOT, SUPERGRAPH_CONFIG } from '../lib/graphql/composition';
@@ -29,11 +29,6 @@ export interface SchemaSnapshot {
   web: string;
   /** bff-mobile's schema. */
   mobile: string;
-}
-
-/** bff-web's API from a supergraph: its web contract's API schema, printed sorted (web/schema.graphql is this). */
-export function webApiSdl(supergraphSdl: string): string {
-  return printSchema(lexicographicSortSchema(Supergraph.build(webSupergraphSdl(supergraphSdl)).apiSchema().toGraphQLJSSchema()));
 }
 
 /** Today's schemas, composed from `config` (a supergraph.yaml); throws with composition's messages. */
