@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { HttpError } from '../lib/http/server';
 
@@ -10,7 +10,13 @@ export interface PersistedQueryManifest {
   operations: { id: string; name: string; type: 'query' | 'mutation' | 'subscription'; body: string }[];
 }
 
+/** The current app's manifest (`npm run mobile:manifest`). */
 export const MANIFEST_FILE = path.join(__dirname, 'client', 'persisted-query-manifest.json');
+/**
+ * The manifest of each released app version still supported, `<version>.json` (`npm run
+ * schema:release -- --app-version <version>`); a version's file is deleted when it is no longer supported.
+ */
+export const RELEASED_MANIFESTS_DIR = path.join(__dirname, 'client', 'manifests');
 
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -18,6 +24,15 @@ export function sha256(text: string): string {
 
 export function readManifest(file = MANIFEST_FILE): PersistedQueryManifest {
   return JSON.parse(readFileSync(file, 'utf8'));
+}
+
+/** The manifest of every supported app version: each released one by its version, and the current app's as `current`. */
+export function supportedManifests(releasedDir = RELEASED_MANIFESTS_DIR, current = MANIFEST_FILE): Record<string, PersistedQueryManifest> {
+  const released = readdirSync(releasedDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => [f.slice(0, -'.json'.length), readManifest(path.join(releasedDir, f))] as const);
+  return { ...Object.fromEntries(released), current: readManifest(current) };
 }
 
 const NOT_IN_LIST = () =>
@@ -29,12 +44,13 @@ interface GraphQLRequestLike {
 }
 
 /**
- * The safelist: only operations of the manifest run. A request names one by its hash
+ * The safelist: only operations of the manifests run (every supported app version's, so that an
+ * installed older app keeps working). A request names one by its hash
  * (`extensions.persistedQuery.sha256Hash`); its text comes from the manifest, and text sent
  * along must be that same text. Everything else is refused before Apollo parses anything.
  */
-export function safelist(manifest: PersistedQueryManifest) {
-  const byHash = new Map(manifest.operations.map((op) => [op.id, op.body]));
+export function safelist(manifests: PersistedQueryManifest[]) {
+  const byHash = new Map(manifests.flatMap((manifest) => manifest.operations.map((op) => [op.id, op.body] as const)));
   return ({ method, body, search }: { method: string; body: unknown; search: string }) => {
     const params = new URLSearchParams(search);
     let request: GraphQLRequestLike | undefined;

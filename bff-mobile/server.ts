@@ -4,11 +4,11 @@ import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
 import { graphiqlRoutes } from '../bff/graphiql';
+import { supergraphSource } from '../bff/supergraph-source';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { bffServerOptions } from '../bff/server-options';
 import { bffSharedState } from '../bff/shared-state';
 import { clientTokenVerifier } from '../bff/token-verifier';
-import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { createHttpServer, createRequestHandler, listen, serve } from '../lib/http/server';
 import type { Service } from '../lib/http/service';
 import type { Logger } from '../lib/telemetry/logger';
@@ -19,18 +19,24 @@ import { mobileCors } from './cors';
 import { usePartialErrors } from './plugins/use-partial-errors';
 import { useRefusedTokens } from './plugins/use-refused-tokens';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
-import { readManifest, safelist } from './safelist';
-import { startSupergraphRunner } from './supergraph-runner';
+import { safelist, supportedManifests } from './safelist';
+import { runnableSupergraph, startSupergraphRunner } from './supergraph-runner';
 
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
 
 /**
  * bff-mobile: the mobile schema, each resolver backed by a named supergraph operation executed
  * on an in-process gateway; bearer tokens; automatic persisted queries always, and in production
- * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the app's manifest.
+ * (`NODE_ENV=production`, or `MOBILE_SAFELIST=true`) only the operations of the manifests of
+ * the supported app versions.
  */
 export async function createMobileBff(config: MobileConfig, logger: Logger): Promise<Service> {
-  const { gateway, mediaFiles, revocations } = await createBffGateway('bff-mobile', readFileSync(SUPERGRAPH_SDL, 'utf8'), logger, config);
+  const { gateway, mediaFiles, revocations } = await createBffGateway(
+    'bff-mobile',
+    supergraphSource({ ...config.supergraph, prepare: runnableSupergraph, logger }),
+    logger,
+    config,
+  );
   const supergraph = await startSupergraphRunner(gateway);
   const { authenticate, fileViewer } = bearerAuthentication(clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations }), config.trustProxy);
 
@@ -59,7 +65,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       apollo,
       logger,
       intercept: mobileCors(config.webOrigins),
-      prepare: config.safelist ? safelist(readManifest()) : undefined,
+      prepare: config.safelist ? safelist(Object.values(supportedManifests(config.manifestsDir))) : undefined,
       prefixRoutes: { ...mediaFiles(fileViewer), ...graphiqlRoutes(config.sandbox) },
       compressAnswers: true,
       authenticate,

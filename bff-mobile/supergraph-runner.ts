@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { ApolloGateway } from '@apollo/gateway';
+import { Supergraph } from '@apollo/federation-internals';
 import { ApolloServer } from '@apollo/server';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError, Kind, parse, validate, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import type { BffContext } from '../bff/context';
 import { maskError } from '../bff/error-masking';
 import { logMaskedErrors } from '../lib/graphql/plugins';
@@ -12,6 +15,20 @@ export interface SupergraphRunner {
   /** Runs `document` as `context`'s viewer; errors beside partial data go to `context.partialErrors`, at `path`. */
   run<TResult, TVariables>(context: MobileContext, document: TypedDocumentNode<TResult, TVariables>, variables: TVariables, path?: (string | number)[]): Promise<TResult>;
   stop(): Promise<void>;
+}
+
+/** The supergraph operations the resolvers run (their typed documents are generated from this file). */
+export const SUPERGRAPH_OPERATIONS_FILE = path.join(__dirname, 'operations.graphql');
+
+/**
+ * `supergraphSdl` itself when every operation the resolvers run validates against its API, or an
+ * error naming what no longer does: bff-mobile refuses a supergraph it could not serve with.
+ */
+export function runnableSupergraph(supergraphSdl: string): string {
+  const api = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  const errors = validate(api, parse(readFileSync(SUPERGRAPH_OPERATIONS_FILE, 'utf8')));
+  if (errors.length) throw new Error(`bff-mobile's supergraph operations do not validate against it:\n${errors.map((e) => `- ${e.message}`).join('\n')}`);
+  return supergraphSdl;
 }
 
 /** The operation's name: generated documents hold one operation and the fragments it uses. */

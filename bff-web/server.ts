@@ -3,6 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import type { BffContext } from '../bff/context';
 import { createBffGateway } from '../bff/gateway';
 import { graphiqlRoutes } from '../bff/graphiql';
+import { supergraphSource } from '../bff/supergraph-source';
 import { answeredIncomplete, useIncompleteAnswers } from '../bff/plugins/use-incomplete-answers';
 import { useResponseCaching } from '../bff/plugins/use-response-caching';
 import { useSessionReport } from '../bff/plugins/use-session-report';
@@ -42,7 +43,12 @@ interface WebAuth {
  * that user.
  */
 export async function createWebBff(config: WebConfig, logger: Logger): Promise<Service> {
-  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway('bff-web', webSupergraphSdl(), logger, config);
+  const { gateway, sessions, mediaFiles, revocations } = await createBffGateway(
+    'bff-web',
+    supergraphSource({ ...config.supergraph, prepare: webSupergraphSdl, logger }),
+    logger,
+    config,
+  );
   const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
   const shared = bffSharedState('bff-web', config, logger);
   const limits = shared.sessionLimits;

@@ -1,4 +1,4 @@
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
 import type { BffConfig } from '../lib/config/bff';
 import type { PrefixRoutes } from '../lib/http/server';
 import { assertionSigner } from '../lib/identity/assertion';
@@ -19,14 +19,15 @@ export interface BffGateway {
 }
 
 /**
- * A gateway over `supergraphSdl` whose subgraph calls carry `client`'s assertions, its session
- * client, its pass-through to media's file endpoints, and its view of users' revocations.
+ * A gateway over the supergraph `supergraph` gives (bff/supergraph-source.ts follows new versions)
+ * whose subgraph calls carry `client`'s assertions, its session client, its pass-through to media's
+ * file endpoints, and its view of users' revocations.
  */
-export async function createBffGateway(client: string, supergraphSdl: string, logger: Logger, config: BffConfig): Promise<BffGateway> {
+export async function createBffGateway(client: string, supergraph: SupergraphSdlHook, logger: Logger, config: BffConfig): Promise<BffGateway> {
   const sign = assertionSigner(await loadSigningKey(config.signingKey), client);
   const urls = config.subgraphUrls;
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraph,
     buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign, resilience: config.resilience[name], logger }),
   });
   return {

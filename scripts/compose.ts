@@ -2,9 +2,9 @@
  * `npm run compose`: composes supergraph.yaml into supergraph.graphql.
  * `npm run compose -- --check`: fails when the committed supergraph.graphql is stale.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compose, SUPERGRAPH_SDL } from '../lib/graphql/composition';
+import { compose, SUPERGRAPH_SDL, writeSupergraph } from '../lib/graphql/composition';
 
 const check = process.argv.includes('--check');
 const result = compose();
@@ -22,6 +22,6 @@ if (check) {
   }
   console.log(`${file} is up to date.`);
 } else {
-  writeFileSync(SUPERGRAPH_SDL, result.supergraphSdl);
+  writeSupergraph(result.supergraphSdl);
   console.log(`Wrote ${file}.`);
 }

@@ -8,6 +8,9 @@
  * others keep serving; one that keeps crashing is given up on. A service that fails on its very
  * first start stops everything instead: that is a configuration problem (a port taken, a bad
  * variable) that restarting cannot fix, and a half-started graph would hide it.
+ *
+ * `npm run dev` (`--dev`) adds tooling/dev-loop.ts: a service restarts when its code changes, and a
+ * subgraph schema change recomposes supergraph.graphql, which the BFFs reload as they run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_PORTS, envInt, portVariable } from '../lib/config/env';
@@ -19,6 +22,7 @@ import { createLogger } from '../lib/telemetry/logger';
 import { GATEWAY_SIGNING_KEY } from '../lib/config/keys';
 import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
 import { Supervisor } from '../tooling/supervisor';
+import { startDevLoop, type DevLoop } from '../tooling/dev-loop';
 import { webDist } from '../bff-web/config';
 import { ensureWebBuilt } from '../tooling/web-build';
 import { isEmpty, seedAll } from '../tooling/seed';
@@ -29,6 +33,7 @@ const logger = createLogger('start');
 const children = new Set<ChildProcess>();
 let databases: Promise<Databases> | undefined;
 let stopping = false;
+let devLoop: DevLoop | undefined;
 const supervisor = new Supervisor(logger);
 
 function port(name: ServiceName): number {
@@ -40,6 +45,7 @@ async function shutdown(code: number) {
   stopping = true;
   // First, so that nothing stopping from here on is restarted.
   supervisor.stop();
+  await devLoop?.close();
   logger.info('stopping all services');
   await Promise.all([...children].map((child) => stopChild(child)));
   // A database still starting is stopped once it is up.
@@ -86,6 +92,12 @@ async function main() {
   const server = (await databases).server;
   if (server) {
     supervisor.watch('postgres', server.current(), { restart: () => server.restart() });
+  }
+  if (process.argv.includes('--dev')) {
+    devLoop = await startDevLoop({
+      logger,
+      restart: (name, reason) => supervisor.restartNow(name, () => graph.service(name).stop(), reason),
+    });
   }
   const [web, mobile] = bffs;
   // GraphiQL is served where Sandbox is (not in production): asked rather than worked out from the env.

@@ -50,6 +50,11 @@ interface Entry {
   inARow: number;
   crashes: number[];
   timer?: NodeJS.Timeout;
+  options: SuperviseOptions;
+  /** A restart asked for (`restartNow`): the next exit is expected, and this is told when the new process runs. */
+  planned?: () => void;
+  /** The restart under way, if one is. */
+  starting?: Promise<void>;
 }
 
 export interface SuperviseOptions {
@@ -77,29 +82,60 @@ export class Supervisor {
 
   /** Watches `first`, already running, and every process `restart` gives for it later. */
   watch(name: string, first: Supervised, options: SuperviseOptions): void {
-    const entry: Entry = { name, state: 'running', startedAt: this.now(), inARow: 0, crashes: [] };
+    const entry: Entry = { name, state: 'running', startedAt: this.now(), inARow: 0, crashes: [], options };
     this.entries.set(name, entry);
-    this.follow(entry, first, options);
+    this.follow(entry, first);
+  }
+
+  /**
+   * Restarts `name` at once for `reason`, which is no crash (its code changed: `npm run dev`):
+   * `stop` ends the running process, and the restart that follows waits for no backoff and
+   * counts no crash. One waiting to restart, or given up on, is started now. Resolves once the
+   * new process has started, or failed to (a failure is then a crash like any other).
+   */
+  async restartNow(name: string, stop: () => Promise<unknown>, reason: string): Promise<void> {
+    const entry = this.entries.get(name);
+    if (!entry || this.stopped) return;
+    await entry.starting;
+    entry.inARow = 0;
+    entry.crashes = [];
+    this.logger.info({ process: name, reason }, `restarting ${name}: ${reason}`);
+    if (entry.state === 'running') {
+      const restarted = new Promise<void>((resolve) => (entry.planned = resolve));
+      await stop();
+      await restarted;
+      return;
+    }
+    clearTimeout(entry.timer);
+    await this.restart(entry);
   }
 
   /** No restart from now on; pending ones are cancelled. */
   stop(): void {
     this.stopped = true;
-    for (const entry of this.entries.values()) clearTimeout(entry.timer);
+    for (const entry of this.entries.values()) {
+      clearTimeout(entry.timer);
+      // A restartNow waiting for its restart gives up waiting: there will be none.
+      entry.planned?.();
+      entry.planned = undefined;
+    }
   }
 
   state(name: string): SupervisedState | undefined {
     return this.entries.get(name)?.state;
   }
 
-  private follow(entry: Entry, running: Supervised, options: SuperviseOptions) {
+  private follow(entry: Entry, running: Supervised) {
     running.ended.then((exit) => {
       if (this.stopped) return;
-      this.crashed(entry, options, `exited with ${describeExit(exit)}`);
+      const planned = entry.planned;
+      entry.planned = undefined;
+      if (planned) void this.restart(entry).then(planned);
+      else this.crashed(entry, `exited with ${describeExit(exit)}`);
     });
   }
 
-  private crashed(entry: Entry, options: SuperviseOptions, how: string) {
+  private crashed(entry: Entry, how: string) {
     const at = this.now();
     if (at - entry.startedAt >= this.policy.stableMs) entry.inARow = 0;
     entry.inARow += 1;
@@ -115,25 +151,31 @@ export class Supervisor {
     const delay = restartDelay(this.policy, entry.inARow);
     entry.state = 'restarting';
     this.logger.error({ process: entry.name, restartInMs: delay, crashes: entry.crashes.length }, `${entry.name} ${how}; restarting it in ${delay} ms`);
-    entry.timer = setTimeout(() => void this.restart(entry, options), delay);
+    entry.timer = setTimeout(() => void this.restart(entry), delay);
   }
 
-  private async restart(entry: Entry, options: SuperviseOptions) {
+  private restart(entry: Entry): Promise<void> {
+    entry.starting = this.startAgain(entry).finally(() => (entry.starting = undefined));
+    return entry.starting;
+  }
+
+  private async startAgain(entry: Entry) {
     if (this.stopped) return;
+    const { options } = entry;
     const began = this.now();
     let running: Supervised;
     try {
       running = await options.restart();
     } catch (error) {
       if (this.stopped) return;
-      this.crashed(entry, options, `could not be restarted (${firstLine(error)})`);
+      this.crashed(entry, `could not be restarted (${firstLine(error)})`);
       return;
     }
     if (this.stopped) return;
     entry.state = 'running';
     entry.startedAt = this.now();
     this.logger.info({ process: entry.name, startMs: entry.startedAt - began }, `${entry.name} restarted`);
-    this.follow(entry, running, options);
+    this.follow(entry, running);
     options.ready?.(running).then(
       () => {
         if (!this.stopped && entry.state === 'running') this.logger.info({ process: entry.name, sinceRestartMs: this.now() - entry.startedAt }, `${entry.name} is ready again`);

@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ResilienceSettings } from '../resilience/breaker';
 import type { QueryLimits } from '../graphql/query-limits';
 import { queryLimitsConfig } from './query-limits';
 import { resilienceConfig } from './resilience';
-import { envBool, envMs, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
+import { ConfigError, envBool, envMs, envString, envUrl, isProduction, listenConfig, type ListenConfig } from './env';
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
@@ -10,6 +12,7 @@ import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
 import { redisConfig, type RedisConfig } from './redis';
 import { subgraphUrls } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
+import { SUPERGRAPH_SDL } from '../graphql/composition';
 import type { KeySource } from '../identity/keys';
 
 
@@ -44,6 +47,24 @@ export interface BffConfig {
   queryLimits: QueryLimits;
   /** Timeouts and breaker settings per subgraph. */
   resilience: Record<string, ResilienceSettings>;
+  supergraph: SupergraphSourceConfig;
+}
+
+/** Where the supergraph comes from, and where its new versions come from while the BFF runs (bff/supergraph-source.ts). */
+export interface SupergraphSourceConfig {
+  /** The supergraph the BFF starts with, watched for changes. `SUPERGRAPH_PATH`, @default supergraph.graphql */
+  file: string;
+  /** Also polled for a new supergraph when set. `SUPERGRAPH_URL`, @default unset */
+  url?: string;
+  /** How often `url` is polled. `SUPERGRAPH_POLL_MS`, @default 10000 */
+  pollMs: number;
+}
+
+/** `SUPERGRAPH_PATH`: a file that exists, since the BFF starts from it. */
+function supergraphPath(): string {
+  const file = path.resolve(envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL));
+  if (!existsSync(file)) throw new ConfigError(`SUPERGRAPH_PATH must name an existing supergraph file; got "${envString('SUPERGRAPH_PATH', SUPERGRAPH_SDL)}"`);
+  return file;
 }
 
 export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
@@ -69,5 +90,10 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     httpTimeouts: httpTimeoutsConfig(),
     queryLimits: queryLimitsConfig(),
     resilience,
+    supergraph: {
+      file: supergraphPath(),
+      url: envUrl('SUPERGRAPH_URL'),
+      pollMs: envMs('SUPERGRAPH_POLL_MS', 10_000, { min: 100 }),
+    },
   };
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
@@ -28,6 +28,15 @@ export function readSupergraphConfig(file = SUPERGRAPH_CONFIG): SupergraphEntry[
     }
     return { name, routingUrl: sub.routing_url, schemaFile: path.resolve(path.dirname(file), sub.schema.file) };
   });
+}
+
+/**
+ * Writes a composed supergraph to `file` in one step (a temporary file renamed over it): running
+ * BFFs watch it (bff/supergraph-source.ts) and must never read half of it.
+ */
+export function writeSupergraph(supergraphSdl: string, file = SUPERGRAPH_SDL): void {
+  writeFileSync(`${file}.next`, supergraphSdl);
+  renameSync(`${file}.next`, file);
 }
 
 export type CompositionResult = { ok: true; supergraphSdl: string } | { ok: false; errors: string[] };

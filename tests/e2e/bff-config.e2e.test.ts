@@ -23,6 +23,9 @@ it.each([
   ['bff-mobile/index.ts', 'MOBILE_SAFELIST', 'maybe'],
   ['bff-mobile/index.ts', 'MOBILE_WEB_ORIGINS', 'http://app.test/path'],
   ['bff-web/index.ts', 'REDIS_URL', 'localhost:6379'],
+  ['bff-web/index.ts', 'SUPERGRAPH_POLL_MS', '5'],
+  ['bff-web/index.ts', 'SUPERGRAPH_PATH', 'no-such-supergraph.graphql'],
+  ['bff-mobile/index.ts', 'SUPERGRAPH_URL', 'registry:8080/supergraph'],
 ])('%s with %s=%s exits 1 with one line naming the variable', async (entry, variable, value) => {
   const { code, stderr } = await start(entry, { [variable]: value });
   expect(code).toBe(1);

@@ -29,7 +29,7 @@ describe('bff-mobile', () => {
 
   it('fills in a listed operation’s text from its hash and refuses everything else before parsing', () => {
     const manifest = { format: 'apollo-persisted-query-manifest' as const, version: 1 as const, operations: [{ id: sha256('{ a }'), name: 'A', type: 'query' as const, body: '{ a }' }] };
-    const check = safelist(manifest);
+    const check = safelist([manifest]);
     const extensions = { persistedQuery: { version: 1, sha256Hash: sha256('{ a }') } };
     expect(check({ method: 'POST', body: { extensions }, search: '' }).body).toEqual({ extensions, query: '{ a }' });
     expect(new URLSearchParams(check({ method: 'GET', body: undefined, search: `?extensions=${encodeURIComponent(JSON.stringify(extensions))}` }).search).get('query')).toBe('{ a }');

@@ -101,3 +101,33 @@ it('restarts nothing once stopped, even a restart already scheduled', async () =
   await jest.advanceTimersByTimeAsync(10_000);
   expect(h.restartsAt).toEqual([]);
 });
+
+describe('restartNow (npm run dev, on a code change)', () => {
+  it('stops the process and starts it again at once, neither waiting for a backoff nor counting a crash', async () => {
+    const h = harness();
+    const before = Date.now();
+    const stopped = jest.fn(async () => h.latest().crash());
+    await h.supervisor.restartNow('media', stopped, 'its code changed');
+    expect(stopped).toHaveBeenCalledTimes(1);
+    expect(h.restartsAt).toEqual([before]);
+    expect(h.supervisor.state('media')).toBe('running');
+    expect(h.lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(h.lines.map((l) => l.msg)).toEqual(['restarting media: its code changed', 'media restarted']);
+    // Six planned restarts in a row are no crash loop.
+    for (let i = 0; i < 6; i++) await h.supervisor.restartNow('media', async () => h.latest().crash(), 'its code changed');
+    expect(h.supervisor.state('media')).toBe('running');
+  });
+
+  it('starts a process given up on again, once its code changes', async () => {
+    const h = harness();
+    h.failRestarts(4);
+    h.latest().crash();
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(h.supervisor.state('media')).toBe('given-up');
+    const stop = jest.fn(async () => undefined);
+    await h.supervisor.restartNow('media', stop, 'its code changed');
+    expect(stop).not.toHaveBeenCalled();
+    expect(h.supervisor.state('media')).toBe('running');
+    expect(h.restartsAt).toHaveLength(5);
+  });
+});
