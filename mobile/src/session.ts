@@ -1,4 +1,5 @@
 import { MobileApiError, MobileClient, type Session } from '../../bff-mobile/client/client';
+import { retryDelay } from './backoff';
 import { secureStore } from './secure-store';
 
 /**
@@ -25,8 +26,6 @@ interface Stored {
 
 /** Codes with which bff-mobile refuses a token for good (any other failure may pass). */
 const REFUSED = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT']);
-/** After a refresh that failed for a reason that may pass (offline, 503), try again this soon. */
-const RETRY_MS = 5_000;
 
 export function isRefusal(error: unknown): boolean {
   return error instanceof MobileApiError && REFUSED.has(error.code ?? '');
@@ -42,6 +41,8 @@ export class SessionManager {
   private stored: Stored | null = null;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | undefined;
+  /** Refreshes failed in a row for a reason that may pass (offline, 503): the next waits longer. */
+  private refreshFailures = 0;
   private readonly listeners = new Set<(state: SessionState) => void>();
   state: SessionState = { status: 'restoring' };
 
@@ -115,13 +116,15 @@ export class SessionManager {
       if (isRefusal(error)) {
         await this.forget('Your session ended. Please sign in again.');
       } else {
-        this.schedule(RETRY_MS);
+        this.refreshFailures += 1;
+        this.schedule(retryDelay(this.refreshFailures));
       }
       throw error;
     }
   }
 
   private async keep(session: Session): Promise<void> {
+    this.refreshFailures = 0;
     this.stored = { refreshToken: session.refreshToken, user: session.user };
     await secureStore.set(KEY, JSON.stringify(this.stored));
     // Refresh a quarter of the token's life (at most a minute) before it expires.
@@ -137,6 +140,7 @@ export class SessionManager {
 
   private async forget(reason?: string): Promise<void> {
     clearTimeout(this.timer);
+    this.refreshFailures = 0;
     this.stored = null;
     this.client = new MobileClient({ baseUrl: this.baseUrl });
     await secureStore.remove(KEY).catch(() => undefined);

@@ -2,18 +2,16 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ActivityIndicator, FlatList, Pressable, RefreshControl, StyleSheet, Text, View } from 'react-native';
 import type { Card } from '../../../bff-mobile/client/client';
 import { useApp } from '../App';
+import { retryDelay } from '../backoff';
 import { PAGE_SIZE } from '../config';
 import { loadFeed, saveFeed } from '../feed-cache';
 import { isUnreachable, messageOf } from '../session';
 import { Button, colors, ErrorText, Notice, Thumb, when } from '../ui';
 
-/** While offline, how often the feed tries bff-mobile again on its own. */
-const RETRY_MS = 5_000;
-
 /**
  * The home feed: newest posts as cards with thumbnails, the next page loaded as the list nears
  * its end, pull to refresh. When bff-mobile cannot be reached, the last feed shown comes from the
- * app's cache under an "offline" notice, and the feed keeps trying until it is back.
+ * app's cache under an "offline" notice, and the feed keeps trying, less and less often, until it is back.
  */
 export function FeedScreen() {
   const { session, push } = useApp();
@@ -25,8 +23,11 @@ export function FeedScreen() {
   const [offlineSince, setOfflineSince] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const loadingMore = useRef(false);
+  const failures = useRef(0);
+  const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
   const loadFirst = useCallback(async () => {
+    clearTimeout(retry.current);
     try {
       const feed = await session.call((client) => client.feed(PAGE_SIZE));
       setCards(feed.cards);
@@ -34,12 +35,16 @@ export function FeedScreen() {
       setHasMore(feed.hasMore);
       setOfflineSince(null);
       setError(null);
+      failures.current = 0;
       await saveFeed(feed.cards).catch(() => undefined);
     } catch (failure) {
       if (!isUnreachable(failure)) {
         setError(messageOf(failure));
         return;
       }
+      // Offline: try again on its own (backoff.ts), so the feed comes back without the user doing anything.
+      failures.current += 1;
+      retry.current = setTimeout(() => void loadFirst(), retryDelay(failures.current));
       const cached = await loadFeed().catch(() => null);
       setOfflineSince(cached?.savedAt ?? new Date().toISOString());
       if (cached) {
@@ -54,14 +59,8 @@ export function FeedScreen() {
 
   useEffect(() => {
     void loadFirst();
+    return () => clearTimeout(retry.current);
   }, [loadFirst]);
-
-  // Offline: try again every few seconds, so the feed comes back without the user doing anything.
-  useEffect(() => {
-    if (!offlineSince) return;
-    const timer = setInterval(() => void loadFirst(), RETRY_MS);
-    return () => clearInterval(timer);
-  }, [offlineSince, loadFirst]);
 
   const loadMore = useCallback(async () => {
     if (!hasMore || !cursor || loadingMore.current || offlineSince) return;
