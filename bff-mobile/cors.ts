@@ -5,14 +5,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  * any static host): only the configured origins (`MOBILE_WEB_ORIGINS`, default none) get CORS
  * headers, without credentials, since the app sends a bearer token and never a cookie. Other
  * origins get no headers, so their pages cannot read an answer; a native app sends no Origin.
+ * Every answer then says it varies by Origin, those without CORS headers too: a shared cache
+ * must not hand one origin (or a native app) the answer it kept for another.
  */
 export function mobileCors(allowed: readonly string[]) {
   const origins = new Set(allowed);
   return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if (origins.size === 0) return false;
+    res.appendHeader('vary', 'Origin');
     const origin = req.headers.origin;
     if (origin === undefined || !origins.has(origin)) return false;
     res.setHeader('access-control-allow-origin', origin);
-    res.setHeader('vary', 'Origin');
     if (req.method !== 'OPTIONS') return false;
     res.writeHead(204, {
       'access-control-allow-methods': 'GET, POST, PUT, OPTIONS',

@@ -206,6 +206,9 @@ export function mediaProxy(
         }
         // A renewed session's cookies ride on this answer: no shared cache may keep it.
         if (res.hasHeader('set-cookie') && /public/.test(out['cache-control'] ?? '')) out['cache-control'] = 'private, no-cache';
+        // writeHead's headers replace those set before, and this answer may vary by Origin (bff-mobile's CORS) too.
+        const varies = res.getHeader('vary');
+        if (varies !== undefined && out.vary) out.vary = `${String(varies)}, ${out.vary}`;
         // Answered before the whole body arrived (a refusal): close rather than read the rest.
         if (upload && !req.complete) out.connection = 'close';
         res.writeHead(answer.statusCode ?? 502, out);
