@@ -221,8 +221,9 @@ it('loads more of the feed while scrolling; with bff-mobile stopped shows the ca
   } finally {
     await stack.startBff('bff-mobile');
   }
-  // Back without the user doing anything: the feed retries on its own.
-  await byTestId('offline-notice').waitFor({ state: 'detached', timeout: 20_000 });
+  // Back without the user doing anything: the feed retries on its own, waiting longer after each
+  // failure (5 s, 10 s, 20 s, each jittered: mobile/src/backoff.ts), so within the third wait.
+  await byTestId('offline-notice').waitFor({ state: 'detached', timeout: 45_000 });
   expect(await byTestId('feed-card').count()).toBe(10);
   await shot('back-online');
 });

@@ -25,6 +25,7 @@ export function FeedScreen() {
   const loadingMore = useRef(false);
   const failures = useRef(0);
   const retry = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const mounted = useRef(true);
 
   const loadFirst = useCallback(async () => {
     clearTimeout(retry.current);
@@ -43,8 +44,9 @@ export function FeedScreen() {
         return;
       }
       // Offline: try again on its own (backoff.ts), so the feed comes back without the user doing anything.
+      // Not once the feed is gone (a post opened while this try was on its way), or it would go on unseen.
       failures.current += 1;
-      retry.current = setTimeout(() => void loadFirst(), retryDelay(failures.current));
+      if (mounted.current) retry.current = setTimeout(() => void loadFirst(), retryDelay(failures.current));
       const cached = await loadFeed().catch(() => null);
       setOfflineSince(cached?.savedAt ?? new Date().toISOString());
       if (cached) {
@@ -58,8 +60,12 @@ export function FeedScreen() {
   }, [session]);
 
   useEffect(() => {
+    mounted.current = true;
     void loadFirst();
-    return () => clearTimeout(retry.current);
+    return () => {
+      mounted.current = false;
+      clearTimeout(retry.current);
+    };
   }, [loadFirst]);
 
   const loadMore = useCallback(async () => {
