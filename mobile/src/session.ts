@@ -36,6 +36,17 @@ export function isUnreachable(error: unknown): boolean {
   return !(error instanceof MobileApiError) && error instanceof TypeError;
 }
 
+/** What secure storage holds, or null when it holds nothing usable: then the app starts signed out rather than on a spinner for ever. */
+function readStored(raw: string | null): Stored | null {
+  if (!raw) return null;
+  try {
+    const stored = JSON.parse(raw) as Partial<Stored> | null;
+    return typeof stored?.refreshToken === 'string' && typeof stored.user?.handle === 'string' ? (stored as Stored) : null;
+  } catch {
+    return null;
+  }
+}
+
 export class SessionManager {
   private client: MobileClient;
   private stored: Stored | null = null;
@@ -67,7 +78,7 @@ export class SessionManager {
   /** At start: a stored refresh token means signed in; its access token is fetched in the background. */
   async restore(): Promise<void> {
     const raw = await secureStore.get(KEY).catch(() => null);
-    this.stored = raw ? (JSON.parse(raw) as Stored) : null;
+    this.stored = readStored(raw);
     if (!this.stored) return this.set({ status: 'signed-out' });
     this.set({ status: 'signed-in', user: this.stored.user });
     await this.refresh().catch(() => undefined);
