@@ -202,6 +202,18 @@ it('refreshes an access token before it expires without the user noticing, and s
   await shot('signed-out');
 });
 
+it('starts signed out, on the feed, when its secure storage holds no usable session', async () => {
+  await open();
+  await byTestId('feed-card').first().waitFor();
+  // Cut short (a write the tab did not finish) or not the app's: it used to throw, and the app stayed on a spinner.
+  for (const stored of ['{"refreshToken":', '{"refreshToken":"x"}']) {
+    await page.evaluate((value) => (globalThis as any).sessionStorage.setItem('session.v1', value), stored);
+    await page.reload();
+    await byTestId('feed-card').first().waitFor();
+    expect(await byTestId('sign-in').count()).toBe(1);
+  }
+});
+
 it('loads more of the feed while scrolling; with bff-mobile stopped shows the cached feed under an offline notice, then recovers', async () => {
   await open();
   await byTestId('feed-card').first().waitFor();
