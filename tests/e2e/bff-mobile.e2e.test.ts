@@ -82,6 +82,12 @@ describe('signed in', () => {
     });
     const me = await client.execute<{ me: { handle: string } }>('Me');
     expect(me.data.me.handle).toBe('grace');
+
+    // The web build's origin reads the file, and a cache is told it varies by Origin as well as media's Accept.
+    const file = await fetch(`${stack.mobile}/media/${image.id}/thumb`, { headers: { origin: APP_ORIGIN, accept: 'image/webp,*/*' } });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(file.headers.get('vary')?.split(/,\s*/)).toEqual(expect.arrayContaining(['Origin', 'Accept']));
   });
 
   it('keeps the codes of the supergraph’s errors', async () => {
@@ -149,6 +155,7 @@ describe('the web build’s origin', () => {
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: APP_ORIGIN });
     expect(answer.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(answer.headers.get('vary')).toBe('Origin, Accept-Encoding');
     expect(answer.body.data.feed.cards).toHaveLength(1);
   });
 
@@ -157,5 +164,7 @@ describe('the web build’s origin', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
     const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: 'http://evil.test' });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    // Still varying by Origin: a shared cache must not give this answer to the allowed origin, nor the reverse.
+    expect(answer.headers.get('vary')).toBe('Origin, Accept-Encoding');
   });
 });
