@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { defineConfig } from 'vite';
 import { compression } from 'vite-plugin-compression2';
+import { onwarn } from './build-warnings';
 
 /**
  * The web app: built into web/dist (served by bff-web at /), or served by `npm run web:dev`,
@@ -27,7 +28,7 @@ export default defineConfig(({ command }) => {
           : [],
     },
     // No source maps: they would publish the sources, and nobody debugs the built app in a browser.
-    build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', sourcemap: false },
+    build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', sourcemap: false, rolldownOptions: { onwarn } },
     // React's automatic JSX runtime, compiled by Vite's own transformer (no Babel plugin needed).
     oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
     // Each text asset also as .br and .gz, compressed once at build time at the highest levels,

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vite';
+import { onwarn } from '../build-warnings';
 
 /**
  * GraphiQL, built into web/graphiql/dist and served by both BFFs at /graphiql when Sandbox is
@@ -10,7 +11,7 @@ export default defineConfig(({ command }) => {
   return {
     root: __dirname,
     base: '/graphiql/',
-    build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 4096 },
+    build: { outDir: 'dist', emptyOutDir: true, assetsDir: 'assets', sourcemap: false, chunkSizeWarningLimit: 4096, rolldownOptions: { onwarn } },
     oxc: { jsx: { runtime: 'automatic', importSource: 'react' } },
   };
 });
