@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/env';
 
@@ -36,15 +37,25 @@ export function bounded(value: unknown, depth = 0): unknown {
 }
 
 /**
+ * The trace and span of the line's request, when it is traced (lib/telemetry/tracing.ts), so a
+ * log line leads to its trace and back. Without tracing there is never an active span.
+ */
+function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
+/**
  * One structured JSON logger per process, at `level` (a service passes its config's `LOG_LEVEL`);
- * request handlers derive child loggers that carry the request id. Every entry passes through
- * `bounded`, the message too.
+ * request handlers derive child loggers that carry the request id, and a traced request's lines
+ * carry `trace_id` and `span_id`. Every entry passes through `bounded`, the message too.
  */
 export function createLogger(service: string, level: LogLevel = 'info'): Logger {
   return pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceFields,
     serializers: { err: (error) => bounded(pino.stdSerializers.err(error)) },
     formatters: {
       log: (entry) => bounded(entry) as Record<string, unknown>,
