@@ -48,9 +48,10 @@ function traceFields(): Record<string, string> {
 /**
  * One structured JSON logger per process, at `level` (a service passes its config's `LOG_LEVEL`);
  * request handlers derive child loggers that carry the request id, and a traced request's lines
- * carry `trace_id` and `span_id`. Every entry passes through `bounded`, the message too.
+ * carry `trace_id` and `span_id`. Every entry passes through `bounded`, the message too. It writes
+ * to stdout unless given a `destination`.
  */
-export function createLogger(service: string, level: LogLevel = 'info'): Logger {
+export function createLogger(service: string, level: LogLevel = 'info', destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     base: { service },
@@ -70,7 +71,7 @@ export function createLogger(service: string, level: LogLevel = 'info'): Logger 
         return method.apply(this, spread.map((arg) => bounded(arg)) as Parameters<typeof method>);
       },
     },
-  });
+  }, destination as pino.DestinationStream);
 }
 
 /**
