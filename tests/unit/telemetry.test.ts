@@ -1,0 +1,69 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { node, tracing } from '@opentelemetry/sdk-node';
+import { createLogger } from '../../lib/telemetry/logger';
+import { ANONYMOUS_OPERATION, MAX_OPERATION_NAMES, operationLabel, OTHER_OPERATION, registry, setConsumerLag, UNKNOWN_OPERATION } from '../../lib/telemetry/metrics';
+import { traceCarrier, withTraceCarrier } from '../../lib/telemetry/trace-context';
+
+describe('operation names as metric labels', () => {
+  it('keeps the first names it sees, then labels any new one OTHER, so clients cannot grow the series without bound', () => {
+    expect(operationLabel('FrontPage', true)).toBe('FrontPage');
+    expect(operationLabel(undefined, true)).toBe(ANONYMOUS_OPERATION);
+    expect(operationLabel('FrontPage', false)).toBe(UNKNOWN_OPERATION);
+    expect(operationLabel(`Long${'x'.repeat(200)}`, true)).toBe(UNKNOWN_OPERATION);
+    for (let i = 0; i < MAX_OPERATION_NAMES * 2; i++) operationLabel(`Generated${i}`, true);
+    expect(operationLabel('OneMore', true)).toBe(OTHER_OPERATION);
+    // Names seen before the cap keep their own label.
+    expect(operationLabel('FrontPage', true)).toBe('FrontPage');
+  });
+});
+
+describe('consumer lag', () => {
+  it('is served as messaging_consumer_lag_seconds by consumer and source', async () => {
+    setConsumerLag('media', 'posts.post_events', 2.5);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^messaging_consumer_lag_seconds\{consumer="media",source="posts.post_events"\} 2.5$/m);
+  });
+});
+
+describe('with an OpenTelemetry tracer registered', () => {
+  const exporter = new tracing.InMemorySpanExporter();
+  const provider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(exporter)] });
+  beforeAll(() => provider.register());
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  it("puts the active span's trace_id and span_id on every log line", () => {
+    const lines: string[] = [];
+    const logger = createLogger('test', 'info', { write: (line: string) => lines.push(line) });
+    trace.getTracer('test').startActiveSpan('request', (span) => {
+      logger.info('inside');
+      span.end();
+    });
+    logger.info('outside');
+    const [inside, outside] = lines.map((line) => JSON.parse(line));
+    const { traceId, spanId } = exporter.getFinishedSpans()[0].spanContext();
+    expect(inside).toMatchObject({ msg: 'inside', trace_id: traceId, span_id: spanId });
+    expect(outside.trace_id).toBeUndefined();
+  });
+
+  it("carries a trace through an event: the consumer's span is a child of the producer's", () => {
+    const tracer = trace.getTracer('test');
+    let carrier: Record<string, string> = {};
+    const producer = tracer.startActiveSpan('produce', (span) => {
+      carrier = traceCarrier();
+      span.end();
+      return span.spanContext();
+    });
+    expect(carrier.traceparent).toBe(`00-${producer.traceId}-${producer.spanId}-01`);
+    const consumer = withTraceCarrier(carrier, () => tracer.startActiveSpan('consume', (span) => (span.end(), span)));
+    expect(consumer.spanContext().traceId).toBe(producer.traceId);
+    expect((consumer as unknown as { parentSpanContext?: { spanId: string } }).parentSpanContext?.spanId).toBe(producer.spanId);
+    // Outside a trace the carrier is empty, and handling runs as it would.
+    expect(traceCarrier()).toEqual({});
+    expect(withTraceCarrier({}, () => 42)).toBe(42);
+  });
+});
