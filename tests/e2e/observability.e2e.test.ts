@@ -117,6 +117,15 @@ describe('traces', () => {
       expect(chain.some((s) => s.service === subgraph && s.kind === 2)).toBe(true);
       expect(chain.some((s) => s.service === 'bff-web' && s.name === 'gateway.fetch')).toBe(true);
     }
+
+    // The request's log lines, in bff-web and in each subgraph, name the trace and one of its spans.
+    const spanIds = new Set(spans.map((s) => s.spanId));
+    for (const service of [stack.bffs['bff-web'], stack.subgraphs.users, stack.subgraphs.posts, stack.subgraphs.media]) {
+      const lines = service.output.filter((line) => line.includes(traceId)).map((line) => JSON.parse(line));
+      const request = lines.find((line) => line.msg === 'request' && String(line.operationName).startsWith('TracedPosts'));
+      expect(request).toMatchObject({ trace_id: traceId });
+      expect(spanIds).toContain(request.span_id);
+    }
   });
 
   it('a request without traceparent starts a trace of its own', async () => {

@@ -30,6 +30,10 @@ describe('alert rules', () => {
     expect(promtool('check', 'rules', ALERTS)).toMatch(/SUCCESS: 6 rules found/);
   });
 
+  it('are loaded by the shipped scrape config, which promtool accepts', () => {
+    expect(promtool('check', 'config', 'prometheus.yml')).toMatch(/SUCCESS: 1 rule files found/);
+  });
+
   it('fire as promtool test rules expects (breaker open, error ratios, p99 latency, consumer lag)', () => {
     expect(promtool('test', 'rules', 'alerts.test.yml')).toMatch(/SUCCESS/);
   });
