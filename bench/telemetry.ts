@@ -11,8 +11,6 @@
  *
  *   npm run bench:telemetry -- --connections 8 --duration 15
  */
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -20,20 +18,14 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createLogger } from '../lib/telemetry/logger';
 import { withScratchGraph } from '../tooling/scratch-graph';
+import { cpuMs } from './process-cpu';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '8' }, duration: { type: 'string', default: '15' }, warmup: { type: 'string', default: '5' } } });
 const CONNECTIONS = Number(values.connections);
 const DURATION_S = Number(values.duration);
 const WARMUP_S = Number(values.warmup);
 const logger = createLogger('bench');
-const TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const PAGE = JSON.stringify({ query: '{ posts(first: 20) { nodes { id title author { handle displayName } media { id kind url(size: LARGE) } coverImage { url(size: LARGE) } } } }' });
-
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
-}
 
 interface Variant {
   name: string;
