@@ -1,8 +1,47 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { node, tracing } from '@opentelemetry/sdk-node';
+import { ConfigError } from '../../lib/config/env';
+import { tracingConfig } from '../../lib/config/tracing';
 import { createLogger } from '../../lib/telemetry/logger';
 import { ANONYMOUS_OPERATION, MAX_OPERATION_NAMES, operationLabel, OTHER_OPERATION, registry, setConsumerLag, UNKNOWN_OPERATION } from '../../lib/telemetry/metrics';
 import { traceCarrier, withTraceCarrier } from '../../lib/telemetry/trace-context';
+
+describe('tracing config (the OTEL_* variables)', () => {
+  const VARIABLES = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];
+  const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
+  const withEnv = (env: Record<string, string>) => {
+    for (const name of VARIABLES) delete process.env[name];
+    Object.assign(process.env, env);
+  };
+  afterEach(() => {
+    for (const [name, value] of Object.entries(saved)) if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  });
+  const refusal = (env: Record<string, string>) => {
+    withEnv(env);
+    try {
+      tracingConfig('users');
+    } catch (error) {
+      return error instanceof ConfigError ? error.message : `not a ConfigError: ${error}`;
+    }
+    return 'accepted';
+  };
+
+  it('is off without an endpoint, and names the service after itself', () => {
+    withEnv({});
+    expect(tracingConfig('users')).toEqual({ endpoint: undefined, protocol: 'http/protobuf', serviceName: 'users', sampler: 'parentbased_always_on', ratio: 1 });
+    withEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318/', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+    expect(tracingConfig('users')).toMatchObject({ endpoint: 'http://127.0.0.1:4318', protocol: 'http/json', sampler: 'parentbased_traceidratio', ratio: 0.1 });
+  });
+
+  it('refuses a bad value with a message naming the variable', () => {
+    expect(refusal({ OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:4318' })).toMatch(/^OTEL_EXPORTER_OTLP_ENDPOINT must be/);
+    expect(refusal({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toMatch(/^OTEL_EXPORTER_OTLP_PROTOCOL must be one of http\/protobuf, http\/json/);
+    expect(refusal({ OTEL_TRACES_SAMPLER: 'sometimes' })).toMatch(/^OTEL_TRACES_SAMPLER must be one of/);
+    expect(refusal({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1/);
+    expect(refusal({ OTEL_TRACES_SAMPLER_ARG: 'half' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG must be/);
+  });
+});
 
 describe('operation names as metric labels', () => {
   it('keeps the first names it sees, then labels any new one OTHER, so clients cannot grow the series without bound', () => {
