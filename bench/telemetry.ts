@@ -52,7 +52,7 @@ async function main() {
   ];
   const rows: string[] = [];
   for (const variant of variants) {
-    await withScratchGraph(logger, { size: { users: 50, postsPerUser: 6, mediaPerPost: 2 }, bffEnv: { ...variant.env, RESPONSE_CACHE: 'false' }, subgraphEnv: variant.env }, async (graph) => {
+    await withScratchGraph(logger, { size: { users: 50, postsPerUser: 6, mediaPerPost: 2 }, bffEnv: { ...variant.env, RESPONSE_CACHE: 'false' }, subgraphEnv: variant.env, startTimeoutMs: 180_000 }, async (graph) => {
       const processes = [graph.web, ...Object.values(graph.subgraphs)];
       const run = (duration: number) =>
         autocannon({ url: `${graph.web.origin}/graphql`, method: 'POST', headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' }, body: PAGE, connections: CONNECTIONS, duration });
