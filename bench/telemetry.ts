@@ -57,14 +57,15 @@ async function main() {
   await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(sink.address() as AddressInfo).port}`;
   const traced = (sampler: string, ratio = '1') => ({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: sampler, OTEL_TRACES_SAMPLER_ARG: ratio });
-  const variants: Variant[] = [
+  const planned: Pick<Variant, 'name' | 'env' | 'scrape'>[] = [
     { name: 'tracing off', env: {} },
     { name: 'tracing on, nothing sampled', env: traced('always_off') },
     { name: 'tracing 10%', env: traced('parentbased_traceidratio', '0.1') },
     { name: 'tracing 100%', env: traced('parentbased_always_on') },
     { name: 'tracing off, /metrics scraped every 1 s', env: {}, scrape: true },
     { name: 'tracing off, an AsyncLocalStorage in use', env: { NODE_OPTIONS: `--require ${path.join(__dirname, 'async-context-only.cjs')}` } },
-  ].map((v) => ({ ...v, requests: 0, cpuMs: 0, latencies: [] }));
+  ];
+  const variants: Variant[] = planned.map((v) => ({ ...v, requests: 0, cpuMs: 0, latencies: [] }));
 
   await withScratchGraph(logger, { size: { users: 50, postsPerUser: 6, mediaPerPost: 2 }, startTimeoutMs: 180_000 }, async (graph) => {
     const bffEnv = {
