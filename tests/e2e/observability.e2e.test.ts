@@ -22,11 +22,13 @@ beforeAll(async () => {
     // The breaker opens at the second failure and stays open for the rest of the suite.
     bffEnv: { ...tracing, RESPONSE_CACHE: 'true', BREAKER_FAILURE_THRESHOLD: '2', BREAKER_RESET_MS: '600000' },
     subgraphEnv: { ...tracing, MEDIA_EVENTS_POLL_MS: '500' },
+    // Loading the OpenTelemetry SDK adds 0.2-3 s to each start; a machine busy with other suites adds more.
+    startTimeoutMs: 120_000,
   });
   await seedAll(stack.databases.urls, { users: 3, postsPerUser: 3, mediaPerPost: 1 });
   const services = { ...stack.bffs, ...stack.subgraphs };
   prometheus = await startPrometheus(Object.fromEntries(SERVICES.map((name) => [name, `127.0.0.1:${services[name].port}`])));
-});
+}, 300_000);
 afterAll(async () => {
   await prometheus?.stop();
   await stack?.stop();
