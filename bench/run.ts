@@ -18,7 +18,7 @@
  * request per database (from each subgraph's counter of statements sent). Figures, not a test.
  */
 import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -32,6 +32,7 @@ import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
 import { signingKeyFrom } from '../lib/identity/keys';
 import { createLogger } from '../lib/telemetry/logger';
 import { withScratchGraph } from '../tooling/scratch-graph';
+import { cpuMs } from './process-cpu';
 
 const { values } = parseArgs({ options: { connections: { type: 'string', default: '32' }, duration: { type: 'string', default: '10' }, warmup: { type: 'string', default: '10' } } });
 const WARMUP_S = Number(values.warmup);
@@ -62,15 +63,6 @@ interface Run {
   requests: number;
   statements: Record<SubgraphName, number>;
   cpuMs: number;
-}
-
-const TICKS_PER_SECOND = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-
-/** CPU time (user + system) a process has used so far, in ms, from /proc. */
-function cpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
 }
 
 /** Starts a peer gateway (a tsx script) on a free port; resolves with the process and its URL. */

@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfigOrExit } from '../lib/config/env';
 import { runService } from '../lib/http/main';
 import { loadWebConfig } from './config';

@@ -6,6 +6,7 @@ import { isTimeout, resilientFetch } from '../lib/resilience/fetch';
 import { ASSERTION_HEADER, CLIENT_ADDRESS_HEADER, type Viewer } from '../lib/identity/assertion';
 import { readSessionHeaders } from '../lib/identity/session-handshake';
 import type { Logger } from '../lib/telemetry/logger';
+import { recordSubgraphCall } from '../lib/telemetry/metrics';
 import type { BffContext } from './context';
 
 type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
@@ -62,13 +63,20 @@ export class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
   /**
    * The whole call (fetch and parse) runs through the breaker. A failed call becomes
    * SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client, the reason going to the log, and
-   * its error names where in the response its data was needed (`path`).
+   * its error names where in the response its data was needed (`path`). Each call is observed in
+   * `subgraph_request_duration_seconds`, a failed one in `subgraph_request_errors_total` too.
    */
   async process(options: GraphQLDataSourceProcessOptions<BffContext>) {
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
-      return await this.breaker.call(() => super.process(options));
+      const response = await this.breaker.call(() => super.process(options));
+      recordSubgraphCall(this.subgraph, seconds());
+      return response;
     } catch (failure) {
       let error = failure;
+      const code = error instanceof SubgraphCallError ? error.code : (error as GraphQLError).extensions?.code;
+      recordSubgraphCall(this.subgraph, seconds(), typeof code === 'string' ? code : 'SUBGRAPH_UNAVAILABLE');
       if (error instanceof SubgraphCallError) {
         options.context?.log?.warn({ subgraph: this.subgraph, code: error.code, reason: error.message }, 'subgraph call failed');
         error = subgraphError(this.subgraph, error.code);

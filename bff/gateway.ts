@@ -35,6 +35,6 @@ export async function createBffGateway(client: string, supergraph: SupergraphSdl
     sessions: usersSessions({ usersUrl: urls.users, sign, timeoutMs: config.resilience.users.timeoutMs }),
     // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
     mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf, config.mediaProxy),
-    revocations: followRevocations({ usersUrl: urls.users, sign: () => sign(null), logger, pollMs: config.revocationsPollMs, ttlSeconds: config.tokens.ttlSeconds }),
+    revocations: followRevocations({ consumer: client, usersUrl: urls.users, sign: () => sign(null), logger, pollMs: config.revocationsPollMs, ttlSeconds: config.tokens.ttlSeconds }),
   };
 }

@@ -1,5 +1,6 @@
 import { BACKGROUND_HEADER, callSubgraph } from '../lib/identity/assertion';
 import type { Logger } from '../lib/telemetry/logger';
+import { setConsumerLag } from '../lib/telemetry/metrics';
 
 /** What a BFF knows of an access token it has verified. */
 export interface TokenClaims {
@@ -41,6 +42,8 @@ const QUERY = `query BffSessionRevocations($after: String!, $since: DateTime, $f
 }`;
 
 export interface FollowRevocationsOptions {
+  /** Who follows the feed (the BFF's name), as `messaging_consumer_lag_seconds` names it. */
+  consumer: string;
   /** users' GraphQL endpoint. */
   usersUrl: string;
   /** Signs the BFF's anonymous assertion. */
@@ -56,9 +59,10 @@ export interface FollowRevocationsOptions {
  * Follows users' `sessionRevocations` feed every `pollMs`, with the BFF's anonymous assertion,
  * and keeps each revocation until every token it covers has expired. At start it reads the
  * revocations of the last access-token lifetime. While users cannot be reached, what is known
- * keeps being enforced and the outage is logged once.
+ * keeps being enforced and the outage is logged once. Its lag (`messaging_consumer_lag_seconds`)
+ * is the time since a poll last read the feed to its end.
  */
-export function followRevocations({ usersUrl, sign, logger, pollMs: interval, ttlSeconds }: FollowRevocationsOptions): Revocations {
+export function followRevocations({ consumer, usersUrl, sign, logger, pollMs: interval, ttlSeconds }: FollowRevocationsOptions): Revocations {
   /** Tokens issued before `notBefore` (seconds) are refused until `until` (ms). */
   const byUser = new Map<string, { notBefore: number; until: number }>();
   const bySession = new Map<string, { notBefore: number; until: number }>();
@@ -69,6 +73,8 @@ export function followRevocations({ usersUrl, sign, logger, pollMs: interval, tt
   let tried = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
+  let caughtUpAt = Date.now();
+  const reportLag = () => setConsumerLag(consumer, 'users.session_revocations', (Date.now() - caughtUpAt) / 1000);
 
   function remember(map: typeof byUser, key: string, notBefore: number) {
     const known = map.get(key);
@@ -83,6 +89,7 @@ export function followRevocations({ usersUrl, sign, logger, pollMs: interval, tt
   }
 
   async function poll(): Promise<void> {
+    const started = Date.now();
     let added = 0;
     // Pages are read from the last entry seen; the cursor kept moves only past settled entries.
     let from = cursor;
@@ -105,6 +112,7 @@ export function followRevocations({ usersUrl, sign, logger, pollMs: interval, tt
       if (entries.length > 0) from = BigInt(entries[entries.length - 1].position);
       if (entries.length < PAGE) break;
     }
+    caughtUpAt = started;
     if (settled !== cursor) {
       cursor = settled;
       since = undefined; // past the start: positions alone say what is new
@@ -116,7 +124,7 @@ export function followRevocations({ usersUrl, sign, logger, pollMs: interval, tt
   function schedule(delay: number) {
     if (stopped) return;
     const next = setTimeout(() => {
-      running = poll().then(
+      running = poll().finally(reportLag).then(
         () => {
           if (failing) logger.info('following session revocations again');
           failing = false;

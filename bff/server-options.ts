@@ -4,6 +4,7 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import type { BffConfig } from '../lib/config/bff';
 import { logMaskedErrors } from '../lib/graphql/plugins';
 import { queryLimitRules, queryLimits } from '../lib/graphql/query-limits';
+import { useOperationMetrics } from '../lib/telemetry/operation-metrics';
 import type { BffContext } from './context';
 import { maskError } from './error-masking';
 import { useRequireOperation } from './plugins/use-require-operation';
@@ -46,6 +47,7 @@ export function bffServerOptions({ httpServer, config, pageSize, sessionLimits, 
     formatError: maskError,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      useOperationMetrics<BffContext>(),
       landingPage,
       logMaskedErrors<BffContext>(),
       useRequireOperation<BffContext>(),

@@ -19,6 +19,8 @@ import { loadPrivateJwk } from '../lib/identity/keys';
 import { keySource } from '../lib/config/keys';
 import { launchGraph } from '../tooling/launch';
 import { createLogger } from '../lib/telemetry/logger';
+import { consoleLine } from '../lib/telemetry/log-format';
+import { logFormat } from '../lib/config/logging';
 import { GATEWAY_SIGNING_KEY } from '../lib/config/keys';
 import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
 import { Supervisor } from '../tooling/supervisor';
@@ -28,7 +30,9 @@ import { ensureWebBuilt } from '../tooling/web-build';
 import { isEmpty, seedAll } from '../tooling/seed';
 import { DEMO_PASSWORD } from '../tooling/seed-plan';
 
-const logger = createLogger('start');
+/** Readable lines on a terminal, JSON otherwise (LOG_FORMAT); the services always write JSON. */
+const show = consoleLine(logFormat(process.stdout.isTTY === true));
+const logger = createLogger('start', 'info', { write: (line: string) => process.stdout.write(show(line.trimEnd())) });
 /** Every child, recorded when spawned: whatever happens, shutdown can stop it. */
 const children = new Set<ChildProcess>();
 let databases: Promise<Databases> | undefined;
@@ -74,7 +78,7 @@ async function main() {
     urls,
     gatewayKey,
     portOf: port,
-    onLine: (line) => process.stdout.write(`${line}\n`),
+    onLine: (line) => process.stdout.write(show(line)),
     onSpawn: (child) => {
       if (stopping) child.kill('SIGTERM');
       children.add(child);

@@ -16,6 +16,8 @@ export interface LaunchOptions {
   bffEnv?: Record<string, string>;
   onLine?: (line: string) => void;
   onSpawn?: (child: ChildProcess) => void;
+  /** How long each service may take to report its port, and then to be ready (30 s each unless set). */
+  startTimeoutMs?: number;
 }
 
 export interface Launched {
@@ -49,7 +51,7 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   const envs = {} as Record<ServiceName, Record<string, string>>;
   const start = (name: ServiceName, extra: Record<string, string>, port = portOf(name)) => {
     envs[name] = extra;
-    return startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn });
+    return startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn, timeoutMs: options.startTimeoutMs });
   };
 
   const [users, posts] = await Promise.all([start('users', subgraphEnv), start('posts', subgraphEnv)]);
@@ -63,7 +65,7 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
     ...options.bffEnv,
   };
   const [web, mobile] = await Promise.all([start('bff-web', bffEnv), start('bff-mobile', bffEnv)]);
-  await Promise.all([...Object.values(subgraphs), web, mobile].map((s) => waitUntilReady(s.origin)));
+  await Promise.all([...Object.values(subgraphs), web, mobile].map((s) => waitUntilReady(s.origin, options.startTimeoutMs)));
   const launched: Launched = {
     subgraphs,
     web,

@@ -35,11 +35,11 @@ export interface ScratchGraph extends Launched {
  * A whole graph for a script that measures it (load test, benchmark), thrown away afterwards:
  * an embedded PostgreSQL in a temporary folder on a free port (never the databases the env
  * names, since it seeds), seeded with `size`, every service on a free loopback port logging at
- * warn, BFFs with `bffEnv`. Everything is stopped and deleted when `work` ends, whatever happens.
+ * warn, BFFs with `bffEnv` and subgraphs with `subgraphEnv`, each given `startTimeoutMs` to start. Everything is stopped and deleted when `work` ends, whatever happens.
  */
 export async function withScratchGraph<T>(
   logger: Logger,
-  options: { size: SeedSize; bffEnv?: Record<string, string> },
+  options: { size: SeedSize; bffEnv?: Record<string, string>; subgraphEnv?: Record<string, string>; startTimeoutMs?: number },
   work: (graph: ScratchGraph) => Promise<T>,
 ): Promise<T> {
   for (const name of SUBGRAPHS) delete process.env[databaseUrlVariable(name)];
@@ -58,9 +58,10 @@ export async function withScratchGraph<T>(
       urls: databases.urls,
       gatewayKey,
       portOf: () => 0,
-      subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn' },
+      subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn', ...options.subgraphEnv },
       bffEnv: { LOG_LEVEL: 'warn', ...options.bffEnv },
       onSpawn: (child) => children.push(child),
+      startTimeoutMs: options.startTimeoutMs,
     });
     return await work(Object.assign(graph, { urls: databases.urls, plan, gatewayKey, adopt: (child: ChildProcess) => children.push(child) }));
   } finally {

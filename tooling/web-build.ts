@@ -20,12 +20,17 @@ function newest(file: string): number {
 
 /**
  * Builds the web app (`npm run build`) when `dist` has no build or is older than any of its
- * inputs, so `npm start` and `npm test` never serve a stale app. Returns whether it built.
+ * inputs, so `npm start` and `npm test` never serve a stale app. Returns whether it built. The
+ * build's own output (Vite's warnings about chunk sizes and directives, which an operator can do
+ * nothing about) is shown only when the build fails.
  */
 export function ensureWebBuilt(dist: string): boolean {
   const built = statSync(path.join(dist, 'index.html'), { throwIfNoEntry: false })?.mtimeMs ?? 0;
   if (built > 0 && built >= Math.max(...INPUTS.map((input) => newest(path.join(ROOT, input))))) return false;
-  const result = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('npm run build failed: the web app could not be built');
+  const result = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) {
+    process.stderr.write(`${result.stdout ?? ''}${result.stderr ?? ''}`);
+    throw new Error('npm run build failed: the web app could not be built');
+  }
   return true;
 }

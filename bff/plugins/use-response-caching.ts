@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import { recordCacheLookup } from '../../lib/telemetry/metrics';
 import type { BffContext } from '../context';
 
 export interface ResponseCachingOptions<TContext> {
@@ -17,7 +18,8 @@ export interface ResponseCachingOptions<TContext> {
  * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
  * `private`. Anonymous reads are answered from the response cache (in memory, or in Redis) for as
  * long as the hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors
- * are never stored, nor those `cacheable` refuses.
+ * are never stored, nor those `cacheable` refuses. Each lookup counts as a hit or a miss in
+ * `graphql_response_cache_requests_total`.
  */
 export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true, cache }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
   const privateForViewers: ApolloServerPlugin<TContext> = {
@@ -28,11 +30,27 @@ export function useResponseCaching<TContext extends BffContext>({ enabled = true
   if (!enabled) return [privateForViewers];
   type Request = { contextValue: TContext; request: { http?: { headers: { get(name: string): string | undefined } } } };
   const anonymous = ({ contextValue, request }: Request) => !contextValue.viewer && !/no-cache|no-store/i.test(request.http?.headers.get('cache-control') ?? '');
+  // The requests whose answer was looked up: Apollo's plugin marks a hit, not a lookup.
+  const lookedUp = new WeakSet<TContext>();
+  const countLookups: ApolloServerPlugin<TContext> = {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ contextValue, metrics }) {
+          if (lookedUp.has(contextValue)) recordCacheLookup(metrics.responseCacheHit === true);
+        },
+      };
+    },
+  };
   return [
     privateForViewers,
+    countLookups,
     responseCachePlugin<TContext>({
       cache,
-      shouldReadFromCache: async (requestContext) => anonymous(requestContext),
+      shouldReadFromCache: async (requestContext) => {
+        const read = anonymous(requestContext);
+        if (read) lookedUp.add(requestContext.contextValue);
+        return read;
+      },
       shouldWriteToCache: async (requestContext) => anonymous(requestContext) && cacheable(requestContext.contextValue),
     }),
   ];

@@ -2,6 +2,7 @@ import { ConfigError, type ListenConfig } from '../config/env';
 import type { SubgraphConfig } from '../config/subgraph';
 import { openDatabase, waitForDatabase } from '../data/database';
 import { createLogger, type Logger } from '../telemetry/logger';
+import { stopTracing } from '../telemetry/tracing';
 import type { SubgraphDeps } from '../subgraph/server';
 import type { Service } from './service';
 
@@ -34,7 +35,8 @@ export function runService(name: string, { port, host, logLevel }: ListenConfig,
           process.exit(1);
         }, SHUTDOWN_GRACE_MS).unref();
         service.stop().then(
-          () => process.exit(0),
+          // The spans of the last requests are sent before the process ends.
+          () => stopTracing().then(() => process.exit(0)),
           (error) => {
             logger.error({ err: error }, 'error during shutdown');
             process.exit(1);

@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { HttpTimeouts } from '../config/http';
 import type { Logger } from '../telemetry/logger';
 import { compressAnswer } from './compression';
+import { metricsText, recordHttpRequest } from '../telemetry/metrics';
 
 /** What every request handler gets: who asked, and a logger that carries the request id. */
 export interface RequestInfo {
@@ -40,8 +41,6 @@ export interface HttpServiceOptions<TContext extends BaseContext, TAuth = undefi
   fallback?: (req: IncomingMessage, res: ServerResponse, pathname: string) => Promise<boolean>;
   /** `GET /ready`: dependencies reachable. */
   ready: () => Promise<boolean>;
-  /** `GET /metrics`: Prometheus text format. */
-  metrics?: () => string;
   /** True for a request whose log line is debug rather than info (a background poll, when it succeeded). */
   quiet?: (req: IncomingMessage) => boolean;
   /** Largest accepted request body, in bytes (default 1 MiB). */
@@ -143,9 +142,13 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   }
 }
 
+/** Paths every service answers itself, whatever its options. */
+const OWN_ROUTES = new Set(['/graphql', '/health', '/ready', '/metrics']);
+
 /**
  * The request handler of a GraphQL service: `/graphql` through Apollo Server, `/health`,
- * `/ready` and `/metrics`, a request id on every response, one log line per request.
+ * `/ready` and `/metrics` (lib/telemetry/metrics.ts), a request id on every response, one log
+ * line and one observation of `http_server_request_duration_seconds` per request.
  */
 export function createRequestHandler<TContext extends BaseContext, TAuth = undefined>(options: HttpServiceOptions<TContext, TAuth>) {
   const { apollo, logger, maxBodyBytes = 1024 * 1024 } = options;
@@ -168,7 +171,10 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
     if (url.pathname === '/graphql/') url.pathname = '/graphql';
 
     const prefix = options.prefixRoutes && Object.keys(options.prefixRoutes).find((p) => url.pathname.startsWith(p));
+    // The route as a metric label: one of the service's own, never the path a client chose.
+    let routeLabel = prefix ? `${prefix}*` : OWN_ROUTES.has(url.pathname) || options.routes?.[url.pathname] ? url.pathname : 'NOT_FOUND';
     res.on('finish', () => {
+      recordHttpRequest(req.method, routeLabel, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
       if (url.pathname !== '/graphql' && !prefix) return; // probes would drown the log
       const quiet = res.statusCode < 400 && options.quiet?.(req);
       log[quiet ? 'debug' : 'info'](
@@ -191,14 +197,18 @@ export function createRequestHandler<TContext extends BaseContext, TAuth = undef
         const ok = await options.ready();
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable' });
       }
-      if (req.method === 'GET' && url.pathname === '/metrics' && options.metrics) {
-        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        return void res.end(options.metrics());
+      if (req.method === 'GET' && url.pathname === '/metrics') {
+        const { contentType, body } = await metricsText();
+        res.writeHead(200, { 'content-type': contentType });
+        return void res.end(body);
       }
       const route = req.method === 'GET' ? options.routes?.[url.pathname] : undefined;
       if (route) return void (await route(req, res));
       if (prefix) return void (await options.prefixRoutes![prefix](req, res, url.pathname.slice(prefix.length)));
-      if (url.pathname !== '/graphql' && options.fallback && (await options.fallback(req, res, url.pathname))) return;
+      if (url.pathname !== '/graphql' && options.fallback && (await options.fallback(req, res, url.pathname))) {
+        routeLabel = '/*';
+        return;
+      }
       if (url.pathname !== '/graphql') {
         return sendJson(res, 404, { errors: [{ message: 'Not found: GraphQL is served at /graphql', extensions: { code: 'NOT_FOUND' } }] });
       }

@@ -1,6 +1,7 @@
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleType, type CircuitBreakerPolicy } from 'cockatiel';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../telemetry/logger';
+import { observeBreaker } from '../telemetry/metrics';
 
 /**
  * How a BFF calls one subgraph: every call has a timeout, and a circuit breaker stops calling a
@@ -56,6 +57,7 @@ export class CircuitBreaker {
       logger.warn({ subgraph, reason }, 'circuit opened');
     });
     this.policy.onReset(() => logger.info({ subgraph }, 'circuit closed: the subgraph answers again'));
+    observeBreaker(subgraph, () => this.current);
   }
 
   get current(): 'closed' | 'open' | 'half-open' {

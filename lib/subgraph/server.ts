@@ -20,6 +20,8 @@ import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, se
 import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
 import { throttledWarning, type Logger } from '../telemetry/logger';
+import { observeDatabase } from '../telemetry/metrics';
+import { useOperationMetrics } from '../telemetry/operation-metrics';
 import type { Service } from '../http/service';
 
 /** What every subgraph's context holds besides its own data access. */
@@ -131,6 +133,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       ApolloServerPluginInlineTraceDisabled(),
+      useOperationMetrics<TContext>(),
       logMaskedErrors<TContext>(),
       sessionHeader<TContext>(),
     ],
@@ -168,6 +171,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
     ]),
   );
+  observeDatabase(name, database);
   const captured = database.counter.captured;
   serve(httpServer, createRequestHandler<TContext, Caller>({
     apollo,
@@ -185,13 +189,6 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
     authenticate,
     context: async (request) => options.context(request),
     ready: () => database.ping(),
-    metrics: () =>
-      [
-        '# HELP db_statements_total SQL statements sent to this service\'s database.',
-        '# TYPE db_statements_total counter',
-        `db_statements_total{service="${name}"} ${database.counter.statements}`,
-        '',
-      ].join('\n'),
   }));
 
   return {

@@ -1,3 +1,4 @@
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../config/env';
 
@@ -36,15 +37,26 @@ export function bounded(value: unknown, depth = 0): unknown {
 }
 
 /**
- * One structured JSON logger per process, at `level` (a service passes its config's `LOG_LEVEL`);
- * request handlers derive child loggers that carry the request id. Every entry passes through
- * `bounded`, the message too.
+ * The trace and span of the line's request, when it is traced (lib/telemetry/tracing.ts), so a
+ * log line leads to its trace and back. Without tracing there is never an active span.
  */
-export function createLogger(service: string, level: LogLevel = 'info'): Logger {
+function traceFields(): Record<string, string> {
+  const context = trace.getActiveSpan()?.spanContext();
+  return context && isSpanContextValid(context) ? { trace_id: context.traceId, span_id: context.spanId } : {};
+}
+
+/**
+ * One structured JSON logger per process, at `level` (a service passes its config's `LOG_LEVEL`);
+ * request handlers derive child loggers that carry the request id, and a traced request's lines
+ * carry `trace_id` and `span_id`. Every entry passes through `bounded`, the message too. It writes
+ * to stdout unless given a `destination`.
+ */
+export function createLogger(service: string, level: LogLevel = 'info', destination?: pino.DestinationStream): Logger {
   return pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceFields,
     serializers: { err: (error) => bounded(pino.stdSerializers.err(error)) },
     formatters: {
       log: (entry) => bounded(entry) as Record<string, unknown>,
@@ -59,7 +71,7 @@ export function createLogger(service: string, level: LogLevel = 'info'): Logger 
         return method.apply(this, spread.map((arg) => bounded(arg)) as Parameters<typeof method>);
       },
     },
-  });
+  }, destination as pino.DestinationStream);
 }
 
 /**

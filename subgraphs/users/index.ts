@@ -1,3 +1,4 @@
+import './tracing';
 import { loadConfigOrExit } from '../../lib/config/env';
 import { runSubgraph } from '../../lib/http/main';
 import { loadUsersConfig } from './config';

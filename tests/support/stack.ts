@@ -75,6 +75,8 @@ export interface StackOptions {
   bffEnv?: Record<string, string>;
   /** Extra environment for the subgraphs. */
   subgraphEnv?: Record<string, string>;
+  /** How long each service may take to start, and then to be ready (30 s each unless set). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -124,6 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ...options.bffEnv,
       },
       onSpawn: (child) => spawned.push(child),
+      startTimeoutMs: options.startTimeoutMs,
     });
     const { web, mobile } = graph;
     const byName = graph.subgraphs;

@@ -1,4 +1,5 @@
 import type { Logger } from '../../../lib/telemetry/logger';
+import { setConsumerLag } from '../../../lib/telemetry/metrics';
 import type { PrismaClient } from '../generated/prisma/client';
 import type { BlobStore } from '../files/storage';
 import { purgePostMedia } from '../files/uploads';
@@ -16,7 +17,8 @@ const SETTLE_MS = 5_000;
  * Follows the posts subgraph's event feed (through `posts`, its client, as the service `media`)
  * and removes the media of deleted posts: the records, then the files. The position reached is
  * kept in media's own database, so no event is missed across restarts or while posts is down.
- * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000).
+ * Polls every `pollMs` (`MEDIA_EVENTS_POLL_MS`, default 1000). Its lag
+ * (`messaging_consumer_lag_seconds`) is the time since a poll last read the feed to its end.
  */
 export function followPostEvents(
   db: PrismaClient,
@@ -30,8 +32,11 @@ export function followPostEvents(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
   let failing = false;
+  let caughtUpAt = Date.now();
+  const reportLag = () => setConsumerLag('media', FEED, (Date.now() - caughtUpAt) / 1000);
 
   async function poll(): Promise<void> {
+    const started = Date.now();
     for (;;) {
       const cursor = await db.eventCursor.findUnique({ where: { feed: FEED } });
       const after = cursor?.position ?? 0n;
@@ -51,14 +56,17 @@ export function followPostEvents(
       if (settled !== after) {
         await db.eventCursor.upsert({ where: { feed: FEED }, create: { feed: FEED, position: settled }, update: { position: settled } });
       }
-      if (events.length < 100 || settled === after) return;
+      if (events.length < 100 || settled === after) {
+        caughtUpAt = started;
+        return;
+      }
     }
   }
 
   function schedule() {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = poll().then(
+      running = poll().finally(reportLag).then(
         () => {
           if (failing) logger.info('following posts events again');
           failing = false;

@@ -1,0 +1,75 @@
+import type { IncomingMessage, RequestOptions } from 'node:http';
+import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { Sampler } from '@opentelemetry/sdk-trace-base';
+import { loadConfigOrExit } from '../config/env';
+import { tracingConfig, type TracingConfig } from '../config/tracing';
+import { BACKGROUND_HEADER } from '../identity/assertion';
+
+/** Requests no one traces: probes and scrapes, every few seconds each. */
+const UNTRACED_PATHS = ['/health', '/ready', '/metrics'];
+
+let sdk: NodeSDK | undefined;
+
+function samplerOf({ sampler, ratio }: TracingConfig): Sampler {
+  const base = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const root = sampler.endsWith('always_off') ? new base.AlwaysOffSampler() : sampler.endsWith('traceidratio') ? new base.TraceIdRatioBasedSampler(ratio) : new base.AlwaysOnSampler();
+  return sampler.startsWith('parentbased_') ? new base.ParentBasedSampler({ root }) : root;
+}
+
+/** True for a background poll of another service's feed (lib/identity/assertion.ts BACKGROUND_HEADER). */
+function isBackground(headers: unknown): boolean {
+  if (Array.isArray(headers)) {
+    const at = headers.findIndex((name) => String(name).toLowerCase() === BACKGROUND_HEADER);
+    return at >= 0 && at % 2 === 0;
+  }
+  if (typeof headers === 'string') return headers.toLowerCase().includes(`${BACKGROUND_HEADER}:`);
+  return typeof headers === 'object' && headers !== null && Object.keys(headers).some((name) => name.toLowerCase() === BACKGROUND_HEADER);
+}
+
+/**
+ * Starts OpenTelemetry tracing for `service` when `OTEL_EXPORTER_OTLP_ENDPOINT` is set
+ * (lib/config/tracing.ts), and does nothing otherwise: the SDK is not even loaded then.
+ *
+ * It must run before the service's other modules load, because the instrumentations patch `http`
+ * and `pg` as they are required: each service's `index.ts` imports its `tracing.ts` first.
+ * Traced: every HTTP request a service serves (its `traceparent` continued, or a trace begun),
+ * every call it makes through `http` (node-fetch: the gateway's subgraph fetches) or `fetch`
+ * (undici: one subgraph asking another) with `traceparent` passed on, the spans @apollo/gateway
+ * makes itself (request, plan, fetches), and the SQL of a traced request. Probes, scrapes and
+ * background polls are not traced: they would be most of the traces of an idle graph.
+ */
+export function startTracing(service: string): void {
+  const config = loadConfigOrExit(service, () => tracingConfig(service));
+  if (!config.endpoint) return;
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof import('@opentelemetry/instrumentation-http');
+  const { UndiciInstrumentation } = require('@opentelemetry/instrumentation-undici') as typeof import('@opentelemetry/instrumentation-undici');
+  const { PgInstrumentation } = require('@opentelemetry/instrumentation-pg') as typeof import('@opentelemetry/instrumentation-pg');
+  const { OTLPTraceExporter } = (config.protocol === 'http/json'
+    ? require('@opentelemetry/exporter-trace-otlp-http')
+    : require('@opentelemetry/exporter-trace-otlp-proto')) as typeof import('@opentelemetry/exporter-trace-otlp-http');
+
+  sdk = new NodeSDK({
+    serviceName: config.serviceName,
+    traceExporter: new OTLPTraceExporter({ url: `${config.endpoint}/v1/traces` }),
+    sampler: samplerOf(config),
+    // Traces only: metrics are Prometheus' (lib/telemetry/metrics.ts), logs go to stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.includes((req.url ?? '').split('?')[0]) || isBackground(req.headers),
+        ignoreOutgoingRequestHook: (options: RequestOptions) => isBackground(options.headers),
+      }),
+      new UndiciInstrumentation({ ignoreRequestHook: (request) => isBackground(request.headers) }),
+      // SQL of traced requests only: a statement outside any request would be a trace of its own.
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+}
+
+/** Sends the spans not yet exported; a stopping service calls it last. */
+export async function stopTracing(): Promise<void> {
+  await sdk?.shutdown().catch(() => undefined);
+}
