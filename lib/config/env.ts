@@ -60,11 +60,20 @@ export function envUrl(name: string, fallback?: string, { protocols = ['http:', 
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be a URL; got "${raw}"`);
+    throw new ConfigError(`${name} must be a URL; got "${withoutCredentials(raw)}"`);
   }
   // `localhost:4001/graphql` parses, as scheme "localhost:": say so here, not as a failure later.
-  if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; got "${raw}"`);
+  if (!protocols.includes(url.protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => p.slice(0, -1)).join(' or ')} URL; got "${withoutCredentials(raw)}"`);
   return raw;
+}
+
+/**
+ * `raw` as an error may quote it: a database or Redis URL carries its password
+ * (`redis://:secret@host`), and the line that names a bad value goes to the log.
+ */
+function withoutCredentials(raw: string): string {
+  // Up to the last "@": a password with an unescaped "/" or "#" in it is hidden all the same.
+  return raw.replace(/\/\/.*@/, '//***@');
 }
 
 /** The three subgraphs, in the order they are started. */

@@ -76,4 +76,16 @@ describe('subgraph config', () => {
     withEnv(env as Record<string, string | undefined>);
     expect(failure(load)).toMatch(new RegExp(`^${variable}\\b`));
   });
+
+  // The line naming a bad value goes to the log: a URL's password must not.
+  it.each([
+    { env: { REDIS_URL: 'http://:s3cret@127.0.0.1:6379' }, variable: 'REDIS_URL' },
+    { env: { REDIS_URL: 'redis//default:s3/cret@127.0.0.1:6379' }, variable: 'REDIS_URL' },
+    { env: { USERS_DATABASE_URL: 'mysql://app:s3cret@db:3306/users' }, variable: 'USERS_DATABASE_URL' },
+  ])('a bad $variable is named without the password in it', ({ env, variable }) => {
+    withEnv(env);
+    const message = failure(loadUsersConfig);
+    expect(message).toMatch(new RegExp(`^${variable}\\b`));
+    expect(message).not.toContain('s3');
+  });
 });
