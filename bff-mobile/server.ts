@@ -40,7 +40,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
   const supergraph = await startSupergraphRunner(gateway);
   const { authenticate, fileViewer } = bearerAuthentication(clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations }), config.trustProxy);
 
-  const shared = bffSharedState('bff-mobile', config, logger);
+  const shared = await bffSharedState('bff-mobile', config, logger);
   const httpServer = createHttpServer(config.httpTimeouts);
   const apollo = new ApolloServer<MobileContext>({
     typeDefs,

@@ -50,7 +50,7 @@ export async function createWebBff(config: WebConfig, logger: Logger): Promise<S
     config,
   );
   const verify = clientTokenVerifier({ jwksUrl: config.jwksUrl, tokens: config.tokens, revocations });
-  const shared = bffSharedState('bff-web', config, logger);
+  const shared = await bffSharedState('bff-web', config, logger);
   const limits = shared.sessionLimits;
   const ttl = { access: config.tokens.ttlSeconds, refresh: config.tokens.refreshTtlSeconds };
   const { trustProxy } = config;

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
-import type { Redis } from 'ioredis';
-import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { SessionLimitSettings } from '../lib/config/rate-limits';
-import { sharedLimiter } from '../lib/data/redis';
+import { sharedLimiter, type Limiter, type SharedCounts } from '../lib/data/redis';
 import { rateLimited } from '../lib/graphql/errors';
 import { HttpError } from '../lib/http/server';
 
@@ -39,19 +38,16 @@ export interface SessionLimits {
   succeeded(address: string): Promise<void>;
 }
 
-/** Where the counts live: this process, or Redis under the BFF's name (each BFF keeps its own counts, as in memory). */
-export interface SharedCounts {
-  redis: Redis;
-  service: 'bff-web' | 'bff-mobile';
-}
-
-/** Limiters for `settings`, in memory or, given `shared`, in Redis. */
-export function sessionLimits(settings: SessionLimitSettings, shared?: SharedCounts): SessionLimits {
+/**
+ * Limiters for `settings`, in memory or, given `shared`, in Redis under the BFF's name (each BFF
+ * keeps its own counts, as in memory), where a client address is stored only as its keyName.
+ */
+export function sessionLimits(settings: SessionLimitSettings, shared?: SharedCounts & { service: 'bff-web' | 'bff-mobile' }): SessionLimits {
   const limiter = (kind: Kind_, name: string) => {
     const { points, windowSeconds } = settings[kind];
-    return sharedLimiter({ points, duration: windowSeconds, keyPrefix: shared ? `${shared.service}:${name}` : name }, shared?.redis);
+    return sharedLimiter({ points, duration: windowSeconds, keyPrefix: shared ? `${shared.service}:${name}` : name }, shared);
   };
-  const limiters: Record<Kind_, RateLimiterAbstract> = {
+  const limiters: Record<Kind_, Limiter> = {
     signIn: limiter('signIn', 'sign-in'),
     signUp: limiter('signUp', 'sign-up'),
     refreshSession: limiter('refreshSession', 'refresh'),

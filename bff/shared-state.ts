@@ -1,7 +1,7 @@
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import type { Redis } from 'ioredis';
 import type { BffConfig } from '../lib/config/bff';
-import { connectRedis, disconnectRedis, redisCache } from '../lib/data/redis';
+import { connectRedis, disconnectRedis, keyNames, redisCache } from '../lib/data/redis';
 import type { Logger } from '../lib/telemetry/logger';
 import { sessionLimits, type SessionLimits } from './rate-limits';
 
@@ -20,11 +20,13 @@ export interface BffSharedState {
   stop(): Promise<void>;
 }
 
-export function bffSharedState(service: 'bff-web' | 'bff-mobile', config: Pick<BffConfig, 'redis' | 'sessionLimits'>, logger: Logger): BffSharedState {
+export async function bffSharedState(service: 'bff-web' | 'bff-mobile', config: Pick<BffConfig, 'redis' | 'sessionLimits' | 'signingKey'>, logger: Logger): Promise<BffSharedState> {
   const { url } = config.redis;
+  // Client addresses are named in Redis by an HMAC under the gateway's signing key, shared by the replicas.
+  const keyName = url ? await keyNames(config.signingKey) : undefined;
   const redis = url ? connectRedis({ ...config.redis, url }, logger) : undefined;
   return {
-    sessionLimits: sessionLimits(config.sessionLimits, redis && { redis, service }),
+    sessionLimits: sessionLimits(config.sessionLimits, redis && keyName && { client: redis, keyName, service }),
     responseCache: redis && redisCache(redis, `${service}:responses:`),
     redis,
     async stop() {

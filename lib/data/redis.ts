@@ -1,7 +1,9 @@
+import { createHmac, hkdfSync } from 'node:crypto';
 import { ErrorsAreMissesCache, PrefixingKeyValueCache, type KeyValueCache, type KeyValueCacheSetOptions } from '@apollo/utils.keyvaluecache';
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { RedisConfig } from '../config/redis';
+import { loadPrivateJwk, type KeySource } from '../identity/keys';
 import type { Logger } from '../telemetry/logger';
 
 /**
@@ -74,14 +76,50 @@ export interface LimiterOptions {
   keyPrefix: string;
 }
 
+/** Redis, and how the keys stored there name a client address or an account. */
+export interface SharedCounts {
+  client: Redis;
+  /** From keyNames: the same on every replica of a service. */
+  keyName: (value: string) => string;
+}
+
 /**
- * A rate limiter counted in Redis when `client` is given, so that replicas share one count per
- * key, else in memory. With Redis unreachable it falls back to counting in this process
- * (rate-limiter-flexible's insurance limiter): the limit then holds per replica, N times looser
- * across N replicas, rather than refusing every sign-in and refresh while Redis is down.
+ * How a key in Redis names a client address or an account's email: an HMAC-SHA256 under a key
+ * derived from the service's private signing key `source` (already the same on every replica,
+ * and required in production), so that whoever reads Redis (a dump, MONITOR, a shared instance)
+ * learns neither, nor can test guesses without that key. Rotating the signing key restarts the
+ * counts, which only forgives the failures of the current window.
  */
-export function sharedLimiter(options: LimiterOptions, client?: Redis): RateLimiterAbstract {
+export async function keyNames(source: KeySource): Promise<(value: string) => string> {
+  const { json } = await loadPrivateJwk(source);
+  const { d } = JSON.parse(json) as { d?: string };
+  if (!d) throw new Error(`${source.variable} has no private part`);
+  const key = Buffer.from(hkdfSync('sha256', Buffer.from(d, 'base64url'), '', 'redis key names', 32));
+  return (value) => createHmac('sha256', key).update(value).digest('base64url');
+}
+
+/** What the rate limits use of rate-limiter-flexible's limiters. */
+export interface Limiter {
+  consume(key: string): Promise<RateLimiterRes>;
+  reward(key: string, points: number): Promise<RateLimiterRes>;
+  delete(key: string): Promise<boolean>;
+}
+
+/**
+ * A rate limiter counted in Redis when `shared` is given, so that replicas share one count per
+ * key (stored under its keyName, never in clear), else in memory. With Redis unreachable or
+ * slower than `REDIS_TIMEOUT_MS` it falls back to counting in this process (rate-limiter-flexible's
+ * insurance limiter): the limit then holds per replica, N times looser across N replicas, rather
+ * than refusing every sign-in and refresh while Redis is down.
+ */
+export function sharedLimiter(options: LimiterOptions, shared?: SharedCounts): Limiter {
   const memory = new RateLimiterMemory(options);
-  if (!client) return memory;
-  return new RateLimiterRedis({ ...options, storeClient: client, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  if (!shared) return memory;
+  const redis = new RateLimiterRedis({ ...options, storeClient: shared.client, rejectIfRedisNotReady: true, insuranceLimiter: memory });
+  const name = shared.keyName;
+  return {
+    consume: (key) => redis.consume(name(key)),
+    reward: (key, points) => redis.reward(name(key), points),
+    delete: (key) => redis.delete(name(key)),
+  };
 }

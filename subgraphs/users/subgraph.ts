@@ -1,4 +1,4 @@
-import { connectRedis, disconnectRedis } from '../../lib/data/redis';
+import { connectRedis, disconnectRedis, keyNames } from '../../lib/data/redis';
 import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
 import { purgeRefreshTokens } from './auth/refresh-tokens';
 import { purgeRevocations } from './auth/revocations';
@@ -23,7 +23,8 @@ export const createUsersSubgraph = prismaSubgraph({
     const redis = url ? connectRedis({ ...config.redis, url }, logger) : undefined;
     return {
       tokens: await createTokenIssuer(config),
-      signInLimits: signInLimits(config.signInLimits, redis),
+      // Emails are named in Redis by an HMAC under users' signing key, shared by the replicas.
+      signInLimits: signInLimits(config.signInLimits, redis && { client: redis, keyName: await keyNames(config.signingKey) }),
       redis,
       config: { signUpRole: config.signUpRole, tokens: config.tokens },
     };

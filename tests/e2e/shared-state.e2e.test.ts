@@ -59,6 +59,12 @@ describe('with Redis', () => {
     const refused = await wrongPassword(b.origin, 'limited@example.com');
     expect(refused.status).toBe(429);
     expect(refused.body.errors?.[0].extensions?.code).toBe('RATE_LIMITED');
+    // Counted under keyed hashes: Redis holds neither the client's address nor an email.
+    const addresses = await redis.client().keys('bff-web:sign-in:*');
+    const accounts = await redis.client().keys('users:sign-in-account:*');
+    expect(addresses).toHaveLength(1);
+    expect(accounts.length).toBeGreaterThanOrEqual(1);
+    for (const key of [...addresses, ...accounts]) expect(key).not.toMatch(/127\.0\.0\.1|::1|example\.com/);
   });
 
   it('gives a refresh token spent on one replica the same new session on the other, within the window', async () => {

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import { sharedLimiter } from '../../../lib/data/redis';
+import { sharedLimiter, type SharedCounts } from '../../../lib/data/redis';
 import { rateLimited } from '../../../lib/graphql/errors';
 
 /**
@@ -140,10 +139,11 @@ export interface SignInLimitSettings {
   hashOtherPerSecond: number;
 }
 
-export function signInLimits(settings: SignInLimitSettings, redis?: Redis) {
+/** `shared`: the per-account count in Redis, where an account's email is stored only as its keyName. */
+export function signInLimits(settings: SignInLimitSettings, shared?: SharedCounts) {
   const perAccount = sharedLimiter(
-    { points: settings.accountLimit, duration: settings.accountWindowSeconds, keyPrefix: redis ? 'users:sign-in-account' : 'sign-in-account' },
-    redis,
+    { points: settings.accountLimit, duration: settings.accountWindowSeconds, keyPrefix: shared ? 'users:sign-in-account' : 'sign-in-account' },
+    shared,
   );
   const hashing = new HashQueue(settings.hashConcurrency, settings.hashQueue, settings.hashMaxWaitMs, settings.hashOtherPerSecond);
   const known = new Map<string, number>();
