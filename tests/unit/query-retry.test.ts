@@ -59,6 +59,18 @@ it.each([['reset' as const], [502]])('never sends a mutation again after %s', as
   expect(received).toBe(1);
 });
 
+// The gateway never sends a mutation under another guise, but the check must not be fooled either:
+// a document with a mutation among several operations, or a persisted query's hash without its text.
+it.each([
+  ['several operations', { query: 'query Q { posts { id } } mutation M { deletePost(id: "1") }', operationName: 'M' }],
+  ['a persisted query', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }],
+])('never sends %s again', async (_, body) => {
+  script = ['reset'];
+  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+  expect(await outcome(fetcher(url, init))).toBe('SUBGRAPH_UNAVAILABLE');
+  expect(received).toBe(1);
+});
+
 it('does not send a query again after the subgraph’s own 500', async () => {
   script = [500];
   expect(await outcome(fetcher(url, call('{ posts { id } }')))).toBe('SUBGRAPH_UNAVAILABLE');
