@@ -24,8 +24,10 @@ export function connectRedis(config: RedisConfig & { url: string }, logger: Logg
   });
   let down = false;
   client.on('error', (error: NodeJS.ErrnoException) => {
-    // The code only: the message names the host.
-    if (!down) logger.warn({ reason: error.code ?? error.name }, 'redis unreachable; shared state falls back to this process');
+    // The code only: the message names the host. A refusal by Redis itself (WRONGPASS, NOAUTH
+    // when REDIS_URL lacks the password) starts with its code, which says what to fix.
+    const reason = error.code ?? (error.name === 'ReplyError' ? /^[A-Z]+\b/.exec(error.message)?.[0] : undefined) ?? error.name;
+    if (!down) logger.warn({ reason }, 'redis unreachable; shared state falls back to this process');
     down = true;
   });
   client.on('ready', () => {

@@ -17,15 +17,16 @@ export interface TestRedis {
 
 /**
  * A redis-server of the test's own (Debian's package) on a free port, without persistence, so
- * that the test can stop it; never the machine's Redis on 6379.
+ * that the test can stop it; never the machine's Redis on 6379. `args`: more of redis-server's
+ * options (e.g. `--requirepass`).
  */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis({ args = [] }: { args?: string[] } = {}): Promise<TestRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const clients: Redis[] = [];
   const start = () =>
     new Promise<void>((resolve, reject) => {
-      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...args], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       child = server;
