@@ -25,6 +25,14 @@ export function useResponseCaching<TContext extends BffContext>({ enabled = true
   const privateForViewers: ApolloServerPlugin<TContext> = {
     async requestDidStart({ contextValue, overallCachePolicy }) {
       if (contextValue.viewer) overallCachePolicy.restrict({ scope: 'PRIVATE' });
+      return {
+        // A public answer is the anonymous one: an HTTP cache in front (a CDN, a proxy's cache)
+        // must not hand it, keyed on the GET's URL alone, to a request that carries a session.
+        async willSendResponse({ response }) {
+          const vary = response.http.headers.get('vary');
+          response.http.headers.set('vary', vary ? `${vary}, Cookie, Authorization` : 'Cookie, Authorization');
+        },
+      };
     },
   };
   if (!enabled) return [privateForViewers];

@@ -109,6 +109,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown) {
 export function applyHeader(res: ServerResponse, name: string, value: string) {
   // Cookies add up: one set before the operation ran (a renewed session) must not be replaced.
   if (name.toLowerCase() === 'set-cookie') res.appendHeader('set-cookie', value.split('\n'));
+  // So do the headers an answer varies on: CORS's Origin, set before, stays.
+  else if (name.toLowerCase() === 'vary') res.appendHeader('vary', value);
   else res.setHeader(name, value);
 }
 

@@ -27,6 +27,8 @@ describe('bff-web', () => {
     expect(first.body.errors).toBeUndefined();
     // The shortest hint wins: posts(...) is 10 s, Post 30 s, User and Media 60 s.
     expect(first.headers.get('cache-control')).toBe('max-age=10, public');
+    // Public, yet only for requests without a session: an HTTP cache in front must key on those too.
+    expect(first.headers.get('vary')).toMatch(/\bCookie\b.*\bAuthorization\b/);
 
     const before = await statements();
     const second = await graphql(stack.web, FEED, { n: 3 });
