@@ -1,8 +1,21 @@
+import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { KeyValueCache } from '@apollo/utils.keyvaluecache';
 import responseCachePlugin from '@apollo/server-plugin-response-cache';
+import { printSchema, type GraphQLSchema } from 'graphql';
 import { recordCacheLookup } from '../../lib/telemetry/metrics';
 import type { BffContext } from '../context';
+
+/** A schema's fingerprint, computed once per schema (a BFF has one until it reloads its supergraph). */
+const fingerprints = new WeakMap<GraphQLSchema, string>();
+function fingerprint(schema: GraphQLSchema): string {
+  let known = fingerprints.get(schema);
+  if (known === undefined) {
+    known = createHash('sha256').update(printSchema(schema)).digest('base64url');
+    fingerprints.set(schema, known);
+  }
+  return known;
+}
 
 export interface ResponseCachingOptions<TContext> {
   /** Keep anonymous answers in memory for as long as their hints allow. `RESPONSE_CACHE`, @default true */
@@ -17,9 +30,9 @@ export interface ResponseCachingOptions<TContext> {
  * Cache-Control and response caching, from the schema's @cacheControl hints (a gateway takes the
  * subgraphs' hints from their Cache-Control headers). Any answer to a signed-in viewer is
  * `private`. Anonymous reads are answered from the response cache (in memory, or in Redis) for as
- * long as the hints allow; a request with `Cache-Control: no-cache` skips it. Answers with errors
- * are never stored, nor those `cacheable` refuses. Each lookup counts as a hit or a miss in
- * `graphql_response_cache_requests_total`.
+ * long as the hints allow, keyed by the schema too; a request with `Cache-Control: no-cache` skips
+ * it. Answers with errors are never stored, nor those `cacheable` refuses. Each lookup counts as a
+ * hit or a miss in `graphql_response_cache_requests_total`.
  */
 export function useResponseCaching<TContext extends BffContext>({ enabled = true, cacheable = () => true, cache }: ResponseCachingOptions<TContext> = {}): ApolloServerPlugin<TContext>[] {
   const privateForViewers: ApolloServerPlugin<TContext> = {
@@ -54,6 +67,9 @@ export function useResponseCaching<TContext extends BffContext>({ enabled = true
     countLookups,
     responseCachePlugin<TContext>({
       cache,
+      // Part of the key: replicas of two versions side by side (a rolling deploy), or a BFF that
+      // has just reloaded its supergraph, never answer with a copy shaped by another schema.
+      extraCacheKeyData: async ({ schema }) => fingerprint(schema),
       shouldReadFromCache: async (requestContext) => {
         const read = anonymous(requestContext);
         if (read) lookedUp.add(requestContext.contextValue);
