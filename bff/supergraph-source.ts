@@ -1,3 +1,4 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { watch } from 'chokidar';
@@ -55,6 +56,9 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
     const fromFile = () => offer('file', () => readFile(file, 'utf8'));
     watcher.on('add', fromFile).on('change', fromFile);
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // A symlink re-pointed to another file (`ln -sfn`, a release folder swapped in) raises no
+    // event on the link: what it points to is stat'ed too, once a second.
+    watchFile(file, { interval: 1_000 }, fromFile);
 
     let timer: NodeJS.Timeout | undefined;
     if (url) {
@@ -80,6 +84,7 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
       supergraphSdl: initial,
       async cleanup() {
         clearInterval(timer);
+        unwatchFile(file, fromFile);
         await watcher.close();
         await queue;
       },

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import { eventually } from '../support/eventually';
  * nor the body, and the supergraph in use keeps serving; a real new supergraph still gets in.
  */
 const dir = mkdtempSync(path.join(os.tmpdir(), 'fg-supergraph-source-'));
+// A symlink to the release's file, as a deployment that swaps release folders has it.
 const file = path.join(dir, 'supergraph.graphql');
 const current = readFileSync(SUPERGRAPH_SDL, 'utf8');
 const next = `${current}\n# the next release\n`;
@@ -33,7 +34,8 @@ const updates: string[] = [];
 let cleanup: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  writeFileSync(file, current);
+  writeFileSync(path.join(dir, 'release-1.graphql'), current);
+  symlinkSync('release-1.graphql', file);
   await new Promise<void>((resolve) => responder.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(responder.address() as AddressInfo).port}/supergraph.graphql`;
   const hook = supergraphSource({ file, url, pollMs: 200, prepare: webSupergraphSdl, logger });
@@ -98,4 +100,14 @@ it('applies a new supergraph the URL serves once it answers properly again', asy
   answer = (res) => res.end(next);
   await eventually(async () => expect(updates).toHaveLength(1));
   expect(updates[0]).toBe(webSupergraphSdl(next));
+});
+
+it('applies the supergraph a re-pointed symlink names', async () => {
+  const third = `${next}\n# the release after\n`;
+  writeFileSync(path.join(dir, 'release-2.graphql'), third);
+  // ln -sfn: a new link renamed over the old one.
+  symlinkSync('release-2.graphql', path.join(dir, 'next-link'));
+  renameSync(path.join(dir, 'next-link'), file);
+  await eventually(async () => expect(updates).toHaveLength(2));
+  expect(updates[1]).toBe(webSupergraphSdl(third));
 });
