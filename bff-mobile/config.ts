@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { bffConfig, type BffConfig } from '../lib/config/bff';
-import { envBool, envOrigins, envString } from '../lib/config/env';
-import { RELEASED_MANIFESTS_DIR } from './safelist';
+import { ConfigError, envBool, envOrigins, envString } from '../lib/config/env';
+import { RELEASED_MANIFESTS_DIR, supportedManifests, type PersistedQueryManifest } from './safelist';
 
 /** bff-mobile's configuration: what both BFFs read (lib/config/bff.ts), and its own. */
 export interface MobileConfig extends BffConfig {
@@ -9,8 +9,21 @@ export interface MobileConfig extends BffConfig {
   safelist: boolean;
   /** Browser origins of the app's web build, allowed by CORS (no credentials). `MOBILE_WEB_ORIGINS`, @default none */
   webOrigins: string[];
-  /** The manifests of the released app versions still supported. `MOBILE_MANIFESTS_DIR`, @default bff-mobile/client/manifests */
-  manifestsDir: string;
+  /**
+   * The manifests of every supported app version: the released ones, read from
+   * `MOBILE_MANIFESTS_DIR` (@default bff-mobile/client/manifests), and the current app's.
+   */
+  manifests: PersistedQueryManifest[];
+}
+
+/** Read at start, so that a folder or manifest that is not one stops bff-mobile with one line, not later with a stack trace. */
+function manifestsConfig(): PersistedQueryManifest[] {
+  const raw = envString('MOBILE_MANIFESTS_DIR', RELEASED_MANIFESTS_DIR);
+  try {
+    return Object.values(supportedManifests(path.resolve(raw)));
+  } catch (error) {
+    throw new ConfigError(`MOBILE_MANIFESTS_DIR must be a folder of app manifests (<version>.json): ${(error as Error).message}; got "${raw}"`);
+  }
 }
 
 /** Reads bff-mobile's env once, at start; a bad value throws a ConfigError naming it. */
@@ -20,6 +33,6 @@ export function loadMobileConfig(): MobileConfig {
     ...common,
     safelist: envBool('MOBILE_SAFELIST', common.production),
     webOrigins: envOrigins('MOBILE_WEB_ORIGINS'),
-    manifestsDir: path.resolve(envString('MOBILE_MANIFESTS_DIR', RELEASED_MANIFESTS_DIR)),
+    manifests: manifestsConfig(),
   };
 }

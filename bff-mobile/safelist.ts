@@ -22,16 +22,46 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
+const OPERATION_TYPES = ['query', 'mutation', 'subscription'];
+
+/**
+ * A manifest, checked: a file that is not one fails with one line naming it (not JSON.parse's
+ * message, nor a path), and an operation whose id is not its body's hash is refused, since the
+ * safelist would otherwise run a text other than the one the app was built with.
+ */
 export function readManifest(file = MANIFEST_FILE): PersistedQueryManifest {
-  return JSON.parse(readFileSync(file, 'utf8'));
+  const name = path.basename(file);
+  let manifest: PersistedQueryManifest;
+  try {
+    manifest = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(code ? `${name} cannot be read (${code})` : `${name} is not JSON`);
+  }
+  if (manifest?.format !== 'apollo-persisted-query-manifest' || manifest.version !== 1 || !Array.isArray(manifest.operations)) {
+    throw new Error(`${name} is not an apollo-persisted-query-manifest of version 1`);
+  }
+  manifest.operations.forEach((op, index) => {
+    if (typeof op?.body !== 'string' || typeof op.name !== 'string' || !OPERATION_TYPES.includes(op.type)) {
+      throw new Error(`${name}: operation ${index + 1} needs a name, a type (query, mutation or subscription) and a body`);
+    }
+    if (op.id !== sha256(op.body)) throw new Error(`${name}: the id of operation ${op.name} is not the sha256 of its body`);
+  });
+  return manifest;
 }
 
 /** The manifest of every supported app version: each released one by its version, and the current app's as `current`. */
 export function supportedManifests(releasedDir = RELEASED_MANIFESTS_DIR, current = MANIFEST_FILE): Record<string, PersistedQueryManifest> {
-  const released = readdirSync(releasedDir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => [f.slice(0, -'.json'.length), readManifest(path.join(releasedDir, f))] as const);
+  let files: string[];
+  try {
+    files = readdirSync(releasedDir);
+  } catch (error) {
+    throw new Error(`the folder cannot be read (${(error as NodeJS.ErrnoException).code})`);
+  }
+  const versions = files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+  // `current` is the app being built: a released version of that name would be silently replaced by it.
+  if (versions.includes('current')) throw new Error('current.json: "current" names the app being built, not a released version');
+  const released = versions.sort().map((version) => [version, readManifest(path.join(releasedDir, `${version}.json`))] as const);
   return { ...Object.fromEntries(released), current: readManifest(current) };
 }
 

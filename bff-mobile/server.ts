@@ -19,7 +19,7 @@ import { mobileCors } from './cors';
 import { usePartialErrors } from './plugins/use-partial-errors';
 import { useRefusedTokens } from './plugins/use-refused-tokens';
 import { DEFAULT_PAGE, resolvers } from './resolvers';
-import { safelist, supportedManifests } from './safelist';
+import { safelist } from './safelist';
 import { runnableSupergraph, startSupergraphRunner } from './supergraph-runner';
 
 const typeDefs = readFileSync(path.join(__dirname, 'schema.graphql'), 'utf8');
@@ -65,7 +65,7 @@ export async function createMobileBff(config: MobileConfig, logger: Logger): Pro
       apollo,
       logger,
       intercept: mobileCors(config.webOrigins),
-      prepare: config.safelist ? safelist(Object.values(supportedManifests(config.manifestsDir))) : undefined,
+      prepare: config.safelist ? safelist(config.manifests) : undefined,
       prefixRoutes: { ...mediaFiles(fileViewer), ...graphiqlRoutes(config.sandbox) },
       compressAnswers: true,
       authenticate,

@@ -1,3 +1,4 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { SupergraphSdlHook } from '@apollo/gateway';
 import { watch } from 'chokidar';
@@ -55,6 +56,9 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
     const fromFile = () => offer('file', () => readFile(file, 'utf8'));
     watcher.on('add', fromFile).on('change', fromFile);
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    // A symlink re-pointed to another file (`ln -sfn`, a release folder swapped in) raises no
+    // event on the link: what it points to is stat'ed too, once a second.
+    watchFile(file, { interval: 1_000 }, fromFile);
 
     let timer: NodeJS.Timeout | undefined;
     if (url) {
@@ -64,8 +68,11 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
       const poll = () =>
         offer('url', async () => {
           const response = await fetch(url, { signal: AbortSignal.timeout(Math.min(pollMs, 5_000)) });
-          if (!response.ok) throw new Error(`HTTP ${response.status}`);
-          const text = await response.text();
+          if (!response.ok) {
+            await response.body?.cancel();
+            throw new Error(`HTTP ${response.status}`);
+          }
+          const text = await boundedText(response, MAX_SUPERGRAPH_BYTES);
           if (text === polled) return undefined;
           polled = text;
           return text;
@@ -77,11 +84,37 @@ export function supergraphSource({ file, url, pollMs, prepare, logger }: Supergr
       supergraphSdl: initial,
       async cleanup() {
         clearInterval(timer);
+        unwatchFile(file, fromFile);
         await watcher.close();
         await queue;
       },
     };
   };
+}
+
+/**
+ * A supergraph is tens of kilobytes. What SUPERGRAPH_URL answers beyond this is no supergraph,
+ * and is not held in memory (nor parsed) whatever the responder sends.
+ */
+export const MAX_SUPERGRAPH_BYTES = 5 * 1024 * 1024;
+
+/** The body as text, or an error once it passes `limit` bytes (the rest is not read). */
+async function boundedText(response: Response, limit: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? 0) > limit) {
+    await response.body?.cancel();
+    throw new Error(`answer over ${limit} bytes`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body) {
+    for await (const chunk of response.body) {
+      size += chunk.byteLength;
+      // Leaving the loop cancels the stream: the rest of the body is not downloaded.
+      if (size > limit) throw new Error(`answer over ${limit} bytes`);
+      chunks.push(chunk);
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A composition error can list many problems: the first few say what is wrong. */

@@ -7,6 +7,7 @@
  * Options, for checking a proposed change elsewhere: `--config <supergraph.yaml>` (default the
  * repository's), `--baseline <dir>`, `--manifests <dir>` (the released mobile manifests).
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkSchemas, formatReport } from '../tooling/schema-check';
 import { currentSnapshot, knownOperations, readBaseline, schemasOf } from '../tooling/schema-sources';
@@ -20,7 +21,16 @@ async function main() {
     console.error((error as Error).message);
     return 1;
   }
-  const report = await checkSchemas(schemasOf(readBaseline(values.baseline)), schemasOf(current), knownOperations(values.manifests));
+  let baseline;
+  try {
+    baseline = readBaseline(values.baseline);
+  } catch (error) {
+    // Without a baseline there is nothing to compare: that is a failure, never a pass.
+    const { code, path: file } = error as NodeJS.ErrnoException;
+    console.error(`schema:check failed: the release baseline is incomplete (${code} on ${path.basename(file ?? '')}); write it with npm run schema:release`);
+    return 1;
+  }
+  const report = await checkSchemas(schemasOf(baseline), schemasOf(current), knownOperations(values.manifests));
   console.log(formatReport(report));
   const breaking = report.findings.filter((f) => f.criticality === 'BREAKING');
   const failing = breaking.filter((f) => f.breaks.length > 0);
@@ -32,4 +42,11 @@ async function main() {
   return 0;
 }
 
-main().then((code) => process.exit(code));
+main().then(
+  (code) => process.exit(code),
+  // A manifest or the web app's documents that do not read: one line, not a stack trace.
+  (error) => {
+    console.error(`schema:check failed: ${(error as Error).message.split('\n')[0]}`);
+    process.exit(1);
+  },
+);

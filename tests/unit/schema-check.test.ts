@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { splitOperations, type NamedOperation } from '../../bff-mobile/documents
 import { ROOT, readSupergraphConfig } from '../../lib/graphql/composition';
 import { checkSchemas, formatReport } from '../../tooling/schema-check';
 import { editPostType } from '../support/schema-edits';
-import { currentSnapshot, knownOperations, readBaseline, schemasOf } from '../../tooling/schema-sources';
+import { BASELINE_DIR, currentSnapshot, knownOperations, readBaseline, schemasOf } from '../../tooling/schema-sources';
 
 const run = promisify(execFile);
 const scratchDirs: string[] = [];
@@ -35,9 +35,9 @@ function scratchConfig(edit: (postsSdl: string) => string): string {
 }
 
 /** `npm run schema:check -- --config <config>`, as CI runs it. */
-async function schemaCheck(config: string): Promise<{ code: number; output: string }> {
+async function schemaCheck(config: string, ...args: string[]): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/schema-check.ts', '--config', config], { cwd: ROOT });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'scripts/schema-check.ts', '--config', config, ...args], { cwd: ROOT });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -77,6 +77,19 @@ describe('npm run schema:check', () => {
     expect(output).toMatch(/WARN BREAKING Post\.updatedAt: FIELD_REMOVED.*\n\s+breaks no known client operation/);
     expect([code, output]).toEqual([0, expect.stringContaining('schema:check passed with 1 warning(s)')]);
   }, 60_000);
+
+  it('fails, in one line, when the release baseline is missing or incomplete', async () => {
+    const baseline = mkdtempSync(path.join(os.tmpdir(), 'fg-baseline-'));
+    scratchDirs.push(baseline);
+    for (const partial of [[], ['subgraphs/'], ['subgraphs/', 'supergraph.graphql']]) {
+      for (const file of partial) {
+        if (file.endsWith('/')) mkdirSync(path.join(baseline, file), { recursive: true });
+        else writeFileSync(path.join(baseline, file), readFileSync(path.join(BASELINE_DIR, file)));
+      }
+      const { code, output } = await schemaCheck(path.join(ROOT, 'supergraph.yaml'), '--baseline', baseline);
+      expect([code, output.trim().split('\n')]).toEqual([1, [expect.stringMatching(/^schema:check failed: the release baseline is incomplete \(ENOENT on [\w.-]+\); write it with npm run schema:release$/)]]);
+    }
+  }, 120_000);
 
   it('lists deprecated fields that supported clients still use', async () => {
     const { code, output } = await schemaCheck(scratchConfig(inPost('  title: String!\n', '  title: String! @deprecated(reason: "Use headline")\n')));
