@@ -67,7 +67,7 @@ describe('subgraph config', () => {
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'posts' }, variable: 'POSTS_SUBGRAPH_URL' },
     // Parses as a URL with the scheme "localhost:": refused at start, not a failure at the first call.
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'localhost:4002/graphql' }, variable: 'POSTS_SUBGRAPH_URL' },
-    { service: 'media', load: loadMediaConfig, env: { MEDIA_EVENTS_POLL_MS: '3000000000' }, variable: 'MEDIA_EVENTS_POLL_MS' },
+    { service: 'media', load: loadMediaConfig, env: { EVENTS_POLL_MS: '3000000000' }, variable: 'EVENTS_POLL_MS' },
     { service: 'posts', load: loadPostsConfig, env: { GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }) }, variable: 'GATEWAY_PUBLIC_KEYS' },
     { service: 'posts', load: loadPostsConfig, env: { POSTS_DATABASE_URL: 'http://127.0.0.1:5432/posts' }, variable: 'POSTS_DATABASE_URL' },
     { service: 'users', load: loadUsersConfig, env: { NODE_ENV: 'production' }, variable: 'AUTH_SIGNING_KEY' },

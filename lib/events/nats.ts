@@ -1,0 +1,187 @@
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
+import type { Logger } from '../telemetry/logger';
+import type { Producer } from './catalogue';
+import { backoff, type ConsumerSettings, type EventProcessor } from './consumer';
+import { inTransaction, toEvent, type OutboxRow, type TransactionalSqlClient } from './outbox';
+
+/**
+ * The NATS JetStream transport (NATS_URL set): a stream per producer (`EVENTS_<PRODUCER>`, subjects
+ * `events.<producer>.<type>`), fed by the producer's outbox relay; a durable consumer per consuming
+ * service on each stream it follows, with explicit acknowledgement and one event in flight, so
+ * each producer's events are applied in order.
+ */
+
+export const streamName = (producer: Producer) => `EVENTS_${producer.toUpperCase()}`;
+export const subjectOf = (producer: Producer, type: string) => `events.${producer}.${type}`;
+/** How long NATS remembers a message id: a relay that published but crashed before stamping the row republishes within it. */
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+const RETENTION_MS = 30 * 86_400_000;
+const RELAY_BATCH = 100;
+
+/** Connects, retrying for as long as it takes (the broker may start after the service, or be down a while). */
+export function connectNats(url: string, name: string): Promise<NatsConnection> {
+  return connect({ servers: url, name, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+}
+
+/** Creates `producer`'s stream, or leaves it as it is: producer and consumers both call this at start. */
+export async function ensureStream(jsm: JetStreamManager, producer: Producer): Promise<void> {
+  const config = {
+    name: streamName(producer),
+    subjects: [`events.${producer}.>`],
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    max_age: nanos(RETENTION_MS),
+    duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+  };
+  try {
+    await jsm.streams.info(config.name);
+  } catch {
+    await jsm.streams.add(config).catch(async (error) => {
+      // Another service added it first.
+      await jsm.streams.info(config.name).catch(() => {
+        throw error;
+      });
+    });
+  }
+}
+
+/** Runs `task` until stopped, logging the first failure of each outage and waiting `pauseMs` between tries. */
+function keepRunning(what: string, task: () => Promise<void>, pauseMs: number, logger: Logger) {
+  let stopped = false;
+  let failing = false;
+  let wake: (() => void) | undefined;
+  const done = (async () => {
+    while (!stopped) {
+      try {
+        await task();
+        if (failing) logger.info(`${what}: working again`);
+        failing = false;
+      } catch (error) {
+        if (!stopped && !failing) logger.warn({ err: error }, `${what}: failing; retrying`);
+        failing = true;
+      }
+      if (!stopped) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, pauseMs)));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await done;
+    },
+  };
+}
+
+/**
+ * The outbox relay: publishes the rows not yet published, in position order, each with its event id
+ * as `Nats-Msg-Id` (NATS drops a second copy within DUPLICATE_WINDOW_MS), and stamps them. It runs
+ * under a transaction-scoped advisory lock, so replicas of a producer never interleave its events.
+ * A crash after publishing and before stamping republishes; one before publishing publishes at restart.
+ */
+export function relayOutbox(producer: Producer, db: TransactionalSqlClient, nc: Promise<NatsConnection>, pollMs: number, logger: Logger) {
+  let streamReady = false;
+  return keepRunning(
+    `relaying ${producer} events to NATS`,
+    async () => {
+      const connection = await nc;
+      if (!streamReady) {
+        await ensureStream(await jetstreamManager(connection), producer);
+        streamReady = true;
+      }
+      const js = jetstream(connection);
+      for (;;) {
+        const relayed = await inTransaction(db, async (tx) => {
+          const [{ locked }] = await tx.$queryRawUnsafe<{ locked: boolean }[]>(`SELECT pg_try_advisory_xact_lock(hashtext('outbox relay')) AS locked`);
+          if (!locked) return 0;
+          const rows = await tx.$queryRawUnsafe<OutboxRow[]>(
+            `SELECT position, id::text, aggregate_id::text, sequence, type, version, payload, occurred_at
+               FROM outbox_events WHERE published_at IS NULL ORDER BY position LIMIT $1`,
+            RELAY_BATCH,
+          );
+          for (const row of rows) {
+            await js.publish(subjectOf(producer, row.type), JSON.stringify(toEvent(producer, row)), { msgID: row.id, timeout: 5_000 });
+          }
+          if (rows.length) {
+            await tx.$executeRawUnsafe(`UPDATE outbox_events SET published_at = now() WHERE position = ANY($1::bigint[])`, rows.map((r) => r.position));
+          }
+          return rows.length;
+        });
+        if (relayed < RELAY_BATCH) return;
+      }
+    },
+    pollMs,
+    logger,
+  );
+}
+
+/**
+ * `service`'s durable consumer on `producer`'s stream: explicit acknowledgement, at most one event
+ * unacknowledged (so they are applied in order), redelivery after `ackWaitMs` when a consumer dies
+ * holding one, and after the processor's backoff (a NAK with delay) when one fails. The processor
+ * dead-letters what keeps failing, and it is then acknowledged.
+ */
+export function consumeStream(
+  service: string,
+  producer: Producer,
+  processor: EventProcessor,
+  nc: Promise<NatsConnection>,
+  settings: ConsumerSettings & { ackWaitMs: number; pollMs: number },
+  logger: Logger,
+) {
+  let pending = 0;
+  let stopping: (() => void) | undefined;
+  const runner = keepRunning(
+    `consuming ${producer} events from NATS`,
+    async () => {
+      const connection = await nc;
+      const jsm = await jetstreamManager(connection);
+      await ensureStream(jsm, producer);
+      const config = {
+        durable_name: service,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        max_ack_pending: 1,
+        ack_wait: nanos(settings.ackWaitMs),
+      };
+      await jsm.consumers.add(streamName(producer), config).catch(() => jsm.consumers.update(streamName(producer), service, config));
+      const consumer = await jetstream(connection).consumers.get(streamName(producer), service);
+      const messages = await consumer.consume({ max_messages: 1 });
+      stopping = () => void messages.stop();
+      const watch = setInterval(() => {
+        consumer.info(true).then(
+          (info) => (pending = info.num_pending + info.num_ack_pending),
+          () => undefined,
+        );
+      }, 1_000);
+      try {
+        for await (const message of messages) {
+          let raw: unknown;
+          try {
+            raw = message.json();
+          } catch {
+            raw = message.string();
+          }
+          const outcome = await processor
+            .process(raw, message.info.deliveryCount)
+            .catch(() => ({ done: false as const, retryInMs: backoff(settings, message.info.deliveryCount) }));
+          if (outcome.done) await message.ackAck().catch(() => message.ack());
+          else message.nak(outcome.retryInMs);
+        }
+      } finally {
+        clearInterval(watch);
+      }
+    },
+    settings.pollMs,
+    logger,
+  );
+  return {
+    /** Events in the stream this consumer has not acknowledged yet (from NATS, refreshed each second). */
+    lag: () => pending,
+    async stop() {
+      const stop = runner.stop();
+      stopping?.();
+      await stop;
+    },
+  };
+}
