@@ -31,6 +31,16 @@ export function eventsConfig(consumer: boolean): EventsConfig {
     retryBaseMs: envMs('EVENTS_RETRY_BASE_MS', 500, { min: 10, max: 60_000 }),
     ackWaitMs: envMs('EVENTS_ACK_WAIT_MS', 10_000, { min: 1_000, max: 600_000 }),
     signingKey: consumer && !natsUrl ? keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json') : undefined,
-    origins: Object.fromEntries(Object.entries(subgraphUrls()).map(([name, url]) => [name, new URL(url).origin])),
+    origins: feedOrigins(),
   };
+}
+
+/** Each producer's origin, where its `GET /events` feed is. */
+function feedOrigins(): Record<string, string> {
+  return Object.fromEntries(Object.entries(subgraphUrls()).map(([name, url]) => [name, new URL(url).origin]));
+}
+
+/** What `npm run events -- tail` reads: the key it signs its reads with, and where the feeds are. */
+export function eventsTailConfig(): Pick<EventsConfig, 'origins'> & { signingKey: KeySource } {
+  return { signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'), origins: feedOrigins() };
 }

@@ -146,8 +146,13 @@ export function consumeStream(
       };
       await jsm.consumers.add(streamName(producer), config).catch(() => jsm.consumers.update(streamName(producer), service, config));
       const consumer = await jetstream(connection).consumers.get(streamName(producer), service);
-      const messages = await consumer.consume({ max_messages: 1 });
+      // Missing stream or consumer (deleted by an operator, a broker that lost its store): end, and
+      // the loop creates them again rather than waiting on one that will never deliver.
+      const messages = await consumer.consume({ max_messages: 1, abort_on_missing_resource: true });
       stopping = () => void messages.stop();
+      void (async () => {
+        for await (const status of messages.status()) if (status.type === 'consumer_deleted') void messages.stop();
+      })().catch(() => undefined);
       const watch = setInterval(() => {
         consumer.info(true).then(
           (info) => (pending = info.num_pending + info.num_ack_pending),
