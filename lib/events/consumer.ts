@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from '../data/database';
 import type { Logger } from '../telemetry/logger';
 import { InvalidEvent, validateEvent, type DomainEvent, type Producer } from './catalogue';
 import { inTransaction, type SqlClient, type TransactionalSqlClient } from './outbox';
@@ -94,9 +95,10 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
       return new Set(rows.map((row) => row.event_id));
     },
     /**
-     * Handles one delivery of `raw`, its `attempt`th (1 for the first). Resolves with what the
-     * transport should do; rejects only when even recording the outcome failed (the database is
-     * down), in which case the transport retries the event later, as it would a failure.
+     * Handles one delivery of `raw`, its `attempt`th (1 for the first; failures of the consumer's
+     * database are not attempts). Resolves with what the transport should do; rejects when the
+     * consumer's database is unreachable, and the transport then retries the event later without
+     * counting it.
      */
     async process(raw: unknown, attempt: number): Promise<Outcome> {
       let event: DomainEvent;
@@ -110,6 +112,9 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
         await apply(event);
         return { done: true };
       } catch (error) {
+        // Not the event's fault: it is tried again later, without counting as one of its attempts
+        // (an outage of the consumer's own database must not dead-letter good events).
+        if (isDatabaseUnavailable(error)) throw error;
         if (error instanceof InvalidEvent || attempt >= settings.maxAttempts) {
           await deadLetter(event, error, attempt);
           return { done: true };

@@ -113,6 +113,7 @@ export function followFeed(
             break;
           }
           const { position: _position, ...body } = event;
+          // A rejection (the consumer's database is down) ends this poll; the event is read again on the next.
           const outcome = await processor.process(body, (tried?.count ?? 0) + 1);
           if (!outcome.done) {
             attempts.set(event.id, { count: (tried?.count ?? 0) + 1, retryAt: Date.now() + outcome.retryInMs });

@@ -119,7 +119,8 @@ export function relayOutbox(producer: Producer, db: TransactionalSqlClient, nc: 
  * `service`'s durable consumer on `producer`'s stream: explicit acknowledgement, at most one event
  * unacknowledged (so they are applied in order), redelivery after `ackWaitMs` when a consumer dies
  * holding one, and after the processor's backoff (a NAK with delay) when one fails. The processor
- * dead-letters what keeps failing, and it is then acknowledged.
+ * dead-letters what keeps failing, and it is then acknowledged. Failures are counted here, per
+ * process: a consumer that restarts gives an event its attempts again.
  */
 export function consumeStream(
   service: string,
@@ -131,6 +132,8 @@ export function consumeStream(
 ) {
   let pending = 0;
   let stopping: (() => void) | undefined;
+  /** Failed attempts per event id: NATS's delivery count would also count redeliveries after a crash, and database outages. */
+  const failures = new Map<string, number>();
   const runner = keepRunning(
     `consuming ${producer} events from NATS`,
     async () => {
@@ -167,11 +170,20 @@ export function consumeStream(
           } catch {
             raw = message.string();
           }
+          const key = (raw as { id?: unknown })?.id;
+          const id = typeof key === 'string' ? key : `#${message.seq}`;
+          const failed = failures.get(id) ?? 0;
           const outcome = await processor
-            .process(raw, message.info.deliveryCount)
-            .catch(() => ({ done: false as const, retryInMs: backoff(settings, message.info.deliveryCount) }));
-          if (outcome.done) await message.ackAck().catch(() => message.ack());
-          else message.nak(outcome.retryInMs);
+            .process(raw, failed + 1)
+            // The consumer's database is down: not an attempt; NATS redelivers after the pause.
+            .catch(() => ({ done: false as const, retryInMs: backoff(settings, failed + 1), uncounted: true }));
+          if (outcome.done) {
+            failures.delete(id);
+            await message.ackAck().catch(() => message.ack());
+          } else {
+            if (!('uncounted' in outcome)) failures.set(id, failed + 1);
+            message.nak(outcome.retryInMs);
+          }
         }
       } finally {
         clearInterval(watch);
