@@ -9,7 +9,7 @@
  * - Latency: events committed one at a time, every 50 ms; for each, media's processed_at (the start
  *   of the transaction that applies it) minus the event's occurred_at (its commit's), both read
  *   from the same PostgreSQL clock. p50 and p99.
- * Options: `-- --events 3000 --samples 200`.
+ * Options: `-- --events 3000 --samples 200 --transport embedded --transport nats`.
  */
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -19,7 +19,9 @@ import { startNats } from '../tooling/nats-server';
 import { withScratchGraph } from '../tooling/scratch-graph';
 
 const logger = createLogger('bench-events');
-const { values } = parseArgs({ options: { events: { type: 'string', default: '3000' }, samples: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: { events: { type: 'string', default: '3000' }, samples: { type: 'string', default: '200' }, transport: { type: 'string', multiple: true } },
+});
 const EVENTS = Number(values.events);
 const SAMPLES = Number(values.samples);
 
@@ -100,7 +102,8 @@ async function main() {
   console.log(`${EVENTS} events at once, then ${SAMPLES} one every 50 ms; ${os.cpus().length} cores, Node ${process.version}`);
   console.log('| transport | relayed to NATS (events/s) | applied by media (events/s) | commit→effect p50 ms | p99 ms | max ms | load average (1 min) |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
-  for (const transport of ['embedded', 'nats'] as const) {
+  const transports = (values.transport ?? ['embedded', 'nats']) as ('embedded' | 'nats')[];
+  for (const transport of transports) {
     const r = await measure(transport);
     console.log(`| ${r.transport} | ${r.relayedPerSecond ?? '—'} | ${r.appliedPerSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.load} |`);
   }

@@ -63,8 +63,9 @@ export interface FeedSource {
  * its cursor (kept in the consumer's own event_cursors, so restarts and outages lose nothing),
  * and hands them to the processor one at a time, in order. A failing event stops the pass there
  * and is tried again after its backoff, so the events behind it (some may be of the same
- * aggregate) wait: order per aggregate holds. The cursor moves only past events that are done
- * and settled (older than SETTLE_MS); younger ones are read again, and skipped as processed.
+ * aggregate) wait: order per aggregate holds. The stored cursor moves only past events that are
+ * done and settled (older than SETTLE_MS); each pass reads on from there to the end of the feed,
+ * skipping what is processed, so a burst is not held back by the settling window.
  */
 export function followFeed(
   source: FeedSource,
@@ -97,12 +98,15 @@ export function followFeed(
   }
 
   async function poll(): Promise<void> {
+    const saved = await cursor();
+    let settled = saved;
+    let advancing = true;
+    // Read past the settled cursor in this pass, page after page; the next pass starts again at the
+    // cursor, so that an event committed late below the newest seen is still found.
+    let readAfter = saved;
     for (;;) {
-      const after = await cursor();
-      const { events, head } = await read(after);
+      const { events, head } = await read(readAfter);
       const done = await processor.processed(events.map((e) => e.id));
-      let settled = after;
-      let advancing = true;
       let blocked = false;
       const settleBefore = Date.now() - SETTLE_MS;
       for (const event of events) {
@@ -113,7 +117,7 @@ export function followFeed(
             break;
           }
           const { position: _position, ...body } = event;
-          // A rejection (the consumer's database is down) ends this poll; the event is read again on the next.
+          // A rejection (the consumer's database is down) ends this pass; the event is read again on the next.
           const outcome = await processor.process(body, (tried?.count ?? 0) + 1);
           if (!outcome.done) {
             attempts.set(event.id, { count: (tried?.count ?? 0) + 1, retryAt: Date.now() + outcome.retryInMs });
@@ -122,20 +126,20 @@ export function followFeed(
           }
           attempts.delete(event.id);
         }
-        if (advancing && new Date(event.occurredAt).getTime() < settleBefore) settled = BigInt(event.position);
+        readAfter = BigInt(event.position);
+        if (advancing && new Date(event.occurredAt).getTime() < settleBefore) settled = readAfter;
         else advancing = false;
       }
-      if (settled !== after) {
-        await db.$executeRawUnsafe(
-          `INSERT INTO event_cursors (feed, position, updated_at) VALUES ($1, $2, now())
-           ON CONFLICT (feed) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
-          feed,
-          settled,
-        );
-      }
-      const last = events.length && !blocked ? BigInt(events[events.length - 1].position) : settled;
-      lag = Math.max(0, Number(BigInt(head) - last));
-      if (blocked || events.length < PAGE || settled === after) return;
+      lag = Math.max(0, Number(BigInt(head) - readAfter));
+      if (blocked || events.length < PAGE) break;
+    }
+    if (settled !== saved) {
+      await db.$executeRawUnsafe(
+        `INSERT INTO event_cursors (feed, position, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (feed) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+        feed,
+        settled,
+      );
     }
   }
 

@@ -11,6 +11,7 @@ import { PrismaClient } from '../../subgraphs/media/generated/prisma/client';
 import { loadPostsConfig } from '../../subgraphs/posts/config';
 import { createPostsSubgraph } from '../../subgraphs/posts/subgraph';
 import { gatewayKey, inProcessSubgraph, type InProcessSubgraph } from '../support/in-process';
+import { until } from '../support/until';
 import { startNats, type TestNats } from '../support/nats';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 
@@ -28,16 +29,6 @@ beforeAll(async () => {
   nats = await startNats();
 });
 afterAll(() => nats?.destroy());
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => {
   let databases: TestDatabases;

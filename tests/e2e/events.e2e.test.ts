@@ -4,6 +4,7 @@ import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { jpeg } from '../support/images';
+import { until } from '../support/until';
 import { startNats, type TestNats } from '../support/nats';
 import { graphql, startStack, type Stack } from '../support/stack';
 import { signUp, WebSession } from '../support/web';
@@ -16,16 +17,6 @@ import { signUp, WebSession } from '../support/web';
  * and (NATS) a broker down for 30 s loses and doubles nothing.
  */
 const WITHIN_MS = 5_000;
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(['embedded', 'nats'] as const)('events on the %s transport', (transport) => {
   let nats: TestNats | undefined;
