@@ -1,7 +1,7 @@
 import { isDatabaseUnavailable } from '../data/database';
 import type { Logger } from '../telemetry/logger';
 import { InvalidEvent, validateEvent, type DomainEvent, type Producer } from './catalogue';
-import { inTransaction, type SqlClient, type TransactionalSqlClient } from './outbox';
+import { failureReason, inTransaction, type SqlClient, type TransactionalSqlClient } from './outbox';
 
 /**
  * What a consumer does with one event, inside the transaction that records it as processed.
@@ -39,11 +39,14 @@ export function backoff(settings: ConsumerSettings, attempt: number): number {
 export function eventProcessor(service: string, db: TransactionalSqlClient, handlers: Handlers, settings: ConsumerSettings, logger: Logger) {
   async function deadLetter(raw: unknown, error: unknown, attempts: number) {
     const event = (typeof raw === 'object' && raw !== null ? raw : {}) as Partial<DomainEvent>;
+    // Kept whole for an operator in the table; the log line says only what the catalogue found
+    // wrong (field names, never values) or the failure's code.
     const reason = error instanceof Error ? error.message.slice(0, 1000) : 'failed';
-    const ident = { eventId: event.id, producer: event.producer, type: event.type, aggregateId: event.aggregateId, attempts };
+    const logged = error instanceof InvalidEvent ? reason : failureReason(error);
+    const ident = { eventId: event.id, producer: event.producer, type: event.type, aggregateId: event.aggregateId, attempts, reason: logged };
     if (typeof event.id !== 'string' || !/^[0-9a-f-]{36}$/i.test(event.id)) {
       // Nothing to key it by: logged, and skipped.
-      logger.error({ ...ident, reason }, 'dead-lettered an event without an id');
+      logger.error(ident, 'dead-lettered an event without an id');
       return;
     }
     await inTransaction(db, async (tx) => {
@@ -63,10 +66,10 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
         String(event.producer ?? '?').slice(0, 30),
       );
     });
-    logger.error({ ...ident, reason }, 'dead-lettered an event; the next ones flow on');
+    logger.error(ident, 'dead-lettered an event; the next ones flow on');
   }
 
-  /** True when `event` was applied: by this call, or before (a redelivery). */
+  /** Applies `event` once: a redelivery finds its id recorded and does nothing. */
   async function apply(event: DomainEvent): Promise<void> {
     const handler = handlers[event.producer]?.[event.type];
     if (!handler) return; // not an event this service acts on
@@ -119,7 +122,7 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
           await deadLetter(event, error, attempt);
           return { done: true };
         }
-        logger.warn({ eventId: event.id, type: event.type, attempt, err: error }, 'an event failed; it will be retried');
+        logger.warn({ eventId: event.id, type: event.type, attempt, reason: failureReason(error) }, 'an event failed; it will be retried');
         return { done: false, retryInMs: backoff(settings, attempt) };
       }
     },

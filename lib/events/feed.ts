@@ -5,7 +5,7 @@ import { HttpError, sendJson } from '../http/server';
 import type { Logger } from '../telemetry/logger';
 import type { DomainEvent, Producer } from './catalogue';
 import type { EventProcessor } from './consumer';
-import { readOutbox, toEvent, type SqlClient } from './outbox';
+import { failureReason, readOutbox, toEvent, type SqlClient } from './outbox';
 
 /** Where a producer serves its outbox as a feed, for the embedded transport. */
 export const FEED_PATH = '/events';
@@ -153,7 +153,7 @@ export function followFeed(
         },
         (error) => {
           // Once per outage, not once per poll.
-          if (!failing) logger.warn({ producer: source.producer, err: error }, 'cannot follow events; retrying');
+          if (!failing) logger.warn({ producer: source.producer, reason: failureReason(error) }, 'cannot follow events; retrying');
           failing = true;
         },
       );

@@ -3,7 +3,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy,
 import type { Logger } from '../telemetry/logger';
 import type { Producer } from './catalogue';
 import { backoff, type ConsumerSettings, type EventProcessor } from './consumer';
-import { inTransaction, toEvent, type OutboxRow, type TransactionalSqlClient } from './outbox';
+import { failureReason, inTransaction, toEvent, type OutboxRow, type TransactionalSqlClient } from './outbox';
 
 /**
  * The NATS JetStream transport (NATS_URL set): a stream per producer (`EVENTS_<PRODUCER>`, subjects
@@ -58,7 +58,7 @@ function keepRunning(what: string, task: () => Promise<void>, pauseMs: number, l
         if (failing) logger.info(`${what}: working again`);
         failing = false;
       } catch (error) {
-        if (!stopped && !failing) logger.warn({ err: error }, `${what}: failing; retrying`);
+        if (!stopped && !failing) logger.warn({ reason: failureReason(error) }, `${what}: failing; retrying`);
         failing = true;
       }
       if (!stopped) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, pauseMs)));

@@ -107,3 +107,12 @@ export async function purgeEvents(db: SqlClient, { relayed, consumes }: { relaye
   if (consumes) count += await db.$executeRawUnsafe(`DELETE FROM processed_events WHERE processed_at < $1`, before);
   return count;
 }
+
+/**
+ * What a log line may say of a failure in the event machinery: its code or class, never its
+ * message (a driver's message can name hosts, URLs or SQL).
+ */
+export function failureReason(error: unknown): string {
+  const { code, name } = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; name?: unknown };
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : typeof name === 'string' ? name : 'Error';
+}
