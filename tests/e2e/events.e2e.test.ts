@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
@@ -7,6 +8,8 @@ import { jpeg } from '../support/images';
 import { until } from '../support/until';
 import { startNats, type TestNats } from '../support/nats';
 import { graphql, startStack, type Stack } from '../support/stack';
+import { stopChild } from '../../tooling/processes';
+import { subgraphUrlVariable } from '../../lib/config/subgraph-urls';
 import { signUp, WebSession } from '../support/web';
 
 /**
@@ -185,6 +188,27 @@ describe.each(['embedded', 'nats'] as const)('events on the %s transport', (tran
     const line = stack.subgraphs.media.output.find((l) => l.includes('dead-lettered an event') && l.includes(poison));
     expect(line).toBeDefined();
     expect(line).not.toContain('<script>');
+  });
+
+  it('npm run events -- tail prints events as they flow, and each consumer’s lag', async () => {
+    const env = {
+      ...process.env,
+      GATEWAY_SIGNING_KEY: stack.gatewayKey,
+      ...Object.fromEntries(Object.values(stack.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),
+    };
+    const tail = spawn(process.execPath, ['--import', 'tsx', 'scripts/events.ts', 'tail'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let printed = '';
+    tail.stdout.on('data', (chunk) => (printed += chunk));
+    try {
+      await until('the lag printed', async () => /lag \(events not yet applied\): .*media←posts \d+/.test(printed));
+      const { session } = await signUp(stack.web);
+      const postId = await newPost(session, 'tailed');
+      await session.gql(`mutation($id: ID!) { deletePost(id: $id) }`, { id: postId });
+      await until('the deletion printed', async () => new RegExp(`posts PostDeleted v1 ${postId} #2 `).test(printed));
+      expect(printed).toMatch(new RegExp(`posts PostPublished v1 ${postId} #1 `));
+    } finally {
+      await stopChild(tail);
+    }
   });
 
   if (transport === 'nats') {
