@@ -78,6 +78,8 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
 }
 
 export interface SubgraphService extends Service {
+  /** A Prisma subgraph's consumers' lag, by followed producer (lib/events/transport.ts). */
+  eventsLag?: () => Record<string, number>;
   /** Runs one operation without HTTP, verifying `assertion` and building the context as /graphql does (in-process tests). */
   executeOperation(request: GraphQLRequest, assertion: string | undefined): Promise<GraphQLResponse>;
 }
@@ -270,7 +272,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends Trans
       events: () => purgeEvents(db, { relayed: events.transport === 'nats', consumes: handlers !== undefined }),
     };
     const stopPurging = purgeEvery(spec.purge?.everyMs ?? 86_400_000, logger, purgeTasks);
-    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TServices>>({
+    const service = await createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TServices>>({
       name: config.name,
       typeDefs: spec.typeDefs,
       resolvers: spec.resolvers,
@@ -301,5 +303,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends Trans
         await db.$disconnect();
       },
     });
+    // For a metrics gauge: each followed producer's events not yet applied.
+    return Object.assign(service, { eventsLag: events.lag });
   };
 }
