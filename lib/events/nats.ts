@@ -157,7 +157,7 @@ export function consumeStream(
         for await (const status of messages.status()) if (status.type === 'consumer_deleted') void messages.stop();
       })().catch(() => undefined);
       const watch = setInterval(() => {
-        consumer.info(true).then(
+        consumer.info().then(
           (info) => (pending = info.num_pending + info.num_ack_pending),
           () => undefined,
         );
