@@ -3,6 +3,7 @@ import type { Caller } from '../identity/assertion';
 import { ASSERTION_HEADER, BACKGROUND_HEADER } from '../identity/assertion';
 import { HttpError, sendJson } from '../http/server';
 import type { Logger } from '../telemetry/logger';
+import { setConsumerLag } from '../telemetry/metrics';
 import type { DomainEvent, Producer } from './catalogue';
 import type { EventProcessor } from './consumer';
 import { failureReason, readOutbox, toEvent, type SqlClient } from './outbox';
@@ -81,6 +82,9 @@ export function followFeed(
   let running: Promise<void> | undefined;
   let failing = false;
   let lag = 0;
+  // messaging_consumer_lag_seconds: the time since a pass last read the feed to its end (it grows through an outage).
+  let caughtUpAt = Date.now();
+  const reportLag = () => setConsumerLag(processor.service, feed, (Date.now() - caughtUpAt) / 1000);
 
   async function read(after: bigint): Promise<{ events: FeedEvent[]; head: string }> {
     const url = `${source.origin}${FEED_PATH}?after=${after}&first=${PAGE}`;
@@ -98,6 +102,7 @@ export function followFeed(
   }
 
   async function poll(): Promise<void> {
+    const started = Date.now();
     const saved = await cursor();
     let settled = saved;
     let advancing = true;
@@ -131,6 +136,7 @@ export function followFeed(
         else advancing = false;
       }
       lag = Math.max(0, Number(BigInt(head) - readAfter));
+      if (!blocked && events.length < PAGE) caughtUpAt = started;
       if (blocked || events.length < PAGE) break;
     }
     if (settled !== saved) {
@@ -146,7 +152,7 @@ export function followFeed(
   function schedule() {
     if (stopped) return;
     timer = setTimeout(() => {
-      running = poll().then(
+      running = poll().finally(reportLag).then(
         () => {
           if (failing) logger.info({ producer: source.producer }, 'following events again');
           failing = false;

@@ -1,6 +1,7 @@
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamManager } from '@nats-io/jetstream';
 import type { Logger } from '../telemetry/logger';
+import { setConsumerLag } from '../telemetry/metrics';
 import type { Producer } from './catalogue';
 import { backoff, type ConsumerSettings, type EventProcessor } from './consumer';
 import { failureReason, inTransaction, toEvent, type OutboxRow, type TransactionalSqlClient } from './outbox';
@@ -131,6 +132,7 @@ export function consumeStream(
   logger: Logger,
 ) {
   let pending = 0;
+  let caughtUpAt = Date.now();
   let stopping: (() => void) | undefined;
   /** Failed attempts per event id: NATS's delivery count would also count redeliveries after a crash, and database outages. */
   const failures = new Map<string, number>();
@@ -158,9 +160,13 @@ export function consumeStream(
       })().catch(() => undefined);
       const watch = setInterval(() => {
         consumer.info().then(
-          (info) => (pending = info.num_pending + info.num_ack_pending),
+          (info) => {
+            pending = info.num_pending + info.num_ack_pending;
+            if (pending === 0) caughtUpAt = Date.now();
+          },
           () => undefined,
         );
+        setConsumerLag(service, `${producer}.outbox`, (Date.now() - caughtUpAt) / 1000);
       }, 1_000);
       try {
         for await (const message of messages) {

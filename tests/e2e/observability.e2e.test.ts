@@ -76,7 +76,7 @@ describe('metrics', () => {
     expect(await has('http_server_request_duration_seconds_count{job="bff-web",http_route="/graphql",http_response_status_code="200"} > 0')).toBe(true);
     // Anonymous FrontPage repeats were answered from the response cache.
     expect(await has('graphql_response_cache_requests_total{job="bff-web",result="hit"} > 0')).toBe(true);
-    await prometheus.waitFor('messaging_consumer_lag_seconds{job="media",source="posts.post_events"}', (result) => result.length === 1);
+    await prometheus.waitFor('messaging_consumer_lag_seconds{job="media",source="posts.outbox"}', (result) => result.length === 1);
     expect(await has('messaging_consumer_lag_seconds{job="bff-web",consumer="bff-web",source="users.session_revocations"}')).toBe(true);
   });
 
