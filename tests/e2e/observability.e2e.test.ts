@@ -21,7 +21,7 @@ beforeAll(async () => {
   stack = await startStack({
     // The breaker opens at the second failure and stays open for the rest of the suite.
     bffEnv: { ...tracing, RESPONSE_CACHE: 'true', BREAKER_FAILURE_THRESHOLD: '2', BREAKER_RESET_MS: '600000' },
-    subgraphEnv: { ...tracing, MEDIA_EVENTS_POLL_MS: '500' },
+    subgraphEnv: { ...tracing, EVENTS_POLL_MS: '500' },
     // Loading the OpenTelemetry SDK adds 0.2-3 s to each start; a machine busy with other suites adds more.
     startTimeoutMs: 120_000,
   });
