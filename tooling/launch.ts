@@ -39,9 +39,9 @@ export interface Launched {
 }
 
 /**
- * The whole graph as separate processes: users and posts, then media (which asks posts about
- * posts, so it needs posts' port), then both BFFs pointed at the subgraphs; each awaited
- * through /ready.
+ * The whole graph as separate processes: users, then posts (which follows users' events, so it
+ * needs users' port), then media (which follows both and asks posts about posts), then both BFFs
+ * pointed at the subgraphs; each awaited through /ready.
  */
 export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   const { urls, gatewayKey, portOf, onLine, onSpawn } = options;
@@ -54,9 +54,12 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
     return startService(name, { env: { ...extra, [portVariable(name)]: String(port) }, onLine, onSpawn, timeoutMs: options.startTimeoutMs });
   };
 
-  const [users, posts] = await Promise.all([start('users', subgraphEnv), start('posts', subgraphEnv)]);
+  // Each is told where the ones before it are: posts follows users' events, media follows both
+  // and asks posts about posts. Posts and media also sign: they read those feeds as themselves.
+  const users = await start('users', subgraphEnv);
+  subgraphEnv[subgraphUrlVariable('users')] = `${users.origin}/graphql`;
+  const posts = await start('posts', { ...subgraphEnv, ...keys.bff });
   subgraphEnv[subgraphUrlVariable('posts')] = `${posts.origin}/graphql`;
-  // Media also signs: it follows posts' event feed as the service `media`.
   const media = await start('media', { ...subgraphEnv, ...keys.bff });
   const subgraphs = { users, posts, media };
   const bffEnv = {

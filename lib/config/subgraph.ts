@@ -1,5 +1,6 @@
 import type { JWK } from 'jose';
 import { loadSecret, parsePublicKeys } from '../identity/keys';
+import { eventsConfig, type EventsConfig } from './events';
 import { databaseConfig, type DatabaseConfig } from './database';
 import { httpTimeoutsConfig, type HttpTimeouts } from './http';
 import { GATEWAY_PUBLIC_KEYS, keySource } from './keys';
@@ -23,6 +24,8 @@ export interface SubgraphConfig {
   cursorSecret: string;
   /** `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS` (lib/config/http.ts). */
   httpTimeouts: HttpTimeouts;
+  /** `NATS_URL`, `EVENTS_*` (lib/config/events.ts): how domain events are carried. */
+  events: EventsConfig;
 }
 
 export function subgraphConfig(name: SubgraphName): SubgraphConfig {
@@ -37,5 +40,7 @@ export function subgraphConfig(name: SubgraphName): SubgraphConfig {
     database: databaseConfig(name),
     cursorSecret: loadSecret(keySource('CURSOR_SECRET', 'cursor-secret')),
     httpTimeouts: httpTimeoutsConfig(),
+    // users follows no one's events; posts and media do.
+    events: eventsConfig(name !== 'users'),
   };
 }

@@ -23,6 +23,11 @@ import { throttledWarning, type Logger } from '../telemetry/logger';
 import { observeDatabase } from '../telemetry/metrics';
 import { useOperationMetrics } from '../telemetry/operation-metrics';
 import type { Service } from '../http/service';
+import type { Producer } from '../events/catalogue';
+import type { Handlers } from '../events/consumer';
+import { FEED_PATH, feedRoute } from '../events/feed';
+import { purgeEvents, type TransactionalSqlClient } from '../events/outbox';
+import { startEvents, type Events } from '../events/transport';
 
 /** What every subgraph's context holds besides its own data access. */
 export interface BaseSubgraphContext extends BaseContext {
@@ -73,6 +78,8 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
 }
 
 export interface SubgraphService extends Service {
+  /** A Prisma subgraph's consumers' lag, by followed producer (lib/events/transport.ts). */
+  eventsLag?: () => Record<string, number>;
   /** Runs one operation without HTTP, verifying `assertion` and building the context as /graphql does (in-process tests). */
   executeOperation(request: GraphQLRequest, assertion: string | undefined): Promise<GraphQLResponse>;
 }
@@ -225,7 +232,7 @@ export function loadTypeDefs(dir: string): DocumentNode {
  * per request (so their cache never outlives a request). The result builds the subgraph from
  * its config (subgraphs/<name>/config.ts) and the process's database and logger.
  */
-export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $disconnect(): Promise<void> }, TLoaders, TServices extends object = object>(spec: {
+export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends TransactionalSqlClient & { $disconnect(): Promise<void> }, TLoaders, TServices extends object = object>(spec: {
   typeDefs: DocumentNode;
   /** The subgraph's generated `Resolvers`. */
   resolvers: object;
@@ -244,12 +251,28 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $di
   authenticatedRoutes?: (services: TServices, db: TDb, config: TConfig, logger: Logger) => CallerRoutes;
   /** Stops what `services` started (before the client disconnects). */
   stop?: (services: TServices) => Promise<void>;
+  /**
+   * Its domain events (lib/events): the services that may read its outbox feed (`GET /events`),
+   * and what it does with other services' events.
+   */
+  events: {
+    readers: readonly string[];
+    handlers?: (services: TServices, db: TDb, logger: Logger) => Handlers;
+  };
 }) {
   return async (config: TConfig, { database, logger }: SubgraphDeps): Promise<SubgraphService> => {
     const db = spec.createPrisma(database);
     const services = ((await spec.services?.(db, config, logger)) ?? {}) as TServices;
-    const stopPurging = spec.purge ? purgeEvery(spec.purge.everyMs, logger, spec.purge.tasks(db, config)) : () => undefined;
-    return createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TServices>>({
+    const producer = config.name as Producer;
+    const handlers = spec.events.handlers?.(services, db, logger);
+    const events: Events = await startEvents({ service: producer, db, config: config.events, handlers, logger });
+    const purgeTasks = {
+      ...spec.purge?.tasks(db, config),
+      // Daily: outbox events (published ones, with NATS) and processed-event records past their 30 days.
+      events: () => purgeEvents(db, { relayed: events.transport === 'nats', consumes: handlers !== undefined }),
+    };
+    const stopPurging = purgeEvery(spec.purge?.everyMs ?? 86_400_000, logger, purgeTasks);
+    const service = await createSubgraph<PrismaSubgraphContext<TDb, TLoaders, TServices>>({
       name: config.name,
       typeDefs: spec.typeDefs,
       resolvers: spec.resolvers,
@@ -259,7 +282,10 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $di
       cursorSecret: config.cursorSecret,
       httpTimeouts: config.httpTimeouts,
       publicRoutes: spec.publicRoutes?.(services),
-      authenticatedRoutes: spec.authenticatedRoutes?.(services, db, config, logger),
+      authenticatedRoutes: {
+        ...spec.authenticatedRoutes?.(services, db, config, logger),
+        [FEED_PATH]: feedRoute(producer, db, spec.events.readers, () => ({ service: producer, transport: events.transport, lag: events.lag() })),
+      },
       context: ({ requestId, log, auth, req }) => ({
         ...services,
         requestId,
@@ -272,9 +298,12 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends { $di
       }),
       async onStop() {
         stopPurging();
+        await events.stop();
         await spec.stop?.(services);
         await db.$disconnect();
       },
     });
+    // For a metrics gauge: each followed producer's events not yet applied.
+    return Object.assign(service, { eventsLag: events.lag });
   };
 }

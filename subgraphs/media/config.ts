@@ -20,8 +20,6 @@ export interface MediaConfig extends SubgraphConfig {
   visibilityCacheMs: number;
   /** `MEDIA_PUBLIC_MAX_AGE_SECONDS`, default 60: how long a published post's files may be cached. */
   publicMaxAgeSeconds: number;
-  /** `MEDIA_EVENTS_POLL_MS`, at least 10, default 1000: how often posts' event feed is read. */
-  eventsPollMs: number;
   /** `POSTS_SUBGRAPH_URL`, default supergraph.yaml's routing URL: where media asks posts. */
   postsUrl: string;
   /** `GATEWAY_SIGNING_KEY` (required in production): what media signs its own calls to posts with. */
@@ -47,7 +45,6 @@ export function loadMediaConfig(): MediaConfig {
     },
     visibilityCacheMs: envMs('MEDIA_VISIBILITY_CACHE_MS', 2_000, { min: 0, max: 60_000 }),
     publicMaxAgeSeconds: envInt('MEDIA_PUBLIC_MAX_AGE_SECONDS', 60, { min: 0 }),
-    eventsPollMs: envMs('MEDIA_EVENTS_POLL_MS', 1000, { min: 10 }),
     postsUrl: subgraphUrls().posts,
   };
 }

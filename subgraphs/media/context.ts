@@ -14,7 +14,6 @@ export interface MediaServices {
   /** Who may fetch a post's files (anonymous visibility remembered briefly). */
   visibility: PostVisibility;
   config: Pick<MediaConfig, 'publicUrl' | 'uploads'>;
-  stopFollowing: () => Promise<void>;
 }
 
 /** One request's context: media's Prisma client and loaders, the caller, and the services above. */

@@ -1,23 +1,14 @@
 import { GraphQLError } from 'graphql';
-import { BACKGROUND_HEADER, callSubgraph, type Caller } from '../../lib/identity/assertion';
+import { callSubgraph, type Caller } from '../../lib/identity/assertion';
 
-/** How long media waits for posts on a request's behalf; the event follower, in the background, waits longer. */
+/** How long media waits for posts on a request's behalf. */
 const REQUEST_TIMEOUT_MS = 2_000;
-const BACKGROUND_TIMEOUT_MS = 5_000;
-
-/** One entry of posts' event feed (`Query.postEvents`). */
-export interface PostEvent {
-  position: string;
-  type: 'DELETED';
-  postId: string;
-  createdAt: string;
-}
 
 /**
  * What media needs to know about posts, asked of the posts subgraph through its API (never its
  * database). For a request, on the caller's behalf: the caller's own assertion goes along, so
- * posts answers under its own rules (a draft is visible to its author and admins only). For the
- * event follower, as the service `media`. `postsUrl` is the media config's (supergraph.yaml's
+ * posts answers under its own rules (a draft is visible to its author and admins only).
+ * `postsUrl` is the media config's (supergraph.yaml's
  * routing URL, or `POSTS_SUBGRAPH_URL`).
  */
 export function postsClient(postsUrl: string) {
@@ -56,22 +47,7 @@ export function postsClient(postsUrl: string) {
     return new Set(data._entities.filter((p): p is { id: string } => p !== null).map((p) => p.id));
   }
 
-  /**
-   * Up to `first` post events after `after`, read as the service `media` (`assertion`, signed by
-   * media) in the background; a failure is an Error saying what posts answered.
-   */
-  async function postEvents(assertion: string, after: bigint, first: number): Promise<PostEvent[]> {
-    const data = await query<{ postEvents: PostEvent[] }>(
-      assertion,
-      'query MediaPostEvents($after: String!, $first: Int!) { postEvents(after: $after, first: $first) { position type postId createdAt } }',
-      { after: String(after), first },
-      BACKGROUND_TIMEOUT_MS,
-      { [BACKGROUND_HEADER]: '1' },
-    );
-    return data.postEvents;
-  }
-
-  return { postAuthorFor, visiblePostIds, postEvents };
+  return { postAuthorFor, visiblePostIds };
 }
 
 export type PostsClient = ReturnType<typeof postsClient>;

@@ -4,11 +4,10 @@ import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
 import type { MediaConfig } from './config';
 import type { MediaServices } from './context';
 import { createLoaders } from './data';
-import { followPostEvents } from './events/post-events';
 import { deliveryRoute, MEDIA_PATH, postVisibility } from './files/delivery';
 import { createBlobStore } from './files/storage';
-import { purgeUploads, UPLOAD_PATH, uploadRoute } from './files/uploads';
-import { PrismaClient } from './generated/prisma/client';
+import { purgeMediaOf, purgeUploads, UPLOAD_PATH, uploadRoute } from './files/uploads';
+import { PrismaClient, type Prisma } from './generated/prisma/client';
 import { postsClient } from './posts-client';
 import { resolvers } from './resolvers';
 
@@ -17,7 +16,7 @@ export const typeDefs = loadTypeDefs(__dirname);
 /**
  * The media subgraph over a database and a blob store: records in the graph, files through
  * `PUT /uploads/<token>` and `GET /media/<id>/<size>` (both reached through the BFFs), and the
- * media of deleted posts removed as posts reports them.
+ * media of deleted posts and users removed as posts and users report them (PostDeleted, UserDeleted).
  */
 export const createMediaSubgraph = prismaSubgraph({
   typeDefs,
@@ -29,10 +28,9 @@ export const createMediaSubgraph = prismaSubgraph({
     // Media signs its own calls to posts as the service `media`, with the graph's internal key.
     const sign = assertionSigner(await loadSigningKey(config.signingKey), 'media');
     const posts = postsClient(config.postsUrl);
-    const follower = followPostEvents(db, store, posts, { pollMs: config.eventsPollMs }, () => sign(null), logger);
     // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.
     const visibility = postVisibility(posts, () => sign(null), config.visibilityCacheMs);
-    return { store, posts, visibility, config: { publicUrl: config.publicUrl, uploads: config.uploads }, stopFollowing: follower.stop };
+    return { store, posts, visibility, config: { publicUrl: config.publicUrl, uploads: config.uploads } };
   },
   // Hourly: upload URLs that expired unused.
   purge: { everyMs: 3_600_000, tasks: (db) => ({ 'upload URLs': () => purgeUploads(db) }) },
@@ -43,5 +41,15 @@ export const createMediaSubgraph = prismaSubgraph({
       publicMaxAgeSeconds: config.publicMaxAgeSeconds,
     }),
   }),
-  stop: (services) => services.stopFollowing(),
+  events: {
+    readers: [],
+    handlers: ({ store }, _db, logger) => ({
+      posts: {
+        PostDeleted: (event, tx) => purgeMediaOf(tx as unknown as Prisma.TransactionClient, store, { postId: (event.payload as { postId: string }).postId }, logger),
+      },
+      users: {
+        UserDeleted: (event, tx) => purgeMediaOf(tx as unknown as Prisma.TransactionClient, store, { ownerId: (event.payload as { userId: string }).userId }, logger),
+      },
+    }),
+  },
 });

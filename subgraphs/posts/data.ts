@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { byIdLoader } from '../../lib/data/loaders';
 import type { Page } from '../../lib/graphql/pagination';
+import { recordEvent, type SqlClient } from '../../lib/events/outbox';
 import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
 
 export type { Post, PostStatus };
@@ -79,11 +80,14 @@ export function createLoaders(db: PrismaClient) {
 
 export type PostLoaders = ReturnType<typeof createLoaders>;
 
-/** How long post events are kept: a follower that has not read one within 30 days never will. */
-const EVENT_RETENTION_MS = 30 * 86_400_000;
-
-/** Deletes post events older than EVENT_RETENTION_MS; the number deleted. */
-export async function purgePostEvents(db: PrismaClient): Promise<number> {
-  const { count } = await db.postEvent.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - EVENT_RETENTION_MS) } } });
+/**
+ * Deletes the posts `where` selects inside the transaction `tx`, each with its PostDeleted event
+ * (media follows them to delete the posts' media and files); the number deleted.
+ */
+export async function deletePosts(tx: Prisma.TransactionClient, where: { id: string } | { authorId: string }): Promise<number> {
+  const doomed = await tx.post.findMany({ where, select: { id: true, authorId: true } });
+  if (doomed.length === 0) return 0;
+  const { count } = await tx.post.deleteMany({ where: { id: { in: doomed.map((p) => p.id) } } });
+  for (const post of doomed) await recordEvent(tx as SqlClient, 'posts', 'PostDeleted', post.id, { postId: post.id, authorId: post.authorId });
   return count;
 }

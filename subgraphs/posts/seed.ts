@@ -8,7 +8,9 @@ export async function seedPosts(database: Database, plan: SeedPlan): Promise<voi
   const db = new PrismaClient({ adapter: database.adapter, transactionOptions: SEED_TRANSACTIONS });
   try {
     await db.post.deleteMany();
-    await db.postEvent.deleteMany();
+    // The seeded world starts with no history: the old posts' events would describe posts that never were.
+    await db.outboxEvent.deleteMany();
+    await db.eventSequence.deleteMany();
     for (const batch of chunks(plan.posts)) {
       await db.post.createMany({
         data: batch.map((p) => ({ ...p, bodyHtml: renderMarkdown(p.body), publishedAt: p.status === 'PUBLISHED' ? p.createdAt : null })),

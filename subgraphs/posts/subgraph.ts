@@ -1,6 +1,6 @@
 import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
-import type { PostsConfig } from './config';
-import { createLoaders, purgePostEvents } from './data';
+import { createLoaders, deletePosts } from './data';
+import type { Prisma } from './generated/prisma/client';
 import { PrismaClient } from './generated/prisma/client';
 import { resolvers } from './resolvers';
 
@@ -8,13 +8,23 @@ export const typeDefs = loadTypeDefs(__dirname);
 
 /**
  * The posts subgraph: posts with their Markdown rendered at write time, drafts seen only by their
- * author and admins, and the feed of post events (`Query.postEvents`) that media follows.
+ * author and admins, and their events (PostPublished, PostUnpublished, PostDeleted) that media
+ * follows. A deleted user's posts are deleted (each with its PostDeleted).
  */
 export const createPostsSubgraph = prismaSubgraph({
   typeDefs,
   resolvers,
   createPrisma: (database) => new PrismaClient({ adapter: database.adapter }),
   createLoaders,
-  // Daily: post events older than 30 days.
-  purge: { everyMs: 86_400_000, tasks: (db, _config: PostsConfig) => ({ 'post events': () => purgePostEvents(db) }) },
+  events: {
+    readers: ['media'],
+    handlers: () => ({
+      users: {
+        UserDeleted: async (event, tx) => {
+          const { userId } = event.payload as { userId: string };
+          await deletePosts(tx as unknown as Prisma.TransactionClient, { authorId: userId });
+        },
+      },
+    }),
+  },
 });

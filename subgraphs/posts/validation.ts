@@ -1,4 +1,4 @@
-import { feedPage, text } from '../../lib/graphql/errors';
+import { text } from '../../lib/graphql/errors';
 
 export const MAX_BODY_LENGTH = 100_000;
 
@@ -9,9 +9,4 @@ export function title(field: string, value: string): string {
 /** Markdown as written: not trimmed, since leading spaces can be Markdown. */
 export function body(field: string, value: string): string {
   return text(field, value, { max: MAX_BODY_LENGTH, trim: false, multiline: true });
-}
-
-/** Where media is in the post-event feed, and how many events (at most 500) it reads. */
-export function eventsPage(after: string, first: number) {
-  return feedPage(after, first, 500);
 }

@@ -40,6 +40,8 @@ export const createUsersSubgraph = prismaSubgraph({
       'session revocations': () => purgeRevocations(db, config.tokens.ttlSeconds),
     }),
   },
+  // Its events (UserDeleted, UserRoleChanged, UserProfileChanged) are followed by posts and media.
+  events: { readers: ['posts', 'media'] },
   publicRoutes: ({ tokens }) => ({
     '/.well-known/jwks.json': (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' });

@@ -23,7 +23,7 @@ const CREATE_UPLOAD = `mutation($postId: ID, $kind: MediaKind!, $mimeType: Strin
 }`;
 
 beforeAll(async () => {
-  stack = await startStack({ subgraphEnv: { MEDIA_EVENTS_POLL_MS: '100' } });
+  stack = await startStack({ subgraphEnv: { EVENTS_POLL_MS: '100' } });
   mediaDb = new pg.Client({ connectionString: stack.databases.urls.media });
   await mediaDb.connect();
   author = await signUp(stack.web);

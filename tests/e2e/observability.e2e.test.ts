@@ -21,7 +21,7 @@ beforeAll(async () => {
   stack = await startStack({
     // The breaker opens at the second failure and stays open for the rest of the suite.
     bffEnv: { ...tracing, RESPONSE_CACHE: 'true', BREAKER_FAILURE_THRESHOLD: '2', BREAKER_RESET_MS: '600000' },
-    subgraphEnv: { ...tracing, MEDIA_EVENTS_POLL_MS: '500' },
+    subgraphEnv: { ...tracing, EVENTS_POLL_MS: '500' },
     // Loading the OpenTelemetry SDK adds 0.2-3 s to each start; a machine busy with other suites adds more.
     startTimeoutMs: 120_000,
   });
@@ -76,7 +76,7 @@ describe('metrics', () => {
     expect(await has('http_server_request_duration_seconds_count{job="bff-web",http_route="/graphql",http_response_status_code="200"} > 0')).toBe(true);
     // Anonymous FrontPage repeats were answered from the response cache.
     expect(await has('graphql_response_cache_requests_total{job="bff-web",result="hit"} > 0')).toBe(true);
-    await prometheus.waitFor('messaging_consumer_lag_seconds{job="media",source="posts.post_events"}', (result) => result.length === 1);
+    await prometheus.waitFor('messaging_consumer_lag_seconds{job="media",source="posts.outbox"}', (result) => result.length === 1);
     expect(await has('messaging_consumer_lag_seconds{job="bff-web",consumer="bff-web",source="users.session_revocations"}')).toBe(true);
   });
 

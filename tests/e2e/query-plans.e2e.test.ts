@@ -16,7 +16,7 @@ const LARGE = 1_000;
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ subgraphEnv: { DB_CAPTURE_STATEMENTS: 'true', MEDIA_EVENTS_POLL_MS: '200' } });
+  stack = await startStack({ subgraphEnv: { DB_CAPTURE_STATEMENTS: 'true', EVENTS_POLL_MS: '1000' } });
   await seedAll(stack.databases.urls, { users: 300, postsPerUser: 20, mediaPerPost: 2 });
   for (const url of Object.values(stack.databases.urls)) await query(url, 'ANALYZE');
 });

@@ -25,7 +25,7 @@ let photo: string;
 
 beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
-  stack = await startStack({ subgraphEnv: { MEDIA_EVENTS_POLL_MS: '200' } });
+  stack = await startStack({ subgraphEnv: { EVENTS_POLL_MS: '200' } });
   profile = mkdtempSync(path.join(os.tmpdir(), 'fg-chromium-'));
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

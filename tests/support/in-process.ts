@@ -68,7 +68,13 @@ export async function inProcessSubgraph<TConfig extends SubgraphConfig>(
   const url = databases.urls[name];
   if (!url) throw new Error(`no ${name} database: pass '${name}' to createTestDatabases`);
   // The config module reads what a process is started with: the keys and the database URL.
-  const given: Record<string, string> = { GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: key.gatewayKeys }), [databaseUrlVariable(name)]: url };
+  const given: Record<string, string> = {
+    GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: key.gatewayKeys }),
+    [databaseUrlVariable(name)]: url,
+    // A consumer signs its reads of others' event feeds; a suite that follows none polls once an hour.
+    GATEWAY_SIGNING_KEY: process.env.GATEWAY_SIGNING_KEY ?? key.privateJwk,
+    EVENTS_POLL_MS: process.env.EVENTS_POLL_MS ?? '3600000',
+  };
   const saved = Object.fromEntries(Object.keys(given).map((variable) => [variable, process.env[variable]]));
   Object.assign(process.env, given);
   let config: TConfig;

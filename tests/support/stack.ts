@@ -102,7 +102,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, MEDIA_DIR: mediaDir,
         // Media's poll of posts' event feed would add statements to suites that count them; the
         // suites that test deletion poll fast instead.
-        MEDIA_EVENTS_POLL_MS: '3600000',
+        EVENTS_POLL_MS: '3600000',
         // Suites sign many accounts up at once on a loaded machine; the sign-in limits suite sets its own.
         PASSWORD_HASH_MAX_WAIT_MS: '4000',
         ...options.subgraphEnv,

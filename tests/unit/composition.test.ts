@@ -62,12 +62,12 @@ describe('service-to-service fields', () => {
   const web = Supergraph.build(contractSupergraph(sdl, ['internal'])).apiSchema().toGraphQLJSSchema();
   const mobile = buildSchema(readFileSync(path.join(ROOT, 'bff-mobile', 'schema.graphql'), 'utf8'));
 
-  it.each(['postEvents', 'sessionRevocations'])('keeps %s out of every client’s API', (field) => {
+  it.each(['sessionRevocations'])('keeps %s out of every client’s API', (field) => {
     expect(Object.keys(web.getQueryType()!.getFields())).not.toContain(field);
     expect(Object.keys(mobile.getQueryType()!.getFields())).not.toContain(field);
   });
 
-  it.each(['PostEvent', 'SessionRevocation', 'CreateMediaInput'])('leaves no internal type (%s) in the web contract', (type) => {
+  it.each(['SessionRevocation', 'CreateMediaInput'])('leaves no internal type (%s) in the web contract', (type) => {
     expect(web.getType(type)).toBeUndefined();
   });
 

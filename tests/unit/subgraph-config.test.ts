@@ -43,7 +43,9 @@ describe('subgraph config', () => {
     expect(users.signUpRole).toBe('AUTHOR');
     expect(users.signInLimits).toEqual({ accountLimit: 10, accountWindowSeconds: 900, hashConcurrency: 2, hashQueue: 32, hashMaxWaitMs: 1500, hashOtherPerSecond: 2 });
     const media = loadMediaConfig();
-    expect(media).toMatchObject({ publicUrl: '', visibilityCacheMs: 2000, publicMaxAgeSeconds: 60, eventsPollMs: 1000, postsUrl: 'http://127.0.0.1:4002/graphql' });
+    expect(media).toMatchObject({ publicUrl: '', visibilityCacheMs: 2000, publicMaxAgeSeconds: 60, postsUrl: 'http://127.0.0.1:4002/graphql' });
+    expect(media.events).toMatchObject({ natsUrl: undefined, pollMs: 500, maxAttempts: 5, retryBaseMs: 500, ackWaitMs: 10_000 });
+    expect(media.events.origins).toEqual({ users: 'http://127.0.0.1:4001', posts: 'http://127.0.0.1:4002', media: 'http://127.0.0.1:4003' });
     expect(media.storage.kind).toBe('disk');
     expect(media.uploads).toMatchObject({ maxPixels: 40_000_000, processingConcurrency: 1, processingQueue: 8, maxConcurrentPerUser: 2 });
   });
@@ -67,7 +69,12 @@ describe('subgraph config', () => {
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'posts' }, variable: 'POSTS_SUBGRAPH_URL' },
     // Parses as a URL with the scheme "localhost:": refused at start, not a failure at the first call.
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'localhost:4002/graphql' }, variable: 'POSTS_SUBGRAPH_URL' },
-    { service: 'media', load: loadMediaConfig, env: { MEDIA_EVENTS_POLL_MS: '3000000000' }, variable: 'MEDIA_EVENTS_POLL_MS' },
+    { service: 'media', load: loadMediaConfig, env: { EVENTS_POLL_MS: '3000000000' }, variable: 'EVENTS_POLL_MS' },
+    { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'http://127.0.0.1:4222' }, variable: 'NATS_URL' },
+    { service: 'posts', load: loadPostsConfig, env: { EVENTS_MAX_ATTEMPTS: '0' }, variable: 'EVENTS_MAX_ATTEMPTS' },
+    { service: 'media', load: loadMediaConfig, env: { EVENTS_ACK_WAIT_MS: '10' }, variable: 'EVENTS_ACK_WAIT_MS' },
+    // The embedded feed's reads are signed: posts needs the key in production (with NATS_URL it does not).
+    { service: 'posts', load: loadPostsConfig, env: { NODE_ENV: 'production' }, variable: 'GATEWAY_SIGNING_KEY' },
     { service: 'posts', load: loadPostsConfig, env: { GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }) }, variable: 'GATEWAY_PUBLIC_KEYS' },
     { service: 'posts', load: loadPostsConfig, env: { POSTS_DATABASE_URL: 'http://127.0.0.1:5432/posts' }, variable: 'POSTS_DATABASE_URL' },
     { service: 'users', load: loadUsersConfig, env: { NODE_ENV: 'production' }, variable: 'AUTH_SIGNING_KEY' },

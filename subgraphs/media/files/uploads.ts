@@ -9,8 +9,9 @@ import { bulkhead, BulkheadRejectedError, type BulkheadPolicy } from 'cockatiel'
 import { GraphQLError } from 'graphql';
 import { sendJson, HttpError } from '../../../lib/http/server';
 import type { Logger } from '../../../lib/telemetry/logger';
+import { recordEvent, type SqlClient } from '../../../lib/events/outbox';
 import { watchUploadBody, type TransferDeadlines } from '../../../lib/http/stream-deadlines';
-import type { MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from '../generated/prisma/client';
+import type { Media, MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from '../generated/prisma/client';
 import { Refusal, renderImage, type RenderedFile } from './images';
 import { sniff } from './sniff';
 import type { BlobStore } from './storage';
@@ -322,6 +323,7 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
             renditions: { create: stored.map(({ size, format, mimeType, width: w, height: h, bytes, sha256, key }) => ({ size, format, mimeType, width: w, height: h, bytes, sha256, key })) },
           },
         });
+        await mediaReady(tx, created);
         // A new avatar replaces the old ones: they are public for good while they exist, and
         // listed under their owner, so keeping them would leave a picture the user took down.
         const replaced =
@@ -355,32 +357,55 @@ export function uploadRoute(db: PrismaClient, store: BlobStore, settings: Upload
   }
 }
 
-/**
- * Removes the media of a deleted post: marks the post deleted (so no upload adds to it), deletes
- * the records, then the files, under the post's lock (see lockPost).
- */
-export async function purgePostMedia(db: PrismaClient, store: BlobStore, postId: string, logger: Logger): Promise<number> {
-  const { count, keys } = await db.$transaction(async (tx) => {
-    await lockPost(tx, postId);
-    await tx.deletedPost.upsert({ where: { postId }, create: { postId }, update: {} });
-    return deleteRecords(tx, { postId });
+/** Reports a new media record (MediaReady) in the transaction that creates it. */
+export function mediaReady(tx: Prisma.TransactionClient, media: Pick<Media, 'id' | 'ownerId' | 'postId' | 'purpose' | 'kind'>): Promise<void> {
+  return recordEvent(tx as SqlClient, 'media', 'MediaReady', media.id, {
+    mediaId: media.id,
+    ownerId: media.ownerId,
+    postId: media.postId,
+    purpose: media.purpose,
+    kind: media.kind,
   });
-  await store.delete(keys).catch((error) => logger.error({ err: error, postId }, 'could not delete the files of a deleted post'));
-  return count;
+}
+
+/**
+ * Inside `tx`: removes the media of a deleted post, or of a deleted user (their avatars and
+ * whatever they attached to posts), and marks the post or user deleted so that no upload adds to
+ * it (an upload for a post takes the post's lock, see lockPost). Returns the deletion of the
+ * files, to run once `tx` has committed (a file left by a crash in between is unreachable).
+ */
+export async function purgeMediaOf(
+  tx: Prisma.TransactionClient,
+  store: BlobStore,
+  of: { postId: string } | { ownerId: string },
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  if ('postId' in of) {
+    await lockPost(tx, of.postId);
+    await tx.deletedPost.upsert({ where: { postId: of.postId }, create: { postId: of.postId }, update: {} });
+  }
+  const { count, keys } = await deleteRecords(tx, of);
+  return async () => {
+    await store.delete(keys).catch((error) => logger.error({ err: error, ...of }, 'could not delete the files of deleted media'));
+    if (count) logger.info({ ...of, count }, 'deleted the media of a deleted ' + ('postId' in of ? 'post' : 'user'));
+  };
 }
 
 /** Deletes media records and then their files (a file left by a crash in between is unreachable). */
 export async function deleteMediaFiles(db: PrismaClient, store: BlobStore, where: { id: string }, logger: Logger): Promise<number> {
-  const { count, keys } = await deleteRecords(db, where);
+  const { count, keys } = await db.$transaction((tx) => deleteRecords(tx, where));
   await store.delete(keys).catch((error) => logger.error({ err: error, keys: keys.length }, 'could not delete media files'));
   return count;
 }
 
-/** Deletes the media records `where` selects; returns how many, and the keys of their files (still stored). */
+/** Deletes the media records `where` selects, each with its MediaDeleted event; returns how many, and the keys of their files (still stored). */
 async function deleteRecords(db: Prisma.TransactionClient, where: Prisma.MediaWhereInput) {
-  const doomed = await db.media.findMany({ where, select: { id: true, renditions: { select: { key: true } } } });
+  const doomed = await db.media.findMany({ where, select: { id: true, ownerId: true, postId: true, renditions: { select: { key: true } } } });
   if (doomed.length === 0) return { count: 0, keys: [] };
   const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
+  for (const media of doomed) {
+    await recordEvent(db as SqlClient, 'media', 'MediaDeleted', media.id, { mediaId: media.id, ownerId: media.ownerId, postId: media.postId });
+  }
   return { count, keys: doomed.flatMap((m) => m.renditions.map((r) => r.key)) };
 }
 

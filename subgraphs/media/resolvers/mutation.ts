@@ -2,7 +2,7 @@ import { forbidden, isOwnerOrAdmin, requireOwnerOrAdmin, requireRole, requireVie
 import { notFound, requireId } from '../../../lib/graphql/errors';
 import { isRecordNotFound } from '../../../lib/data/prisma-errors';
 import type { MediaContext } from '../context';
-import { deleteMediaFiles, openUpload } from '../files/uploads';
+import { deleteMediaFiles, mediaReady, openUpload } from '../files/uploads';
 import type { MutationResolvers } from '../generated/resolvers-types';
 import * as valid from '../validation';
 
@@ -34,7 +34,11 @@ export const Mutation: MutationResolvers = {
       if (authorId === null) throw notFound('Post', data.postId);
       if (!isOwnerOrAdmin(caller, authorId)) throw forbidden("Only the post's author or an admin can attach media to it");
     }
-    return db.media.create({ data });
+    return db.$transaction(async (tx) => {
+      const media = await tx.media.create({ data });
+      await mediaReady(tx, media);
+      return media;
+    });
   },
   createUpload: async (_, args, { db, caller, posts, config }) => {
     const viewer = args.postId == null ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');

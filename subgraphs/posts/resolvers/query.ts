@@ -1,17 +1,10 @@
-import { forbidden, isAdmin, requireService, requireViewer } from '../../../lib/identity/authz';
+import { forbidden, isAdmin, requireViewer } from '../../../lib/identity/authz';
 import { requireId } from '../../../lib/graphql/errors';
 import { afterCursor, NEWEST_FIRST, readPage, toConnection } from '../../../lib/graphql/pagination';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { visible } from '../visibility';
-import * as valid from '../validation';
 
 export const Query: QueryResolvers = {
-  postEvents: async (_, { after, first }, { db, caller }) => {
-    requireService(caller, 'media', 'follow post events');
-    const page = valid.eventsPage(after, first);
-    const events = await db.postEvent.findMany({ where: { position: { gt: page.after } }, orderBy: { position: 'asc' }, take: page.first });
-    return events.map((event) => ({ ...event, position: String(event.position) }));
-  },
   post: async (_, { id }, { loaders, caller }) => visible(await loaders.post.load(requireId('id', id)), caller),
   posts: async (_, args, { db, caller }) => {
     const page = readPage(args, 'posts');

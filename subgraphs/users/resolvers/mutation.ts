@@ -2,6 +2,7 @@ import { GraphQLError } from 'graphql';
 import { forbidden, isAdmin, requireOwnerOrAdmin } from '../../../lib/identity/authz';
 import type { Caller } from '../../../lib/identity/assertion';
 import { badInput, notFound, requireId } from '../../../lib/graphql/errors';
+import { recordEvent } from '../../../lib/events/outbox';
 import { isRecordNotFound, uniqueViolation } from '../../../lib/data/prisma-errors';
 import { checkPassword, hashPassword, verifyPassword } from '../auth/passwords';
 import { issueRefreshToken, revokeRefreshToken, rotateRefreshToken } from '../auth/refresh-tokens';
@@ -109,12 +110,19 @@ export const Mutation: MutationResolvers = {
     requireOwnerOrAdmin(await liveCaller(context), userId, 'change this account');
     const data = valid.userFields(input);
     if (data.role !== undefined && !isAdmin(context.caller)) throw forbidden('Only an admin can change a role');
-    // A new role revokes the user's tokens in the same transaction: the old role's token stops working.
+    // A new role revokes the user's tokens in the same transaction: the old role's token stops
+    // working. The change's events commit with it too (lib/events/outbox.ts).
     return context.db
       .$transaction(async (tx) => {
-        const before = data.role !== undefined ? await tx.user.findUnique({ where: { id: userId }, select: { role: true } }) : null;
+        const before = await tx.user.findUnique({ where: { id: userId }, select: { role: true, handle: true, displayName: true } });
         const user = await tx.user.update({ where: { id: userId }, data });
-        if (before && before.role !== user.role) await recordRevocation(tx, { userId, reason: 'ROLE_CHANGED' });
+        if (before && before.role !== user.role) {
+          await recordRevocation(tx, { userId, reason: 'ROLE_CHANGED' });
+          await recordEvent(tx, 'users', 'UserRoleChanged', userId, { userId, role: user.role, previousRole: before.role });
+        }
+        if (before && (before.handle !== user.handle || before.displayName !== user.displayName)) {
+          await recordEvent(tx, 'users', 'UserProfileChanged', userId, { userId, handle: user.handle, displayName: user.displayName });
+        }
         return user;
       })
       .catch((error) => {
@@ -125,11 +133,13 @@ export const Mutation: MutationResolvers = {
   deleteUser: async (_, { id }, context) => {
     const userId = requireId('id', id);
     requireOwnerOrAdmin(await liveCaller(context), userId, 'delete this account');
-    // The revocation commits with the deletion (refresh tokens go with the user, by cascade).
+    // The revocation and UserDeleted commit with the deletion (refresh tokens go with the user,
+    // by cascade); posts and media follow UserDeleted to delete what was theirs.
     await context.db.$transaction(async (tx) => {
       const { count } = await tx.user.deleteMany({ where: { id: userId } });
       if (count === 0) throw notFound('User', userId);
       await recordRevocation(tx, { userId, reason: 'DELETED' });
+      await recordEvent(tx, 'users', 'UserDeleted', userId, { userId });
     });
     return userId;
   },

@@ -85,7 +85,9 @@ beforeAll(async () => {
     MEDIA_MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
     MEDIA_MAX_VIDEO_BYTES: String(MAX_VIDEO_BYTES),
     MEDIA_MAX_OPEN_UPLOADS: String(MAX_OPEN_UPLOADS),
-    MEDIA_EVENTS_POLL_MS: '50',
+    EVENTS_POLL_MS: '50',
+    // No users here: its feed is at a port where nothing listens (port 9, discard).
+    USERS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
   });
   media = await inProcessSubgraph('media', createMediaSubgraph, loadMediaConfig, key, databases);
 

@@ -146,14 +146,25 @@ describe('writing', () => {
     expect((await posts.run(asReader, DELETE, { id: kept.id })).data.deletePost).toBe(kept.id);
   });
 
-  it('the author deletes a post, which writes its DELETED event in the same transaction', async () => {
+  it('the author deletes a post, which writes its PostDeleted event in the same transaction, after the earlier ones', async () => {
     const post = await create(author, 'Short-lived', 'PUBLISHED');
+    expect((await posts.run(author, UPDATE, { id: post.id, input: { status: 'DRAFT' } })).errors).toBeUndefined();
+    // Not a change of status: no event.
+    expect((await posts.run(author, UPDATE, { id: post.id, input: { status: 'DRAFT', title: 'Still short-lived' } })).errors).toBeUndefined();
     const result = await posts.run(author, DELETE, { id: post.id });
     expect(result.errors).toBeUndefined();
     expect(result.data.deletePost).toBe(post.id);
     expect(await stored(post.id)).toBeUndefined();
-    expect(await posts.sql(`SELECT type::text AS type FROM post_events WHERE post_id = $1`, [post.id])).toEqual([{ type: 'DELETED' }]);
+    const events = await posts.sql(`SELECT type, sequence, payload FROM outbox_events WHERE aggregate_id = $1 ORDER BY position`, [post.id]);
+    const payload = { postId: post.id, authorId: author.id };
+    expect(events).toEqual([
+      { type: 'PostPublished', sequence: 1, payload },
+      { type: 'PostUnpublished', sequence: 2, payload },
+      { type: 'PostDeleted', sequence: 3, payload },
+    ]);
+    // A failed deletion writes nothing.
     expect(codes(await posts.run(author, DELETE, { id: post.id }))).toEqual(['NOT_FOUND']);
+    expect(await posts.sql(`SELECT count(*)::int AS n FROM outbox_events WHERE aggregate_id = $1`, [post.id])).toEqual([{ n: 3 }]);
   });
 });
 

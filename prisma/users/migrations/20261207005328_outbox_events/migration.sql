@@ -1,0 +1,34 @@
+-- CreateTable
+CREATE TABLE "outbox_events" (
+    "position" BIGSERIAL NOT NULL,
+    "id" UUID NOT NULL,
+    "aggregate_id" UUID NOT NULL,
+    "sequence" INTEGER NOT NULL,
+    "type" VARCHAR(100) NOT NULL,
+    "version" INTEGER NOT NULL,
+    "payload" JSONB NOT NULL,
+    "occurred_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "published_at" TIMESTAMPTZ(3),
+
+    CONSTRAINT "outbox_events_pkey" PRIMARY KEY ("position")
+);
+
+-- CreateTable
+CREATE TABLE "event_sequences" (
+    "aggregate_id" UUID NOT NULL,
+    "last" INTEGER NOT NULL,
+
+    CONSTRAINT "event_sequences_pkey" PRIMARY KEY ("aggregate_id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "outbox_events_id_key" ON "outbox_events"("id");
+
+-- CreateIndex
+CREATE INDEX "outbox_events_published_at_position_idx" ON "outbox_events"("published_at", "position");
+
+-- CreateIndex
+CREATE INDEX "outbox_events_occurred_at_idx" ON "outbox_events"("occurred_at");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "outbox_events_aggregate_id_sequence_key" ON "outbox_events"("aggregate_id", "sequence");

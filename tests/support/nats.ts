@@ -1,0 +1,1 @@
+export { startNats, type TestNats } from '../../tooling/nats-server';
