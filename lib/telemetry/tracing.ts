@@ -10,10 +10,29 @@ const UNTRACED_PATHS = ['/health', '/ready', '/metrics'];
 
 let sdk: NodeSDK | undefined;
 
-function samplerOf({ sampler, ratio }: TracingConfig): Sampler {
+/**
+ * The sampler of a service. `edge` is a BFF's: the first to see a client's request. A client's
+ * `traceparent` still names the trace a BFF's spans join (a browser's trace goes on through the
+ * graph), but its sampled flag is not obeyed there: with a `parentbased_*` sampler any client
+ * could set it to have every one of its requests traced, and each trace costs every service it
+ * crosses, so it could multiply the tracing's cost at will (or unset it, to go untraced). A BFF
+ * decides by itself, at random at the configured ratio rather than by the trace id, which the
+ * client chose too. The subgraphs, reached by the BFFs only, follow the BFF's decision.
+ */
+export function samplerOf({ sampler, ratio }: TracingConfig, edge: boolean): Sampler {
   const base = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
-  const root = sampler.endsWith('always_off') ? new base.AlwaysOffSampler() : sampler.endsWith('traceidratio') ? new base.TraceIdRatioBasedSampler(ratio) : new base.AlwaysOnSampler();
-  return sampler.startsWith('parentbased_') ? new base.ParentBasedSampler({ root }) : root;
+  const kind = sampler.replace(/^parentbased_/, '');
+  const root = kind === 'always_off' ? new base.AlwaysOffSampler() : kind === 'traceidratio' ? new base.TraceIdRatioBasedSampler(ratio) : new base.AlwaysOnSampler();
+  if (!edge) return sampler.startsWith('parentbased_') ? new base.ParentBasedSampler({ root }) : root;
+  const ownDecision: Sampler =
+    kind === 'traceidratio'
+      ? {
+          shouldSample: () => ({ decision: Math.random() < ratio ? base.SamplingDecision.RECORD_AND_SAMPLED : base.SamplingDecision.NOT_RECORD }),
+          toString: () => `RandomRatio{${ratio}}`,
+        }
+      : root;
+  // The gateway's own spans (plan, fetches) follow its server span's decision, whatever the sampler's name.
+  return new base.ParentBasedSampler({ root, remoteParentSampled: ownDecision, remoteParentNotSampled: ownDecision });
 }
 
 /** True for a background poll of another service's feed (lib/identity/assertion.ts BACKGROUND_HEADER). */
@@ -35,10 +54,11 @@ function isBackground(headers: unknown): boolean {
  * Traced: every HTTP request a service serves (its `traceparent` continued, or a trace begun),
  * every call it makes through `http` (node-fetch: the gateway's subgraph fetches) or `fetch`
  * (undici: one subgraph asking another) with `traceparent` passed on, the spans @apollo/gateway
- * makes itself (request, plan, fetches), and the SQL of a traced request. Probes, scrapes and
+ * makes itself (request, plan, fetches), and the SQL of a traced request. A BFF, the `edge`,
+ * continues a client's trace but samples by itself (samplerOf). Probes, scrapes and
  * background polls are not traced: they would be most of the traces of an idle graph.
  */
-export function startTracing(service: string): void {
+export function startTracing(service: string, { edge = false }: { edge?: boolean } = {}): void {
   const config = loadConfigOrExit(service, () => tracingConfig(service));
   if (!config.endpoint) return;
   const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
@@ -52,7 +72,7 @@ export function startTracing(service: string): void {
   sdk = new NodeSDK({
     serviceName: config.serviceName,
     traceExporter: new OTLPTraceExporter({ url: `${config.endpoint}/v1/traces` }),
-    sampler: samplerOf(config),
+    sampler: samplerOf(config, edge),
     // Traces only: metrics are Prometheus' (lib/telemetry/metrics.ts), logs go to stdout.
     metricReaders: [],
     logRecordProcessors: [],
