@@ -10,7 +10,7 @@ import { SHUTDOWN_GRACE_MS } from '../../lib/http/main';
 import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, parseEnvFile, type ServiceName } from '../support/deployment';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field */
-type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: any };
+type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
 
 const OVERLAY = path.join('deploy', 'k8s', 'overlays', 'production');
 /** The image's working directory (Dockerfile WORKDIR): where the code, and so the supergraph, is. */
