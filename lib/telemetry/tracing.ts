@@ -3,6 +3,7 @@ import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Sampler } from '@opentelemetry/sdk-trace-base';
 import { loadConfigOrExit } from '../config/env';
 import { tracingConfig, type TracingConfig } from '../config/tracing';
+import { loggedPath } from '../http/credential-paths';
 import { BACKGROUND_HEADER } from '../identity/assertion';
 
 /** Requests no one traces: probes and scrapes, every few seconds each. */
@@ -46,6 +47,21 @@ function isBackground(headers: unknown): boolean {
 }
 
 /**
+ * The URL attributes of an HTTP span whose path holds a credential (lib/http/credential-paths.ts),
+ * redacted; none otherwise. The HTTP instrumentation records the path (`http.target`, `url.path`)
+ * and the whole URL (`http.url`, `url.full`) of every request served and made, and the BFFs relay
+ * `PUT /uploads/<secret>` to media: whoever reads the traces would hold every upload's secret.
+ * Both semantic conventions' names are set, whichever the instrumentation uses.
+ */
+export function redactedUrlAttributes(origin: string, pathAndQuery: string | undefined): Record<string, string> {
+  const [pathname, query] = (pathAndQuery ?? '/').split(/\?(.*)/s);
+  const path = loggedPath(pathname);
+  if (path === pathname) return {};
+  const target = query ? `${path}?${query}` : path;
+  return { 'http.target': target, 'url.path': path, 'http.url': `${origin}${target}`, 'url.full': `${origin}${target}` };
+}
+
+/**
  * Starts OpenTelemetry tracing for `service` when `OTEL_EXPORTER_OTLP_ENDPOINT` is set
  * (lib/config/tracing.ts), and does nothing otherwise: the SDK is not even loaded then.
  *
@@ -80,8 +96,14 @@ export function startTracing(service: string, { edge = false }: { edge?: boolean
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req: IncomingMessage) => UNTRACED_PATHS.includes((req.url ?? '').split('?')[0]) || isBackground(req.headers),
         ignoreOutgoingRequestHook: (options: RequestOptions) => isBackground(options.headers),
+        startIncomingSpanHook: (req: IncomingMessage) => redactedUrlAttributes(`http://${req.headers.host ?? 'localhost'}`, req.url),
+        startOutgoingSpanHook: (options: RequestOptions) =>
+          redactedUrlAttributes(`${options.protocol ?? 'http:'}//${options.hostname ?? options.host ?? 'localhost'}${options.port ? `:${options.port}` : ''}`, options.path ?? undefined),
       }),
-      new UndiciInstrumentation({ ignoreRequestHook: (request) => isBackground(request.headers) }),
+      new UndiciInstrumentation({
+        ignoreRequestHook: (request) => isBackground(request.headers),
+        startSpanHook: (request) => redactedUrlAttributes(request.origin, request.path),
+      }),
       // SQL of traced requests only: a statement outside any request would be a trace of its own.
       new PgInstrumentation({ requireParentSpan: true }),
     ],

@@ -5,7 +5,7 @@ import { tracingConfig } from '../../lib/config/tracing';
 import { createLogger } from '../../lib/telemetry/logger';
 import { ANONYMOUS_OPERATION, MAX_OPERATION_NAMES, operationLabel, OTHER_OPERATION, registry, setConsumerLag, UNKNOWN_OPERATION } from '../../lib/telemetry/metrics';
 import { traceCarrier, withTraceCarrier } from '../../lib/telemetry/trace-context';
-import { samplerOf } from '../../lib/telemetry/tracing';
+import { redactedUrlAttributes, samplerOf } from '../../lib/telemetry/tracing';
 
 describe('tracing config (the OTEL_* variables)', () => {
   const VARIABLES = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];
@@ -65,6 +65,21 @@ describe("a client's traceparent and sampling", () => {
   it("is followed by a subgraph, which only a BFF calls", () => {
     expect(sampled(samplerOf(config, false), fromClient(true))).toBe(true);
     expect(sampled(samplerOf({ ...config, sampler: 'parentbased_always_on', ratio: 1 }, false), fromClient(false))).toBe(false);
+  });
+});
+
+describe('URLs in spans', () => {
+  it("replace an upload's secret in every attribute that holds the path, and leave other paths to the instrumentation", () => {
+    const secret = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg';
+    const attributes = redactedUrlAttributes('http://127.0.0.1:4003', `/uploads/${secret}?part=2`);
+    expect(attributes).toEqual({
+      'http.target': '/uploads/[secret]?part=2',
+      'url.path': '/uploads/[secret]',
+      'http.url': 'http://127.0.0.1:4003/uploads/[secret]?part=2',
+      'url.full': 'http://127.0.0.1:4003/uploads/[secret]?part=2',
+    });
+    expect(JSON.stringify(attributes)).not.toContain(secret);
+    expect(redactedUrlAttributes('http://127.0.0.1:4003', '/graphql')).toEqual({});
   });
 });
 
