@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { HttpTimeouts } from '../config/http';
 import type { Logger } from '../telemetry/logger';
 import { compressAnswer } from './compression';
+import { loggedPath } from './credential-paths';
 import { metricsText, recordHttpRequest } from '../telemetry/metrics';
 
 /** What every request handler gets: who asked, and a logger that carries the request id. */
@@ -57,18 +58,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/**
- * Paths whose last segment is a credential: an upload URL's secret (`/uploads/<secret>`) is the
- * only thing that authorises its PUT, as with a presigned URL, so it never reaches a log line.
- */
-const CREDENTIAL_PATHS = ['/uploads/'];
-
-/** The path as logged: a credential in it replaced. */
-export function loggedPath(pathname: string): string {
-  const prefix = CREDENTIAL_PATHS.find((p) => pathname.startsWith(p));
-  return prefix ? `${prefix}[secret]` : pathname;
 }
 
 const NAMED_OPERATION = /^\s*(?:#[^\n]*\n\s*)*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;

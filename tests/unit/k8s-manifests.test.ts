@@ -10,7 +10,7 @@ import { SHUTDOWN_GRACE_MS } from '../../lib/http/main';
 import { ROOT, SERVICES, configProblem, generateKeys, imageEnv, parseEnvFile, type ServiceName } from '../support/deployment';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered manifests are checked field by field */
-type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [key: string]: any };
+type Manifest = { kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
 
 const OVERLAY = path.join('deploy', 'k8s', 'overlays', 'production');
 /** The image's working directory (Dockerfile WORKDIR): where the code, and so the supergraph, is. */
@@ -157,12 +157,28 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
     );
     expect([...new Set(backends)].sort()).toEqual(['bff-mobile', 'bff-web']);
     // bff-web trusts WEB_PUBLIC_ORIGIN as its own origin: it must be the host the Ingress serves it on, over TLS.
-    const [ingress] = ofKind('Ingress');
+    const ingress = named('Ingress', 'bffs')!;
     const webHost = ingress.spec.rules.find((rule: any) => rule.http.paths[0].backend.service.name === 'bff-web').host;
     const web = deployments().find((d) => d.metadata.name === 'bff-web')!.spec.template.spec.containers[0];
     expect(containerEnv(web, 'bff-web').WEB_PUBLIC_ORIGIN).toBe(`https://${webHost}`);
     expect(ingress.spec.tls.flatMap((t: any) => t.hosts).sort()).toEqual(ingress.spec.rules.map((r: any) => r.host).sort());
     for (const service of ofKind('Service')) expect({ name: service.metadata.name, type: service.spec.type }).toEqual({ name: service.metadata.name, type: 'ClusterIP' });
+  });
+
+  it("keeps the BFFs' /metrics from the internet: the Ingress answers it 403 to every address on each BFF host", () => {
+    const prefixed = ofKind('Ingress').flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule: any) => rule.http.paths.filter((p: any) => p.pathType === 'Prefix' && '/metrics'.startsWith(p.path)).map(() => rule.host)),
+    );
+    expect(prefixed.length).toBeGreaterThan(0);
+    for (const host of new Set(prefixed)) {
+      const closedBy = ofKind('Ingress').filter(
+        (ingress) =>
+          ingress.metadata.annotations?.['nginx.ingress.kubernetes.io/denylist-source-range'] === '0.0.0.0/0,::/0' &&
+          ingress.spec.ingressClassName === named('Ingress', 'bffs')!.spec.ingressClassName &&
+          ingress.spec.rules.some((rule: any) => rule.host === host && rule.http.paths.some((p: any) => p.path === '/metrics' && p.pathType === 'Exact')),
+      );
+      expect({ host, closed: closedBy.length }).toEqual({ host, closed: 1 });
+    }
   });
 
   it('lets only the BFFs (and media, into posts) reach the subgraphs', () => {

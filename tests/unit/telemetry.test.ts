@@ -5,6 +5,7 @@ import { tracingConfig } from '../../lib/config/tracing';
 import { createLogger } from '../../lib/telemetry/logger';
 import { ANONYMOUS_OPERATION, MAX_OPERATION_NAMES, operationLabel, OTHER_OPERATION, registry, setConsumerLag, UNKNOWN_OPERATION } from '../../lib/telemetry/metrics';
 import { traceCarrier, withTraceCarrier } from '../../lib/telemetry/trace-context';
+import { redactedUrlAttributes, samplerOf } from '../../lib/telemetry/tracing';
 
 describe('tracing config (the OTEL_* variables)', () => {
   const VARIABLES = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_PROTOCOL', 'OTEL_SERVICE_NAME', 'OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'];
@@ -40,6 +41,45 @@ describe('tracing config (the OTEL_* variables)', () => {
     expect(refusal({ OTEL_TRACES_SAMPLER: 'sometimes' })).toMatch(/^OTEL_TRACES_SAMPLER must be one of/);
     expect(refusal({ OTEL_TRACES_SAMPLER_ARG: '1.5' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG must be a number between 0 and 1/);
     expect(refusal({ OTEL_TRACES_SAMPLER_ARG: 'half' })).toMatch(/^OTEL_TRACES_SAMPLER_ARG must be/);
+  });
+});
+
+describe("a client's traceparent and sampling", () => {
+  // The trace id a client picks to fall under any traceidratio sampler's threshold, flagged sampled.
+  const traceId = '00000000000000000000000000000001';
+  const fromClient = (sampled: boolean) =>
+    trace.setSpanContext(context.active(), { traceId, spanId: '00f067aa0ba902b7', traceFlags: sampled ? 1 : 0, isRemote: true });
+  const sampled = (sampler: ReturnType<typeof samplerOf>, parent: ReturnType<typeof fromClient>) =>
+    sampler.shouldSample(parent, traceId, 'POST', 1, {}, []).decision === tracing.SamplingDecision.RECORD_AND_SAMPLED;
+  const config = { endpoint: 'http://127.0.0.1:4318', protocol: 'http/protobuf', serviceName: 'bff-web', sampler: 'parentbased_traceidratio', ratio: 1e-9 } as const;
+
+  it('cannot make a BFF trace its requests, with the sampled flag or a chosen trace id', () => {
+    const decisions = Array.from({ length: 100 }, () => sampled(samplerOf(config, true), fromClient(true)));
+    expect(decisions.filter(Boolean)).toHaveLength(0);
+  });
+
+  it('cannot keep its requests out of a BFF\'s traces by unsetting the flag', () => {
+    expect(sampled(samplerOf({ ...config, sampler: 'parentbased_always_on', ratio: 1 }, true), fromClient(false))).toBe(true);
+  });
+
+  it("is followed by a subgraph, which only a BFF calls", () => {
+    expect(sampled(samplerOf(config, false), fromClient(true))).toBe(true);
+    expect(sampled(samplerOf({ ...config, sampler: 'parentbased_always_on', ratio: 1 }, false), fromClient(false))).toBe(false);
+  });
+});
+
+describe('URLs in spans', () => {
+  it("replace an upload's secret in every attribute that holds the path, and leave other paths to the instrumentation", () => {
+    const secret = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg';
+    const attributes = redactedUrlAttributes('http://127.0.0.1:4003', `/uploads/${secret}?part=2`);
+    expect(attributes).toEqual({
+      'http.target': '/uploads/[secret]?part=2',
+      'url.path': '/uploads/[secret]',
+      'http.url': 'http://127.0.0.1:4003/uploads/[secret]?part=2',
+      'url.full': 'http://127.0.0.1:4003/uploads/[secret]?part=2',
+    });
+    expect(JSON.stringify(attributes)).not.toContain(secret);
+    expect(redactedUrlAttributes('http://127.0.0.1:4003', '/graphql')).toEqual({});
   });
 });
 
