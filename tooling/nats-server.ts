@@ -29,15 +29,16 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /**
- * A NATS server with JetStream of a test suite's or a benchmark's own, on a free port with a
+ * A NATS server with JetStream of a test suite's or a benchmark's own (requiring `user` and `pass` when given), on a free port with a
  * temporary store, so that it can be stopped and restarted (never the machine's on 4222).
  */
-export async function startNats(): Promise<TestNats> {
+export async function startNats({ user, pass }: { user?: string; pass?: string } = {}): Promise<TestNats> {
   const port = await freePort();
   const store = mkdtempSync(path.join(os.tmpdir(), 'fg-nats-'));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store], { stdio: 'ignore' });
+    const auth = user && pass ? ['--user', user, '--pass', pass] : [];
+    child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...auth], { stdio: 'ignore' });
     const spawned = child;
     const deadline = Date.now() + 20_000;
     while (!(await accepts(port))) {

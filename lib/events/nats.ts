@@ -20,9 +20,20 @@ const DUPLICATE_WINDOW_MS = 10 * 60_000;
 const RETENTION_MS = 30 * 86_400_000;
 const RELAY_BATCH = 100;
 
-/** Connects, retrying for as long as it takes (the broker may start after the service, or be down a while). */
+/**
+ * Connects, retrying for as long as it takes (the broker may start after the service, or be down a while).
+ * The NATS client ignores credentials written in a server URL: `nats://user:pass@host` (or
+ * `nats://token@host`) is split here into the server and its user and password (or token), so
+ * that a broker with authorization accepts the connection, and the credentials appear nowhere else.
+ */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
-  return connect({ servers: url, name, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  const server = new URL(url);
+  const user = decodeURIComponent(server.username);
+  const pass = decodeURIComponent(server.password);
+  server.username = '';
+  server.password = '';
+  const auth = pass ? { user, pass } : user ? { token: user } : {};
+  return connect({ servers: server.toString(), name, ...auth, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
 }
 
 /** Creates `producer`'s stream, or leaves it as it is: producer and consumers both call this at start. */
