@@ -96,7 +96,9 @@ const RETENTION_MS = 30 * 86_400_000;
 
 /**
  * Deletes events older than the retention that are published (or, on the embedded feed, need no
- * publishing); and processed-event records as old, whose events no transport redelivers any more.
+ * publishing); and processed-event records as old, whose events no transport redelivers any more;
+ * and dead letters as old: each was logged when set aside, and anyone able to publish to the
+ * broker could otherwise fill the table for ever. Unpublished events and cursors are kept.
  */
 export async function purgeEvents(db: SqlClient, { relayed, consumes }: { relayed: boolean; consumes: boolean }): Promise<number> {
   const before = new Date(Date.now() - RETENTION_MS);
@@ -104,7 +106,10 @@ export async function purgeEvents(db: SqlClient, { relayed, consumes }: { relaye
     `DELETE FROM outbox_events WHERE occurred_at < $1 ${relayed ? 'AND published_at IS NOT NULL' : ''}`,
     before,
   );
-  if (consumes) count += await db.$executeRawUnsafe(`DELETE FROM processed_events WHERE processed_at < $1`, before);
+  if (consumes) {
+    count += await db.$executeRawUnsafe(`DELETE FROM processed_events WHERE processed_at < $1`, before);
+    count += await db.$executeRawUnsafe(`DELETE FROM dead_letters WHERE created_at < $1`, before);
+  }
   return count;
 }
 
