@@ -54,16 +54,16 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
         `INSERT INTO dead_letters (event_id, producer, type, event, error, attempts) VALUES ($1::uuid, $2, $3, $4::jsonb, $5, $6)
          ON CONFLICT (event_id) DO UPDATE SET error = EXCLUDED.error, attempts = EXCLUDED.attempts`,
         event.id,
-        String(event.producer ?? '?').slice(0, 30),
-        String(event.type ?? '?').slice(0, 100),
-        JSON.stringify(raw),
-        reason,
+        storable(String(event.producer ?? '?')).slice(0, 30),
+        storable(String(event.type ?? '?')).slice(0, 100),
+        storableJson(raw),
+        storable(reason),
         attempts,
       );
       await tx.$executeRawUnsafe(
         `INSERT INTO processed_events (event_id, producer) VALUES ($1::uuid, $2) ON CONFLICT DO NOTHING`,
         event.id,
-        String(event.producer ?? '?').slice(0, 30),
+        storable(String(event.producer ?? '?')).slice(0, 30),
       );
     });
     logger.error(ident, 'dead-lettered an event; the next ones flow on');
@@ -130,3 +130,17 @@ export function eventProcessor(service: string, db: TransactionalSqlClient, hand
 }
 
 export type EventProcessor = ReturnType<typeof eventProcessor>;
+
+/**
+ * PostgreSQL refuses the NUL character in text and in jsonb: a malformed event carrying one (anyone
+ * able to publish to the broker can send it) would fail its own dead-lettering, be retried as if the
+ * database were down, and hold back every event behind it for ever. It is stored as U+FFFD instead.
+ */
+function storable(text: string): string {
+  return text.replaceAll('\0', '\uFFFD');
+}
+
+/** `value` as JSON without the escape `\u0000` (an escaped backslash before "u0000" is left as it is). */
+function storableJson(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd');
+}

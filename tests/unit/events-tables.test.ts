@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
+import { eventProcessor } from '../../lib/events/consumer';
 import { purgeEvents } from '../../lib/events/outbox';
+import { createLogger } from '../../lib/telemetry/logger';
 import { PrismaClient } from '../../subgraphs/posts/generated/prisma/client';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 
-/** The daily purge bounds the event tables: what it deletes after 30 days, and what it keeps. */
+/** The consumer's event tables on a real database: dead-lettering what PostgreSQL finds awkward, and the daily purge. */
 let databases: TestDatabases;
 let db: PrismaClient;
 
@@ -61,4 +63,19 @@ it('deletes published events, processed-event records and dead letters past 30 d
   expect(await ids('SELECT id::text AS id FROM outbox_events')).toEqual([keep.unpublished, keep.recentEvent].sort());
   expect(await ids('SELECT event_id::text AS id FROM processed_events')).toEqual([keep.recentProcessed]);
   expect(await ids('SELECT event_id::text AS id FROM dead_letters')).toEqual([keep.recentDead]);
+});
+
+it('dead-letters a malformed event carrying NUL characters, so the events behind it flow on', async () => {
+  const processor = eventProcessor('posts', db, { users: { UserDeleted: async () => undefined } }, { maxAttempts: 3, retryBaseMs: 10 }, createLogger('posts', 'silent'));
+  const id = randomUUID();
+  // As anyone able to publish to the broker could send it: PostgreSQL refuses NUL in text and jsonb.
+  const raw = { id, producer: 'users\u0000', type: 'UserDeleted\u0000', aggregateId: randomUUID(), sequence: 1, version: 1, occurredAt: new Date().toISOString(), payload: { 'a\u0000b': 'c\u0000\u0000d', e: '\\u0000' } };
+
+  await expect(processor.process(raw, 1)).resolves.toEqual({ done: true });
+
+  const [row] = await db.$queryRawUnsafe<{ type: string; event: { payload: Record<string, string> } }[]>('SELECT type, event FROM dead_letters WHERE event_id = $1::uuid', id);
+  expect(row.type).toBe('UserDeleted\uFFFD');
+  expect(row.event.payload).toEqual({ 'a\uFFFDb': 'c\uFFFD\uFFFDd', e: '\\u0000' });
+  // Recorded as processed: a redelivery of it is skipped.
+  expect(await processor.processed([id])).toEqual(new Set([id]));
 });
