@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { byIdLoader } from '../../lib/data/loaders';
 import type { Page } from '../../lib/graphql/pagination';
-import { recordEvent, type SqlClient } from '../../lib/events/outbox';
+import { recordEvents, type SqlClient } from '../../lib/events/outbox';
 import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
 
 export type { Post, PostStatus };
@@ -88,6 +88,6 @@ export async function deletePosts(tx: Prisma.TransactionClient, where: { id: str
   const doomed = await tx.post.findMany({ where, select: { id: true, authorId: true } });
   if (doomed.length === 0) return 0;
   const { count } = await tx.post.deleteMany({ where: { id: { in: doomed.map((p) => p.id) } } });
-  for (const post of doomed) await recordEvent(tx as SqlClient, 'posts', 'PostDeleted', post.id, { postId: post.id, authorId: post.authorId });
+  await recordEvents(tx as SqlClient, 'posts', 'PostDeleted', doomed.map((post) => ({ aggregateId: post.id, payload: { postId: post.id, authorId: post.authorId } })));
   return count;
 }

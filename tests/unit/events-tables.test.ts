@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { eventProcessor } from '../../lib/events/consumer';
-import { purgeEvents } from '../../lib/events/outbox';
+import { purgeEvents, recordEvent, recordEvents, type SqlClient } from '../../lib/events/outbox';
+import { deletePosts } from '../../subgraphs/posts/data';
 import { createLogger } from '../../lib/telemetry/logger';
 import { PrismaClient } from '../../subgraphs/posts/generated/prisma/client';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 
-/** The consumer's event tables on a real database: dead-lettering what PostgreSQL finds awkward, and the daily purge. */
+/** The event tables on a real database: a deletion's events in bulk, dead-lettering what PostgreSQL finds awkward, and the daily purge. */
 let databases: TestDatabases;
 let db: PrismaClient;
 
@@ -79,3 +80,29 @@ it('dead-letters a malformed event carrying NUL characters, so the events behind
   // Recorded as processed: a redelivery of it is skipped.
   expect(await processor.processed([id])).toEqual(new Set([id]));
 });
+
+it("records a PostDeleted for each of a deleted author's many posts, each after its post's earlier events", async () => {
+  const author = randomUUID();
+  const n = 5_000;
+  await db.$executeRawUnsafe(`INSERT INTO posts (author_id, title, body, body_html, updated_at) SELECT $1::uuid, 't', 'b', 'b', now() FROM generate_series(1, ${n})`, author);
+  const [published] = await db.$queryRawUnsafe<{ id: string }[]>('SELECT id::text FROM posts WHERE author_id = $1::uuid LIMIT 1', author);
+  await recordEvent(db, 'posts', 'PostPublished', published.id, { postId: published.id, authorId: author });
+
+  expect(await db.$transaction((tx) => deletePosts(tx, { authorId: author }), { timeout: 30_000 })).toBe(n);
+
+  const events = await db.$queryRawUnsafe<{ aggregate_id: string; sequence: number; payload: { postId: string; authorId: string } }[]>(
+    `SELECT aggregate_id::text, sequence, payload FROM outbox_events WHERE type = 'PostDeleted' AND payload->>'authorId' = $1`,
+    author,
+  );
+  expect(events).toHaveLength(n);
+  expect(new Set(events.map((e) => e.aggregate_id)).size).toBe(n);
+  for (const event of events) expect(event.payload).toEqual({ postId: event.aggregate_id, authorId: author });
+  expect(events.find((e) => e.aggregate_id === published.id)?.sequence).toBe(2);
+  expect(events.filter((e) => e.sequence === 1)).toHaveLength(n - 1);
+  // A second event for one aggregate in one batch would fail the upsert: refused before any SQL.
+  await expect(
+    db.$transaction((tx) =>
+      recordEvents(tx as SqlClient, 'posts', 'PostDeleted', [1, 2].map(() => ({ aggregateId: published.id, payload: { postId: published.id, authorId: author } }))),
+    ),
+  ).rejects.toThrow('one event per aggregate');
+}, 120_000);

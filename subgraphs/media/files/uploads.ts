@@ -9,7 +9,7 @@ import { bulkhead, BulkheadRejectedError, type BulkheadPolicy } from 'cockatiel'
 import { GraphQLError } from 'graphql';
 import { sendJson, HttpError } from '../../../lib/http/server';
 import type { Logger } from '../../../lib/telemetry/logger';
-import { recordEvent, type SqlClient } from '../../../lib/events/outbox';
+import { recordEvent, recordEvents, type SqlClient } from '../../../lib/events/outbox';
 import { watchUploadBody, type TransferDeadlines } from '../../../lib/http/stream-deadlines';
 import type { Media, MediaKind, MediaPurpose, Prisma, PrismaClient, RenditionSize } from '../generated/prisma/client';
 import { Refusal, renderImage, type RenderedFile } from './images';
@@ -403,9 +403,7 @@ async function deleteRecords(db: Prisma.TransactionClient, where: Prisma.MediaWh
   const doomed = await db.media.findMany({ where, select: { id: true, ownerId: true, postId: true, renditions: { select: { key: true } } } });
   if (doomed.length === 0) return { count: 0, keys: [] };
   const { count } = await db.media.deleteMany({ where: { id: { in: doomed.map((m) => m.id) } } });
-  for (const media of doomed) {
-    await recordEvent(db as SqlClient, 'media', 'MediaDeleted', media.id, { mediaId: media.id, ownerId: media.ownerId, postId: media.postId });
-  }
+  await recordEvents(db as SqlClient, 'media', 'MediaDeleted', doomed.map((media) => ({ aggregateId: media.id, payload: { mediaId: media.id, ownerId: media.ownerId, postId: media.postId } })));
   return { count, keys: doomed.flatMap((m) => m.renditions.map((r) => r.key)) };
 }
 
