@@ -155,7 +155,7 @@ describe('the web build’s origin', () => {
     expect(response.headers.get('access-control-allow-credentials')).toBeNull();
     const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: APP_ORIGIN });
     expect(answer.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
-    expect(answer.headers.get('vary')).toBe('Origin, Accept-Encoding');
+    expect(answer.headers.get('vary')).toBe('Origin, Cookie, Authorization, Accept-Encoding');
     expect(answer.body.data.feed.cards).toHaveLength(1);
   });
 
@@ -165,6 +165,6 @@ describe('the web build’s origin', () => {
     const answer = await graphql(stack.mobile, '{ feed(first: 1) { cards { id } } }', undefined, { origin: 'http://evil.test' });
     expect(answer.headers.get('access-control-allow-origin')).toBeNull();
     // Still varying by Origin: a shared cache must not give this answer to the allowed origin, nor the reverse.
-    expect(answer.headers.get('vary')).toBe('Origin, Accept-Encoding');
+    expect(answer.headers.get('vary')).toBe('Origin, Cookie, Authorization, Accept-Encoding');
   });
 });
