@@ -9,7 +9,7 @@ import { splitOperations, type NamedOperation } from '../../bff-mobile/documents
 import { ROOT, readSupergraphConfig } from '../../lib/graphql/composition';
 import { checkSchemas, formatReport } from '../../tooling/schema-check';
 import { editPostType } from '../support/schema-edits';
-import { BASELINE_DIR, currentSnapshot, knownOperations, readBaseline, schemasOf } from '../../tooling/schema-sources';
+import { BASELINE_DIR, currentSnapshot, knownOperations, readBaseline, schemasOf, writeBaseline } from '../../tooling/schema-sources';
 
 const run = promisify(execFile);
 const scratchDirs: string[] = [];
@@ -17,9 +17,11 @@ afterAll(() => scratchDirs.forEach((dir) => rmSync(dir, { recursive: true, force
 
 /**
  * A scratch copy of supergraph.yaml and the subgraph schemas it names, with `edit` applied to
- * posts' schema: the repository's files are never touched.
+ * posts' schema (the repository's files are never touched), and beside it a baseline released from
+ * today's unedited schemas: each case then sees its own edit alone, not whatever the repository
+ * changed since its last release (the committed baseline's currency is the first case's business).
  */
-function scratchConfig(edit: (postsSdl: string) => string): string {
+function scratchConfigWithBaseline(edit: (postsSdl: string) => string): { config: string; baseline: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fg-schema-check-'));
   scratchDirs.push(dir);
   const subgraphs: Record<string, unknown> = {};
@@ -31,7 +33,9 @@ function scratchConfig(edit: (postsSdl: string) => string): string {
   }
   const file = path.join(dir, 'supergraph.yaml');
   writeFileSync(file, YAML.stringify({ federation_version: '=2.14.4', subgraphs }));
-  return file;
+  const baseline = path.join(dir, 'baseline');
+  writeBaseline(currentSnapshot(), baseline);
+  return { config: file, baseline };
 }
 
 /** `npm run schema:check -- --config <config>`, as CI runs it. */
@@ -54,7 +58,8 @@ describe('npm run schema:check', () => {
   }, 60_000);
 
   it('fails when Post.title is removed from posts, naming the coordinate, the change and the web and mobile operations that select it', async () => {
-    const { code, output } = await schemaCheck(scratchConfig(inPost('  title: String!\n', '')));
+    const { config, baseline } = scratchConfigWithBaseline(inPost('  title: String!\n', ''));
+    const { code, output } = await schemaCheck(config, '--baseline', baseline);
     expect(code).toBe(1);
     expect(output).toContain("FAIL BREAKING Post.title: FIELD_REMOVED: Field 'title' was removed from object type 'Post' (subgraph posts; API supergraph, bff-web)");
     expect(output).toContain('breaks web PostPage');
@@ -66,14 +71,16 @@ describe('npm run schema:check', () => {
   }, 60_000);
 
   it('passes when a nullable field is added', async () => {
-    const { code, output } = await schemaCheck(scratchConfig(inPost('  publishedAt: DateTime\n', '  publishedAt: DateTime\n  subtitle: String\n')));
+    const { config, baseline } = scratchConfigWithBaseline(inPost('  publishedAt: DateTime\n', '  publishedAt: DateTime\n  subtitle: String\n'));
+    const { code, output } = await schemaCheck(config, '--baseline', baseline);
     expect(output).toContain("SAFE Post.subtitle: FIELD_ADDED: Field 'subtitle' was added to object type 'Post'");
     expect([code, output]).toEqual([0, expect.stringContaining('schema:check passed.')]);
   }, 60_000);
 
   it('passes with a warning when a breaking change breaks no known operation', async () => {
     // No client selects Post.updatedAt.
-    const { code, output } = await schemaCheck(scratchConfig(inPost('  updatedAt: DateTime!\n', '')));
+    const { config, baseline } = scratchConfigWithBaseline(inPost('  updatedAt: DateTime!\n', ''));
+    const { code, output } = await schemaCheck(config, '--baseline', baseline);
     expect(output).toMatch(/WARN BREAKING Post\.updatedAt: FIELD_REMOVED.*\n\s+breaks no known client operation/);
     expect([code, output]).toEqual([0, expect.stringContaining('schema:check passed with 1 warning(s)')]);
   }, 60_000);
@@ -92,7 +99,8 @@ describe('npm run schema:check', () => {
   }, 120_000);
 
   it('lists deprecated fields that supported clients still use', async () => {
-    const { code, output } = await schemaCheck(scratchConfig(inPost('  title: String!\n', '  title: String! @deprecated(reason: "Use headline")\n')));
+    const { config, baseline } = scratchConfigWithBaseline(inPost('  title: String!\n', '  title: String! @deprecated(reason: "Use headline")\n'));
+    const { code, output } = await schemaCheck(config, '--baseline', baseline);
     expect(code).toBe(0);
     const listed = /Deprecated, and still used by a supported client[^\n]*\n\s+Post\.title \(Use headline\): ([^\n]*)/.exec(output)?.[1];
     expect(listed?.split(', ')).toEqual(expect.arrayContaining(['web PostPage', 'bff-mobile MobileFeed']));
