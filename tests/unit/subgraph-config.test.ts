@@ -60,7 +60,7 @@ describe('subgraph config', () => {
     { service: 'users', load: loadUsersConfig, env: { SIGNUP_ROLE: 'ADMIN' }, variable: 'SIGNUP_ROLE' },
     { service: 'users', load: loadUsersConfig, env: { PASSWORD_HASH_CONCURRENCY: '100' }, variable: 'PASSWORD_HASH_CONCURRENCY' },
     { service: 'users', load: loadUsersConfig, env: { AUTH_PREVIOUS_PUBLIC_KEYS: '[1]' }, variable: 'AUTH_PREVIOUS_PUBLIC_KEYS' },
-    { service: 'users', load: loadUsersConfig, env: { REDIS_URL: 'http://127.0.0.1:6379' }, variable: 'REDIS_URL' },
+    { service: 'users', load: loadUsersConfig, env: { REDIS_URL: 'http://127.0.0.1:6390' }, variable: 'REDIS_URL' },
     { service: 'users', load: loadUsersConfig, env: { REDIS_TIMEOUT_MS: '0' }, variable: 'REDIS_TIMEOUT_MS' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_MAX_PIXELS: 'many' }, variable: 'MEDIA_MAX_PIXELS' },
     { service: 'media', load: loadMediaConfig, env: { MEDIA_PUBLIC_URL: 'cdn' }, variable: 'MEDIA_PUBLIC_URL' },
@@ -70,7 +70,7 @@ describe('subgraph config', () => {
     // Parses as a URL with the scheme "localhost:": refused at start, not a failure at the first call.
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'localhost:4002/graphql' }, variable: 'POSTS_SUBGRAPH_URL' },
     { service: 'media', load: loadMediaConfig, env: { EVENTS_POLL_MS: '3000000000' }, variable: 'EVENTS_POLL_MS' },
-    { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'http://127.0.0.1:4222' }, variable: 'NATS_URL' },
+    { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'http://127.0.0.1:4290' }, variable: 'NATS_URL' },
     { service: 'posts', load: loadPostsConfig, env: { EVENTS_MAX_ATTEMPTS: '0' }, variable: 'EVENTS_MAX_ATTEMPTS' },
     { service: 'media', load: loadMediaConfig, env: { EVENTS_ACK_WAIT_MS: '10' }, variable: 'EVENTS_ACK_WAIT_MS' },
     // The embedded feed's reads are signed: posts needs the key in production (with NATS_URL it does not).
@@ -86,8 +86,8 @@ describe('subgraph config', () => {
 
   // The line naming a bad value goes to the log: a URL's password must not.
   it.each([
-    { env: { REDIS_URL: 'http://:s3cret@127.0.0.1:6379' }, variable: 'REDIS_URL' },
-    { env: { REDIS_URL: 'redis//default:s3/cret@127.0.0.1:6379' }, variable: 'REDIS_URL' },
+    { env: { REDIS_URL: 'http://:s3cret@127.0.0.1:6390' }, variable: 'REDIS_URL' },
+    { env: { REDIS_URL: 'redis//default:s3/cret@127.0.0.1:6390' }, variable: 'REDIS_URL' },
     { env: { USERS_DATABASE_URL: 'mysql://app:s3cret@db:3306/users' }, variable: 'USERS_DATABASE_URL' },
   ])('a bad $variable is named without the password in it', ({ env, variable }) => {
     withEnv(env);
