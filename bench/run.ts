@@ -109,7 +109,7 @@ async function main() {
     const uncached = async () => ({ 'cache-control': 'no-cache' });
     const mobileFeed = JSON.stringify({ operationName: 'Feed', variables: { first: 20 }, extensions: { persistedQuery: { version: 1, sha256Hash: feed.id } } });
     const targets: Target[] = [
-      { name: '1. posts subgraph alone: posts(first: 20)', pid: graph.subgraphs.posts.child.pid, url: `${graph.subgraphs.posts.origin}/graphql`, body: json('{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }'), headers: async () => ({ [ASSERTION_HEADER]: await sign(null) }) },
+      { name: '1. posts subgraph alone: posts(first: 20)', pid: graph.subgraphs.posts.child.pid, url: `${graph.subgraphs.posts.origin}/graphql`, body: json('{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }'), headers: async () => ({ [ASSERTION_HEADER]: await sign('posts', null) }) },
       { name: '2. bff-web: 20 posts × author × media', pid: graph.web.child.pid, url: `${graph.web.origin}/graphql`, body: json(page(20)), headers: uncached },
       { name: '2. peer: stock @apollo/gateway, same query', pid: stock.child.pid, url: stockUrl, body: json(page(20)) },
       { name: '2. peer: Hive Gateway, same query', pid: hive.child.pid, url: hiveUrl, body: json(page(20)) },

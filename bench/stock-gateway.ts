@@ -1,7 +1,7 @@
 /**
  * The peer a user would pick instead of our BFF: a stock @apollo/gateway with default options,
  * served by @apollo/server's standalone server, over the same supergraph. It adds only what the
- * subgraphs require of any caller: an anonymous gateway assertion on each subgraph call.
+ * subgraphs require of any caller: an anonymous gateway assertion for each subgraph it calls.
  * Started by bench/run.ts; not part of the product.
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ async function main() {
       new RemoteGraphQLDataSource({
         url: urls[name],
         async willSendRequest({ request }) {
-          request.http?.headers.set(ASSERTION_HEADER, await sign(null));
+          request.http?.headers.set(ASSERTION_HEADER, await sign(name, null));
         },
       }),
   });

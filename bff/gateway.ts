@@ -1,7 +1,7 @@
 import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
 import type { BffConfig } from '../lib/config/bff';
 import type { PrefixRoutes } from '../lib/http/server';
-import { assertionSigner } from '../lib/identity/assertion';
+import { assertionSigner, type Viewer } from '../lib/identity/assertion';
 import { loadSigningKey } from '../lib/identity/keys';
 import type { Logger } from '../lib/telemetry/logger';
 import { BffDataSource } from './data-source';
@@ -24,17 +24,19 @@ export interface BffGateway {
  * file endpoints, and its view of users' revocations.
  */
 export async function createBffGateway(client: string, supergraph: SupergraphSdlHook, logger: Logger, config: BffConfig): Promise<BffGateway> {
+  // Every assertion names the subgraph it is for, so each call signs (and caches) for its target.
   const sign = assertionSigner(await loadSigningKey(config.signingKey), client);
+  const signFor = (subgraph: string) => (viewer: Viewer | null) => sign(subgraph, viewer);
   const urls = config.subgraphUrls;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
-    buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign, resilience: config.resilience[name], logger }),
+    buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign: signFor(name), resilience: config.resilience[name], logger }),
   });
   return {
     gateway,
-    sessions: usersSessions({ usersUrl: urls.users, sign, timeoutMs: config.resilience.users.timeoutMs }),
+    sessions: usersSessions({ usersUrl: urls.users, sign: signFor('users'), timeoutMs: config.resilience.users.timeoutMs }),
     // The file routes authenticate their client the way the BFF's /graphql does (`viewerOf`).
-    mediaFiles: (viewerOf) => mediaProxy(urls.media, sign, logger, viewerOf, config.mediaProxy),
-    revocations: followRevocations({ consumer: client, usersUrl: urls.users, sign: () => sign(null), logger, pollMs: config.revocationsPollMs, ttlSeconds: config.tokens.ttlSeconds }),
+    mediaFiles: (viewerOf) => mediaProxy(urls.media, signFor('media'), logger, viewerOf, config.mediaProxy),
+    revocations: followRevocations({ consumer: client, usersUrl: urls.users, sign: () => sign('users', null), logger, pollMs: config.revocationsPollMs, ttlSeconds: config.tokens.ttlSeconds }),
   };
 }

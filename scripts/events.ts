@@ -23,7 +23,7 @@ async function main() {
   const sign = assertionSigner(await loadSigningKey(config.signingKey), TAIL_CLIENT);
   const read = async <T>(producer: Producer, query: string): Promise<T> => {
     const response = await fetch(`${config.origins[producer]}${FEED_PATH}${query}`, {
-      headers: { [ASSERTION_HEADER]: await sign(null), [BACKGROUND_HEADER]: '1' },
+      headers: { [ASSERTION_HEADER]: await sign(producer, null), [BACKGROUND_HEADER]: '1' },
       signal: AbortSignal.timeout(5_000),
     });
     if (!response.ok) throw new Error(`${producer} answered ${response.status}`);

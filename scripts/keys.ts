@@ -6,14 +6,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { gatewayKeyEnv, generatePrivateJwk } from '../lib/identity/keys';
+import { gatewayKeyEnv, generatePrivateJwk, serviceKeyEnv } from '../lib/identity/keys';
 
 async function productionKeys(): Promise<Record<string, string>> {
   const gateway = gatewayKeyEnv(JSON.stringify(await generatePrivateJwk()));
+  // media's own key (its calls to posts, its reads of event feeds) and posts' (its reads of users'
+  // feed without NATS_URL): neither can sign for a user.
+  const media = serviceKeyEnv('media', JSON.stringify(await generatePrivateJwk()));
+  const posts = serviceKeyEnv('posts', JSON.stringify(await generatePrivateJwk()));
   return {
     AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()),
     ...gateway.bff,
     ...gateway.subgraph,
+    ...media.own,
+    ...media.callees,
+    ...posts.own,
+    ...posts.callees,
     CURSOR_SECRET: randomBytes(32).toString('base64url'),
   };
 }

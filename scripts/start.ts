@@ -21,7 +21,7 @@ import { launchGraph } from '../tooling/launch';
 import { createLogger } from '../lib/telemetry/logger';
 import { consoleLine } from '../lib/telemetry/log-format';
 import { logFormat } from '../lib/config/logging';
-import { GATEWAY_SIGNING_KEY } from '../lib/config/keys';
+import { GATEWAY_SIGNING_KEY, serviceKeySource } from '../lib/config/keys';
 import { stopChild, waitUntilReady, type RunningService, type ServiceName } from '../tooling/processes';
 import { Supervisor } from '../tooling/supervisor';
 import { startDevLoop, type DevLoop } from '../tooling/dev-loop';
@@ -74,9 +74,14 @@ async function main() {
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length }, 'seeded an empty install with demo data');
   }
   const gatewayKey = (await loadPrivateJwk(keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'))).json;
+  const serviceKeys = {
+    media: (await loadPrivateJwk(serviceKeySource('media'))).json,
+    posts: (await loadPrivateJwk(serviceKeySource('posts'))).json,
+  };
   const graph = await launchGraph({
     urls,
     gatewayKey,
+    serviceKeys,
     portOf: port,
     onLine: (line) => process.stdout.write(show(line)),
     onSpawn: (child) => {

@@ -2,13 +2,15 @@ import type { ChildProcess } from 'node:child_process';
 import { portVariable, type SubgraphName } from '../lib/config/env';
 import { subgraphUrlVariable } from '../lib/config/subgraph-urls';
 import { databaseEnv, type DatabaseUrls } from './databases';
-import { gatewayKeyEnv } from '../lib/identity/keys';
+import { gatewayKeyEnv, serviceKeyEnv } from '../lib/identity/keys';
 import { startService, waitUntilReady, type RunningService, type ServiceName } from './processes';
 
 export interface LaunchOptions {
   urls: DatabaseUrls;
   /** The BFFs' assertion signing key, a private JWK as JSON. */
   gatewayKey: string;
+  /** The signing keys of the subgraphs that call others as themselves (media, posts), private JWKs as JSON. */
+  serviceKeys: ServiceKeys;
   /** The port each service listens on (0 picks a free one). */
   portOf: (name: ServiceName) => number;
   /** Extra environment for the subgraphs, and for the BFFs. */
@@ -18,6 +20,11 @@ export interface LaunchOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** How long each service may take to report its port, and then to be ready (30 s each unless set). */
   startTimeoutMs?: number;
+}
+
+export interface ServiceKeys {
+  media: string;
+  posts: string;
 }
 
 export interface Launched {
@@ -46,7 +53,10 @@ export interface Launched {
 export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   const { urls, gatewayKey, portOf, onLine, onSpawn } = options;
   const keys = gatewayKeyEnv(gatewayKey);
-  const subgraphEnv: Record<string, string> = { ...databaseEnv(urls), ...keys.subgraph, ...options.subgraphEnv };
+  const media = serviceKeyEnv('media', options.serviceKeys.media);
+  const posts = serviceKeyEnv('posts', options.serviceKeys.posts);
+  // Every subgraph trusts the BFFs' key, and the keys of the services that may call it (users: both; posts: media's).
+  const subgraphEnv: Record<string, string> = { ...databaseEnv(urls), ...keys.subgraph, ...media.callees, ...posts.callees, ...options.subgraphEnv };
   /** The environment each service was started with, so that a restart gets the same. */
   const envs = {} as Record<ServiceName, Record<string, string>>;
   const start = (name: ServiceName, extra: Record<string, string>, port = portOf(name)) => {
@@ -55,13 +65,14 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   };
 
   // Each is told where the ones before it are: posts follows users' events, media follows both
-  // and asks posts about posts. Posts and media also sign: they read those feeds as themselves.
-  const users = await start('users', subgraphEnv);
-  subgraphEnv[subgraphUrlVariable('users')] = `${users.origin}/graphql`;
-  const posts = await start('posts', { ...subgraphEnv, ...keys.bff });
-  subgraphEnv[subgraphUrlVariable('posts')] = `${posts.origin}/graphql`;
-  const media = await start('media', { ...subgraphEnv, ...keys.bff });
-  const subgraphs = { users, posts, media };
+  // and asks posts about posts. Posts and media also sign, each with its own key: they read those
+  // feeds (and media asks posts) as themselves.
+  const usersService = await start('users', subgraphEnv);
+  subgraphEnv[subgraphUrlVariable('users')] = `${usersService.origin}/graphql`;
+  const postsService = await start('posts', { ...subgraphEnv, ...posts.own });
+  subgraphEnv[subgraphUrlVariable('posts')] = `${postsService.origin}/graphql`;
+  const mediaService = await start('media', { ...subgraphEnv, ...media.own });
+  const subgraphs = { users: usersService, posts: postsService, media: mediaService };
   const bffEnv = {
     ...keys.bff,
     ...Object.fromEntries(Object.values(subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`])),

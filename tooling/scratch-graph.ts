@@ -54,9 +54,11 @@ export async function withScratchGraph<T>(
     const plan = await seedAll(databases.urls, options.size);
     logger.info({ users: plan.users.length, posts: plan.posts.length, media: plan.media.length, ms: Date.now() - started }, 'seeded');
     const gatewayKey = JSON.stringify(await generatePrivateJwk());
+    const serviceKeys = { media: JSON.stringify(await generatePrivateJwk()), posts: JSON.stringify(await generatePrivateJwk()) };
     const graph = await launchGraph({
       urls: databases.urls,
       gatewayKey,
+      serviceKeys,
       portOf: () => 0,
       subgraphEnv: { AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()), LOG_LEVEL: 'warn', ...options.subgraphEnv },
       bffEnv: { LOG_LEVEL: 'warn', ...options.bffEnv },

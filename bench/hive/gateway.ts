@@ -1,8 +1,8 @@
 /**
  * The second peer of npm run bench: Hive Gateway (@graphql-hive/gateway) with default options,
  * on node:http, over the same supergraph and subgraphs. Like the stock @apollo/gateway peer it
- * adds only what the subgraphs require of any caller: an anonymous gateway assertion on each
- * subgraph call. Lives in its own workspace (bench/hive) so the product does not depend on it.
+ * adds only what the subgraphs require of any caller: an anonymous gateway assertion for each
+ * subgraph it calls. Lives in its own workspace (bench/hive) so the product does not depend on it.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -16,7 +16,8 @@ async function main() {
   const sign = assertionSigner(await signingKeyFrom(process.env.GATEWAY_SIGNING_KEY!, 'GATEWAY_SIGNING_KEY'), 'hive-gateway');
   // Point each join__graph at the subgraph the bench started.
   let supergraph = readFileSync(SUPERGRAPH_SDL, 'utf8');
-  for (const [name, url] of Object.entries(subgraphUrls())) {
+  const urls = subgraphUrls();
+  for (const [name, url] of Object.entries(urls)) {
     supergraph = supergraph.replace(new RegExp(`(join__graph\\(name: "${name}", url: ")[^"]*(")`), `$1${url}$2`);
   }
   const gateway = createGatewayRuntime({
@@ -24,8 +25,10 @@ async function main() {
     logging: 'error',
     plugins: () => [
       {
-        async onFetch({ options, setOptions }) {
-          setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), [ASSERTION_HEADER]: await sign(null) } });
+        async onFetch({ url, options, setOptions }) {
+          // Each assertion names the subgraph it is for: found by the URL fetched.
+          const subgraph = Object.entries(urls).find(([, at]) => url === at)?.[0] ?? '';
+          setOptions({ ...options, headers: { ...(options.headers as Record<string, string>), [ASSERTION_HEADER]: await sign(subgraph, null) } });
         },
       },
     ],

@@ -1,6 +1,7 @@
 import type { KeySource } from '../identity/keys';
 import { envInt, envMs, envUrl } from './env';
-import { GATEWAY_SIGNING_KEY, keySource } from './keys';
+import type { SubgraphName } from './env';
+import { GATEWAY_SIGNING_KEY, keySource, serviceKeySource } from './keys';
 import { subgraphUrls } from './subgraph-urls';
 
 /** How a subgraph carries its domain events and follows others' (README "Events"). */
@@ -15,14 +16,14 @@ export interface EventsConfig {
   retryBaseMs: number;
   /** `EVENTS_ACK_WAIT_MS`, 1000–600000, default 10000 (NATS): how long an unacknowledged event waits before redelivery. */
   ackWaitMs: number;
-  /** `GATEWAY_SIGNING_KEY`: what a consumer signs its reads of other services' feeds with; only a consumer on the embedded transport reads it. */
+  /** `<SERVICE>_SIGNING_KEY` (`POSTS_SIGNING_KEY`, `MEDIA_SIGNING_KEY`): what a consumer signs its reads of other services' feeds with, as itself; only a consumer on the embedded transport reads it. */
   signingKey: KeySource | undefined;
   /** Each producer's origin, where its `GET /events` feed is: from `<NAME>_SUBGRAPH_URL` or supergraph.yaml. */
   origins: Record<string, string>;
 }
 
 /** `consumer`: the service follows others' events (posts, media), so on the embedded feed it signs its reads. */
-export function eventsConfig(consumer: boolean): EventsConfig {
+export function eventsConfig(service: SubgraphName, consumer: boolean): EventsConfig {
   const natsUrl = envUrl('NATS_URL', undefined, { protocols: ['nats:', 'tls:'] });
   return {
     natsUrl,
@@ -30,7 +31,7 @@ export function eventsConfig(consumer: boolean): EventsConfig {
     maxAttempts: envInt('EVENTS_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
     retryBaseMs: envMs('EVENTS_RETRY_BASE_MS', 500, { min: 10, max: 60_000 }),
     ackWaitMs: envMs('EVENTS_ACK_WAIT_MS', 10_000, { min: 1_000, max: 600_000 }),
-    signingKey: consumer && !natsUrl ? keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json') : undefined,
+    signingKey: consumer && !natsUrl ? serviceKeySource(service) : undefined,
     origins: feedOrigins(),
   };
 }
@@ -40,7 +41,7 @@ function feedOrigins(): Record<string, string> {
   return Object.fromEntries(Object.entries(subgraphUrls()).map(([name, url]) => [name, new URL(url).origin]));
 }
 
-/** What `npm run events -- tail` reads: the key it signs its reads with, and where the feeds are. */
+/** What `npm run events -- tail` reads: the key it signs its reads with (the BFFs' gateway key: an operator's tool), and where the feeds are. */
 export function eventsTailConfig(): Pick<EventsConfig, 'origins'> & { signingKey: KeySource } {
   return { signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'), origins: feedOrigins() };
 }

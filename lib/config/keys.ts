@@ -1,11 +1,26 @@
 import path from 'node:path';
 import type { KeySource } from '../identity/keys';
-import { ConfigError, envString, isProduction } from './env';
+import { ConfigError, envString, isProduction, type SubgraphName } from './env';
 
-/** Env of the BFFs (and media, which calls posts as itself): the private JWK gateway assertions are signed with. */
+/** Env of the BFFs: the private JWK gateway assertions (a user's identity) are signed with. */
 export const GATEWAY_SIGNING_KEY = 'GATEWAY_SIGNING_KEY';
 /** Env of the subgraphs: the public keys of those assertions, as a JWKS. */
 export const GATEWAY_PUBLIC_KEYS = 'GATEWAY_PUBLIC_KEYS';
+
+/** `MEDIA_SIGNING_KEY`, `POSTS_SIGNING_KEY`: the private JWK a subgraph signs its calls to another with, as itself. */
+export function serviceSigningKeyVariable(service: SubgraphName): string {
+  return `${service.toUpperCase()}_SIGNING_KEY`;
+}
+
+/** `MEDIA_PUBLIC_KEYS`, `POSTS_PUBLIC_KEYS`: env of the subgraphs that service may call, the JWKS of its key. */
+export function servicePublicKeysVariable(service: SubgraphName): string {
+  return `${service.toUpperCase()}_PUBLIC_KEYS`;
+}
+
+/** A subgraph's own signing key: its variable, else (outside production) `<DATA_DIR>/keys/<service>-signing.jwk.json`. */
+export function serviceKeySource(service: SubgraphName): KeySource {
+  return keySource(serviceSigningKeyVariable(service), `${service}-signing.jwk.json`);
+}
 
 /**
  * Where the data of a development install lives: `DATA_DIR`, @default `./data` at the

@@ -3,7 +3,8 @@ import { loadSecret, parsePublicKeys } from '../identity/keys';
 import { eventsConfig, type EventsConfig } from './events';
 import { databaseConfig, type DatabaseConfig } from './database';
 import { httpTimeoutsConfig, type HttpTimeouts } from './http';
-import { GATEWAY_PUBLIC_KEYS, keySource } from './keys';
+import { GATEWAY_PUBLIC_KEYS, keySource, servicePublicKeysVariable } from './keys';
+import { SERVICE_CALLERS } from '../identity/service-calls';
 import { ConfigError, envString, isProduction, listenConfig, type ListenConfig, type SubgraphName } from './env';
 
 
@@ -16,6 +17,12 @@ export interface SubgraphConfig {
   listen: ListenConfig;
   /** `GATEWAY_PUBLIC_KEYS`, required: the BFFs' public keys; only requests they signed are served. */
   gatewayKeys: JWK[];
+  /**
+   * `<SERVICE>_PUBLIC_KEYS` (`MEDIA_PUBLIC_KEYS` on posts and users, `POSTS_PUBLIC_KEYS` on users):
+   * the public keys of each service allowed to call this one as itself (lib/identity/service-calls.ts).
+   * Required where that service calls: always for media on posts; for a feed reader, without `NATS_URL`.
+   */
+  serviceKeys: Partial<Record<SubgraphName, JWK[]>>;
   database: DatabaseConfig;
   /**
    * `CURSOR_SECRET` (at least 32 characters; required in production, the same on every replica):
@@ -32,15 +39,29 @@ export function subgraphConfig(name: SubgraphName): SubgraphConfig {
   const production = isProduction();
   const keys = envString(GATEWAY_PUBLIC_KEYS);
   if (!keys) throw new ConfigError(`${GATEWAY_PUBLIC_KEYS} is not set: the BFFs' public keys, as a JWKS (npm start sets it)`);
+  // users follows no one's events; posts and media do.
+  const events = eventsConfig(name, name !== 'users');
   return {
     name,
     production,
     listen: listenConfig(name),
     gatewayKeys: parsePublicKeys(keys, GATEWAY_PUBLIC_KEYS),
+    serviceKeys: serviceKeysOf(name, events.natsUrl !== undefined),
     database: databaseConfig(name),
     cursorSecret: loadSecret(keySource('CURSOR_SECRET', 'cursor-secret')),
     httpTimeouts: httpTimeoutsConfig(),
-    // users follows no one's events; posts and media do.
-    events: eventsConfig(name !== 'users'),
+    events,
   };
+}
+
+/** The public keys of the services that may call `name`; a feed reader's only matter without NATS. */
+function serviceKeysOf(name: SubgraphName, nats: boolean): Partial<Record<SubgraphName, JWK[]>> {
+  const found: Partial<Record<SubgraphName, JWK[]>> = {};
+  for (const [service, calls] of Object.entries(SERVICE_CALLERS[name]) as [SubgraphName, { feedOnly: boolean }][]) {
+    const variable = servicePublicKeysVariable(service);
+    const value = envString(variable);
+    if (value) found[service] = parsePublicKeys(value, variable);
+    else if (!(calls.feedOnly && nats)) throw new ConfigError(`${variable} is not set: the public key of ${service}, which calls ${name}, as a JWKS (npm start sets it)`);
+  }
+  return found;
 }

@@ -15,7 +15,7 @@ const MAX_PAGE = 500;
 /** A feed entry: the event and its position in the producer's outbox. */
 export type FeedEvent = DomainEvent & { position: string };
 
-/** The client name `npm run events -- tail` signs its reads with: it may read every feed and every lag. */
+/** The client name `npm run events -- tail` signs its reads with (a gateway key's, no user): it may read every feed and every lag. */
 export const TAIL_CLIENT = 'events-tail';
 
 /** What `GET /events/lag` answers: this service's consumers and how far behind each is. */
@@ -28,13 +28,14 @@ export interface LagReport {
 /**
  * `GET /events?after=<position>&first=<1–500>`: the producer's outbox after `after`, oldest first,
  * with `head` (the newest position, for a follower's lag). `GET /events/lag`: `lag()`, for the tail
- * command. Only the services in `readers` (and the tail), by their own assertion with no user in
- * it, may read either; the BFFs, and so clients, never can.
+ * command. Only the services in `readers`, by their own service assertion with no user in it, may
+ * read either, and the tail by a gateway key's; the BFFs' requests for clients never can.
  */
 export function feedRoute(producer: Producer, db: SqlClient, readers: readonly string[], lag: () => LagReport) {
   return async (req: IncomingMessage, res: ServerResponse, rest: string, caller: Caller): Promise<void> => {
     if ((rest !== '' && rest !== '/lag') || req.method !== 'GET') throw new HttpError(404, 'NOT_FOUND', `Not found: the event feed is GET ${FEED_PATH}`);
-    if (caller.viewer || ![...readers, TAIL_CLIENT].includes(caller.client)) throw new HttpError(403, 'FORBIDDEN', 'Only services that follow this feed may read it');
+    const reader = caller.service ? readers.includes(caller.service) : caller.client === TAIL_CLIENT;
+    if (caller.viewer || !reader) throw new HttpError(403, 'FORBIDDEN', 'Only services that follow this feed may read it');
     if (rest === '/lag') return sendJson(res, 200, lag());
     const query = new URL(req.url ?? '/', 'http://service.invalid').searchParams;
     const after = query.get('after') ?? '0';

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { EventsConfig } from '../config/events';
-import { assertionSigner } from '../identity/assertion';
+import { serviceAssertionSigner } from '../identity/assertion';
 import { loadSigningKey } from '../identity/keys';
 import type { Logger } from '../telemetry/logger';
 import type { Producer } from './catalogue';
@@ -10,7 +10,7 @@ import { connectNats, consumeStream, relayOutbox } from './nats';
 import type { TransactionalSqlClient } from './outbox';
 
 export interface EventsOptions {
-  /** The service: the durable consumer's name on NATS, the assertion's client on the embedded feed. */
+  /** The service: the durable consumer's name on NATS, the service assertion's issuer on the embedded feed. */
   service: Producer;
   db: TransactionalSqlClient;
   config: EventsConfig;
@@ -48,12 +48,13 @@ export async function startEvents({ service, db, config, handlers = {}, logger }
     // Last: the relay and consumers stop first. (Never connected: nothing to close.)
     parts.push({ stop: async () => void (await connection?.close()) });
   } else if (followed.length) {
-    if (!config.signingKey) throw new Error('a consumer on the embedded feed needs GATEWAY_SIGNING_KEY');
-    const sign = assertionSigner(await loadSigningKey(config.signingKey), service);
+    if (!config.signingKey) throw new Error(`a consumer on the embedded feed needs ${service.toUpperCase()}_SIGNING_KEY`);
+    // Each producer's feed is read with an assertion of this service, for that producer only.
+    const sign = serviceAssertionSigner(await loadSigningKey(config.signingKey), service);
     for (const producer of followed) {
       const origin = config.origins[producer];
       if (!origin) throw new Error(`no origin for ${producer}'s event feed`);
-      parts.push({ producer, ...followFeed({ producer, origin }, processor, db, { pollMs: config.pollMs, sign: () => sign(null) }, log) });
+      parts.push({ producer, ...followFeed({ producer, origin }, processor, db, { pollMs: config.pollMs, sign: () => sign(producer) }, log) });
     }
   }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createLocalJWKSet, jwtVerify, SignJWT, type JWK } from 'jose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT, type JWK } from 'jose';
 import { ALGORITHM, type SigningKey } from './keys';
 
 /**
@@ -16,35 +16,45 @@ export interface Viewer {
 }
 
 export interface Caller {
-  /** Null for an anonymous caller. */
+  /**
+   * Null for an anonymous caller. For a service (`service` set), the viewer it asks about: the
+   * callee trusts it only in the few read-only operations it allows that service (service-calls.ts).
+   */
   viewer: Viewer | null;
-  /** The BFF the request came through (`bff-web`, `bff-mobile`). */
+  /** The BFF the request came through (`bff-web`, `bff-mobile`), or the calling service. */
   client: string;
-  /** The assertion itself, so a subgraph can ask another on the caller's behalf (and under its rules). */
-  assertion?: string;
+  /** Set when a subgraph calls another as itself, with its own key (a service assertion): its name. */
+  service?: string;
 }
 
 /** The request header that carries the assertion from a gateway to a subgraph. */
 export const ASSERTION_HEADER = 'x-gateway-assertion';
-const AUDIENCE = 'federated-graph-subgraphs';
-/** Lifetime of an assertion; a BFF reuses one for a third of it. */
+/** A BFF's assertion for a user (or an anonymous client), signed with a gateway key. */
+const GATEWAY_TYP = 'gateway-assertion+jwt';
+/** A subgraph's assertion of itself, signed with that service's own key (MEDIA_SIGNING_KEY, …). */
+const SERVICE_TYP = 'service-assertion+jwt';
+/** Lifetime of an assertion; a signer reuses one for a third of it. */
 const LIFETIME_S = 30;
 
-/** Signs assertions for one BFF, reusing each identity's for 10 s (signing is the costly part). */
-export function assertionSigner(key: SigningKey, client: string) {
+/**
+ * Signs and caches assertions by audience and viewer: each names the one subgraph it is for
+ * (`aud`), so one sent to media cannot be replayed to posts. Each is reused for 10 s (signing
+ * is the costly part), so a viewer's requests cost one signature per subgraph per 10 s.
+ */
+function cachingSigner(key: SigningKey, issuer: string, typ: string, claims: (viewer: Viewer | null) => Record<string, unknown>, subject: boolean) {
   const cache = new Map<string, { token: string; renewAt: number }>();
-  return async function sign(viewer: Viewer | null): Promise<string> {
-    const cacheKey = viewer ? `${viewer.id}:${viewer.role}` : '';
+  return async function sign(audience: string, viewer: Viewer | null = null): Promise<string> {
+    const cacheKey = viewer ? `${audience}:${viewer.id}:${viewer.role}` : audience;
     const cached = cache.get(cacheKey);
     if (cached && cached.renewAt > Date.now()) return cached.token;
-    const jwt = new SignJWT({ client, ...(viewer && { role: viewer.role }) })
-      .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'gateway-assertion+jwt' })
-      .setIssuer(client)
-      .setAudience(AUDIENCE)
+    const jwt = new SignJWT(claims(viewer))
+      .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ })
+      .setIssuer(issuer)
+      .setAudience(audience)
       .setIssuedAt()
       .setExpirationTime(`${LIFETIME_S}s`)
       .setJti(randomUUID());
-    if (viewer) jwt.setSubject(viewer.id);
+    if (viewer && subject) jwt.setSubject(viewer.id);
     const token = await jwt.sign(key.privateKey);
     if (cache.size > 10_000) cache.clear();
     cache.set(cacheKey, { token, renewAt: Date.now() + (LIFETIME_S * 1000) / 3 });
@@ -52,15 +62,44 @@ export function assertionSigner(key: SigningKey, client: string) {
   };
 }
 
-export class InvalidAssertion extends Error {}
+/** Signs one BFF's (`client`'s) gateway assertions: `sign(subgraph, viewer)`, for that subgraph only. */
+export function assertionSigner(key: SigningKey, client: string) {
+  return cachingSigner(key, client, GATEWAY_TYP, (viewer) => ({ client, ...(viewer && { role: viewer.role }) }), true);
+}
 
 /**
- * Verifies assertions against the BFFs' public keys; resolves with the caller or throws
- * InvalidAssertion. A BFF reuses each assertion for 10 s, so a verified one is remembered until
- * it expires: profiled under load, the ECDSA check was 7% of a subgraph's CPU.
+ * Signs a subgraph's assertions of itself (`service`, with its own key): `sign(subgraph, viewer?)`.
+ * It carries no subject: a viewer goes in a `viewer` claim that the callee reads only in the
+ * read-only operations it allows that service (lib/identity/service-calls.ts), never as a user's
+ * authority; so a compromised service cannot act as a user, an admin least of all.
  */
-export function assertionVerifier(publicKeys: JWK[]) {
-  const keys = createLocalJWKSet({ keys: publicKeys });
+export function serviceAssertionSigner(key: SigningKey, service: string) {
+  return cachingSigner(key, service, SERVICE_TYP, (viewer) => ({ ...(viewer && { viewer: { id: viewer.id, role: viewer.role } }) }), false);
+}
+
+export type AssertionSigner = ReturnType<typeof assertionSigner>;
+
+export class InvalidAssertion extends Error {}
+
+export interface VerifierKeys {
+  /** The subgraph verifying: only assertions whose `aud` names it are accepted. */
+  audience: string;
+  /** The BFFs' public keys: the only keys of a user's (gateway) assertion. */
+  gatewayKeys: JWK[];
+  /** The public keys of each service allowed to call this one; a service's assertion is checked against its own only. */
+  serviceKeys?: Record<string, JWK[]>;
+}
+
+/**
+ * Verifies assertions: a gateway assertion against the BFFs' keys, a service assertion against
+ * the keys of the service it names (and no other); both must name this subgraph as audience.
+ * Resolves with the caller or throws InvalidAssertion. A signer reuses each assertion for 10 s,
+ * so a verified one is remembered until it expires: profiled under load, the ECDSA check was 7%
+ * of a subgraph's CPU.
+ */
+export function assertionVerifier({ audience, gatewayKeys, serviceKeys = {} }: VerifierKeys) {
+  const gateway = createLocalJWKSet({ keys: gatewayKeys });
+  const services = new Map(Object.entries(serviceKeys).map(([name, keys]) => [name, createLocalJWKSet({ keys })]));
   const verified = new Map<string, { caller: Caller; expiresAt: number }>();
   return async function verify(token: string | undefined): Promise<Caller> {
     if (!token) throw new InvalidAssertion('missing gateway assertion');
@@ -75,27 +114,40 @@ export function assertionVerifier(publicKeys: JWK[]) {
 
   async function check(token: string): Promise<Caller & { expiresAt: number; issuedAt: number }> {
     try {
-      const { payload } = await jwtVerify(token, keys, {
-        audience: AUDIENCE,
-        algorithms: [ALGORITHM],
-        typ: 'gateway-assertion+jwt',
-        maxTokenAge: `${LIFETIME_S * 2}s`,
-      });
+      const { typ } = decodeProtectedHeader(token);
+      if (typ === SERVICE_TYP) return await checkService(token);
+      const { payload } = await jwtVerify(token, gateway, { audience, algorithms: [ALGORITHM], typ: GATEWAY_TYP, maxTokenAge: `${LIFETIME_S * 2}s` });
       if (typeof payload.client !== 'string' || payload.iss !== payload.client) throw new Error('client and issuer differ');
       const times = { expiresAt: payload.exp! * 1000, issuedAt: payload.iat! * 1000 };
       if (payload.sub === undefined) return { viewer: null, client: payload.client, ...times };
-      if (!ROLES.includes(payload.role as Role)) throw new Error('unknown role');
-      return { viewer: { id: payload.sub, role: payload.role as Role }, client: payload.client, ...times };
+      return { viewer: viewerOf(payload.sub, payload.role), client: payload.client, ...times };
     } catch (error) {
       throw new InvalidAssertion((error as Error).message);
     }
   }
+
+  async function checkService(token: string): Promise<Caller & { expiresAt: number; issuedAt: number }> {
+    const { iss } = decodeJwt(token);
+    const keys = typeof iss === 'string' ? services.get(iss) : undefined;
+    if (!keys) throw new Error('not a service allowed to call this one');
+    const { payload } = await jwtVerify(token, keys, { audience, issuer: iss, algorithms: [ALGORITHM], typ: SERVICE_TYP, maxTokenAge: `${LIFETIME_S * 2}s` });
+    if (payload.sub !== undefined) throw new Error('a service assertion names no subject');
+    const claimed = payload.viewer as { id?: unknown; role?: unknown } | undefined;
+    const viewer = claimed === undefined ? null : viewerOf(claimed.id, claimed.role);
+    return { viewer, client: iss!, service: iss!, expiresAt: payload.exp! * 1000, issuedAt: payload.iat! * 1000 };
+  }
+}
+
+function viewerOf(id: unknown, role: unknown): Viewer {
+  if (typeof id !== 'string' || !id) throw new Error('no viewer id');
+  if (!ROLES.includes(role as Role)) throw new Error('unknown role');
+  return { id, role: role as Role };
 }
 
 /**
  * Calls a subgraph directly, as a gateway does: a GraphQL POST carrying `assertion`, with a
- * timeout. For the few calls made outside a gateway's query plan (a BFF's session upkeep, one
- * subgraph asking another on the caller's behalf); the caller reads the response.
+ * timeout. For the few calls made outside a gateway's query plan (a BFF's session upkeep, media
+ * asking posts about a post as itself); the caller reads the response.
  */
 /**
  * Marks a service's background poll of another's feed (media following posts' events, a BFF

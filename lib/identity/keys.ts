@@ -114,6 +114,16 @@ export function gatewayKeyEnv(privateJwkJson: string): { bff: Record<string, str
   };
 }
 
+/** The env that gives a service (media, posts) its signing key and the subgraphs it calls its public half. */
+export function serviceKeyEnv(service: string, privateJwkJson: string): { own: Record<string, string>; callees: Record<string, string> } {
+  const jwk = JSON.parse(privateJwkJson) as JWK;
+  const name = service.toUpperCase();
+  return {
+    own: { [`${name}_SIGNING_KEY`]: privateJwkJson },
+    callees: { [`${name}_PUBLIC_KEYS`]: JSON.stringify({ keys: [publicHalf(jwk)] }) },
+  };
+}
+
 /** Public keys given as a JWKS (`{"keys":[…]}`) or a JSON array of JWKs. */
 export function parsePublicKeys(json: string, source: string): JWK[] {
   try {

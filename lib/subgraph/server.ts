@@ -19,6 +19,9 @@ import { logMaskedErrors } from '../graphql/plugins';
 import { createHttpServer, createRequestHandler, HttpError, listen, sendJson, serve, type RequestInfo } from '../http/server';
 import { writeSessionHeaders } from '../identity/session-handshake';
 import { ASSERTION_HEADER, assertionVerifier, BACKGROUND_HEADER, CLIENT_ADDRESS_HEADER, type Caller } from '../identity/assertion';
+import { forbidden } from '../identity/authz';
+import { SERVICE_CALLERS } from '../identity/service-calls';
+import type { SubgraphName } from '../config/env';
 import { throttledWarning, type Logger } from '../telemetry/logger';
 import { observeDatabase } from '../telemetry/metrics';
 import { useOperationMetrics } from '../telemetry/operation-metrics';
@@ -63,6 +66,11 @@ export interface SubgraphOptions<TContext extends BaseSubgraphContext> {
   logger: Logger;
   /** The BFFs' public keys: only requests with an assertion they signed are served. */
   gatewayKeys: JWK[];
+  /**
+   * The public keys of the services that may call this one as themselves (lib/identity/service-calls.ts
+   * says which, and for what); a service not here, or without keys, is refused.
+   */
+  serviceKeys?: Partial<Record<string, JWK[]>>;
   /** Seals this subgraph's list cursors (lib/graphql/pagination.ts). */
   cursorSecret: string;
   /** Header and request timeouts of its HTTP server. */
@@ -98,6 +106,28 @@ function sessionHeader<TContext extends BaseSubgraphContext>(): ApolloServerPlug
 }
 
 /**
+ * A service's assertion (media asking posts) runs only the operations this subgraph allows that
+ * service, by exact text (lib/identity/service-calls.ts): read-only ones, never a mutation, so the
+ * viewer it names is trusted for nothing else. A gateway's requests pass untouched.
+ */
+function serviceOperations<TContext extends BaseSubgraphContext>(allowed: Record<string, readonly string[] | undefined>): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ contextValue, request }) {
+          const service = contextValue.caller.service;
+          if (service && !allowed[service]?.includes(request.query ?? '')) {
+            const error = forbidden(`The ${service} service may not run this operation here`);
+            error.extensions.http = { status: 403 };
+            throw error;
+          }
+        },
+      };
+    },
+  };
+}
+
+/**
  * Checks `_entities` representations before @apollo/subgraph resolves them: it throws plain
  * errors (INTERNAL_SERVER_ERROR) on a representation that is not an object, names no type or an
  * unknown one, and a resolver may fail on a key of the wrong type. Each must be an object whose
@@ -125,6 +155,10 @@ function guardEntities(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
+function definedKeys(keys: Partial<Record<string, JWK[]>> = {}): Record<string, JWK[]> {
+  return Object.fromEntries(Object.entries(keys).filter((entry): entry is [string, JWK[]] => entry[1] !== undefined));
+}
+
 /** Builds a federation subgraph served over HTTP; it listens when asked. */
 export async function createSubgraph<TContext extends BaseSubgraphContext>(options: SubgraphOptions<TContext>): Promise<SubgraphService> {
   const { name, database, logger } = options;
@@ -143,6 +177,7 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
       useOperationMetrics<TContext>(),
       logMaskedErrors<TContext>(),
       sessionHeader<TContext>(),
+      serviceOperations<TContext>(Object.fromEntries(Object.entries(SERVICE_CALLERS[name as SubgraphName] ?? {}).map(([service, calls]) => [service, calls?.operations]))),
     ],
     formatError(formatted, error) {
       const code = formatted.extensions?.code as string | undefined;
@@ -157,12 +192,10 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   });
   await apollo.start();
 
-  const verifyAssertion = assertionVerifier(options.gatewayKeys);
-  /** The caller an assertion names, with the assertion itself (passed on when the subgraph asks another as the caller). */
-  const callerOf = async (assertion: string | undefined): Promise<Caller> => ({ ...(await verifyAssertion(assertion)), assertion });
+  const callerOf = assertionVerifier({ audience: name, gatewayKeys: options.gatewayKeys, serviceKeys: definedKeys(options.serviceKeys) });
   // Any local process can send unsigned requests: one line per 10 s, however many come.
   const refused = throttledWarning(logger, 'refused a request without a valid gateway assertion');
-  // Only the gateways (and sibling services) may call a subgraph: no valid assertion, nothing runs.
+  // Only the gateways (and the services allowed to) may call a subgraph: no valid assertion, nothing runs.
   async function authenticate(req: IncomingMessage): Promise<Caller> {
     const header = req.headers[ASSERTION_HEADER];
     try {
@@ -175,7 +208,12 @@ export async function createSubgraph<TContext extends BaseSubgraphContext>(optio
   const authenticated = Object.fromEntries(
     Object.entries(options.authenticatedRoutes ?? {}).map(([prefix, handle]) => [
       prefix,
-      async (req: IncomingMessage, res: ServerResponse, rest: string) => handle(req, res, rest, await authenticate(req)),
+      async (req: IncomingMessage, res: ServerResponse, rest: string) => {
+        const caller = await authenticate(req);
+        // A service reaches the event feed only (which checks it is a reader); no other route.
+        if (caller.service && prefix !== FEED_PATH) throw new HttpError(403, 'FORBIDDEN', `The ${caller.service} service may not call this route`);
+        return handle(req, res, rest, caller);
+      },
     ]),
   );
   observeDatabase(name, database);
@@ -279,6 +317,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends Trans
       database,
       logger,
       gatewayKeys: config.gatewayKeys,
+      serviceKeys: config.serviceKeys,
       cursorSecret: config.cursorSecret,
       httpTimeouts: config.httpTimeouts,
       publicRoutes: spec.publicRoutes?.(services),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError, envEnum, envInt, envString, envUrl, envMs } from '../../lib/config/env';
-import { GATEWAY_SIGNING_KEY, keySource } from '../../lib/config/keys';
+import { serviceKeySource } from '../../lib/config/keys';
 import { subgraphConfig, type SubgraphConfig } from '../../lib/config/subgraph';
 import type { KeySource } from '../../lib/identity/keys';
 import { subgraphUrls } from '../../lib/config/subgraph-urls';
@@ -22,14 +22,14 @@ export interface MediaConfig extends SubgraphConfig {
   publicMaxAgeSeconds: number;
   /** `POSTS_SUBGRAPH_URL`, default supergraph.yaml's routing URL: where media asks posts. */
   postsUrl: string;
-  /** `GATEWAY_SIGNING_KEY` (required in production): what media signs its own calls to posts with. */
+  /** `MEDIA_SIGNING_KEY` (required in production): what media signs its own calls to posts (and its reads of feeds) with, as itself. */
   signingKey: KeySource;
 }
 
 export function loadMediaConfig(): MediaConfig {
   return {
     ...subgraphConfig('media'),
-    signingKey: keySource(GATEWAY_SIGNING_KEY, 'gateway-signing.jwk.json'),
+    signingKey: serviceKeySource('media'),
     publicUrl: (envUrl('MEDIA_PUBLIC_URL') ?? '').replace(/\/$/, ''),
     storage: mediaStorageConfig(),
     uploads: {

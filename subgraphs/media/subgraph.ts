@@ -1,4 +1,4 @@
-import { assertionSigner } from '../../lib/identity/assertion';
+import { serviceAssertionSigner } from '../../lib/identity/assertion';
 import { loadSigningKey } from '../../lib/identity/keys';
 import { loadTypeDefs, prismaSubgraph } from '../../lib/subgraph/server';
 import type { MediaConfig } from './config';
@@ -25,11 +25,10 @@ export const createMediaSubgraph = prismaSubgraph({
   createLoaders,
   services: async (db, config: MediaConfig, logger): Promise<MediaServices> => {
     const store = await createBlobStore(config.storage);
-    // Media signs its own calls to posts as the service `media`, with the graph's internal key.
-    const sign = assertionSigner(await loadSigningKey(config.signingKey), 'media');
-    const posts = postsClient(config.postsUrl);
-    // Delivery asks posts whether a file's post is public as an anonymous caller, signed by media.
-    const visibility = postVisibility(posts, () => sign(null), config.visibilityCacheMs);
+    // Media asks posts as itself, with its own key, for posts only (lib/identity/service-calls.ts).
+    const sign = serviceAssertionSigner(await loadSigningKey(config.signingKey), 'media');
+    const posts = postsClient(config.postsUrl, (viewer) => sign('posts', viewer));
+    const visibility = postVisibility(posts, config.visibilityCacheMs);
     return { store, posts, visibility, config: { publicUrl: config.publicUrl, uploads: config.uploads } };
   },
   // Hourly: upload URLs that expired unused.

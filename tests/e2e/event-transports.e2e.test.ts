@@ -54,7 +54,7 @@ describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => 
       EVENTS_ACK_WAIT_MS: '2000',
       // Posts follows users, which is not here: on the embedded feed, a port where nothing listens.
       USERS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
-      GATEWAY_SIGNING_KEY: key.privateJwk,
+      MEDIA_SIGNING_KEY: key.serviceKeys.media,
       ...(transport === 'nats' && { NATS_URL: nats.url }),
     });
     posts = await inProcessSubgraph('posts', createPostsSubgraph, loadPostsConfig, key, databases);
@@ -72,7 +72,7 @@ describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => 
     events = await startEvents({
       service: 'media',
       db: consumerDb,
-      config: eventsConfig(true),
+      config: eventsConfig('media', true),
       handlers: { posts: { PostPublished: record, PostUnpublished: record, PostDeleted: record } },
       logger: createLogger('media', 'fatal'),
     });

@@ -128,7 +128,7 @@ describe('the subgraphs answer a gateway’s malformed requests with a stable co
     const logs = watchLogs();
     const response = await fetch(`${stack.subgraphs.posts.origin}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-gateway-assertion': await stack.assertion(null) },
+      headers: { 'content-type': 'application/json', 'x-gateway-assertion': await stack.assertion('posts', null) },
       body: JSON.stringify({ query: '{ __typename }', extensions: { persistedQuery: { version: 1, sha256Hash: '0'.repeat(64) } } }),
     });
     expect(response.status).toBe(400);

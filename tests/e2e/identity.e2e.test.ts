@@ -120,7 +120,7 @@ describe('key rotation', () => {
 describe('gateway assertions at the subgraphs', () => {
   const direct = (assertion: string) => graphql(stack.subgraphs.posts.origin, CREATE, undefined, { [ASSERTION_HEADER]: assertion });
 
-  it('refuses an assertion that is expired, for another audience, signed by another key, or forged, with 401', async () => {
+  it('refuses an assertion that is expired, for another subgraph or audience, signed by another key, or forged, with 401', async () => {
     const { user } = await signUp(stack.web);
     const viewer: Viewer = { id: user.id, role: 'AUTHOR' };
     const real = await signingKeyFrom(stack.gatewayKey, 'gateway key');
@@ -137,10 +137,16 @@ describe('gateway assertions at the subgraphs', () => {
         .sign(key.privateKey);
     const before = await postCount();
     for (const assertion of [
-      await craft(real, 'federated-graph-subgraphs', now - 5),
+      await craft(real, 'posts', now - 5),
       await craft(real, 'some-other-audience', now + 30),
-      await craft(foreign, 'federated-graph-subgraphs', now + 30),
-      (await stack.assertion(viewer)).replace(/\.[^.]+$/, '.AAAA'),
+      // The audience every subgraph shared: an assertion must name the one it is for.
+      await craft(real, 'federated-graph-subgraphs', now + 30),
+      // Made by a BFF for media (or users): not replayable to posts.
+      await craft(real, 'media', now + 30),
+      await stack.assertion('media', viewer),
+      await stack.assertion('users', viewer),
+      await craft(foreign, 'posts', now + 30),
+      (await stack.assertion('posts', viewer)).replace(/\.[^.]+$/, '.AAAA'),
       'not-a-jwt',
     ]) {
       const response = await direct(assertion);
@@ -148,8 +154,96 @@ describe('gateway assertions at the subgraphs', () => {
       expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
     }
     expect(await postCount()).toBe(before);
-    // The control: a fresh assertion with the real key for the same viewer is accepted.
-    expect((await direct(await craft(real, 'federated-graph-subgraphs', now + 30))).body.errors).toBeUndefined();
+    // The control: a fresh assertion with the real key for posts, for the same viewer, is accepted.
+    expect((await direct(await craft(real, 'posts', now + 30))).body.errors).toBeUndefined();
+    expect((await direct(await stack.assertion('posts', viewer))).body.errors).toBeUndefined();
+  });
+});
+
+describe('service assertions: a subgraph calling another as itself', () => {
+  type Service = 'media' | 'posts';
+  /** An assertion signed with `service`'s own key, shaped as `shape` says. */
+  async function signedBy(service: Service, audience: string, shape: { typ?: string; viewer?: Viewer; subject?: Viewer } = {}) {
+    const key = await signingKeyFrom(stack.serviceKeys[service], service);
+    const { typ = 'service-assertion+jwt', viewer, subject } = shape;
+    const jwt = new SignJWT({ ...(viewer && { viewer }), ...(subject && { client: service, role: subject.role }) })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ })
+      .setIssuer(service)
+      .setAudience(audience)
+      .setIssuedAt()
+      .setExpirationTime('30s');
+    if (subject) jwt.setSubject(subject.id);
+    return jwt.sign(key.privateKey);
+  }
+  const call = (subgraph: 'users' | 'posts' | 'media', query: string, assertion: string, variables?: Record<string, unknown>) =>
+    graphql(stack.subgraphs[subgraph].origin, query, variables, { [ASSERTION_HEADER]: assertion });
+  const feed = (subgraph: 'users' | 'posts', assertion: string) =>
+    fetch(`${stack.subgraphs[subgraph].origin}/events?after=0&first=1`, { headers: { [ASSERTION_HEADER]: assertion } });
+  const ADMIN = (): Viewer => ({ id: adminUser.id, role: 'ADMIN' });
+
+  it("refuses media's key claiming an admin for a mutation, at posts and at users, and changes nothing", async () => {
+    const { user } = await signUp(stack.web);
+    const promote = `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`;
+    const before = await postCount();
+    // As a service naming an admin viewer: posts runs none of its mutations, users none of its GraphQL.
+    const asService = await call('posts', CREATE, await signedBy('media', 'posts', { viewer: ADMIN() }));
+    expect(asService.status).toBe(403);
+    expect(asService.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const atUsers = await call('users', promote, await signedBy('media', 'users', { viewer: ADMIN() }), { id: user.id });
+    expect(atUsers.status).toBe(403);
+    expect(atUsers.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    // Posing as a BFF (a gateway assertion for an admin, or a subject in a service assertion): not a key that can.
+    for (const assertion of [
+      await signedBy('media', 'posts', { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
+      await signedBy('media', 'posts', { subject: ADMIN() }),
+      await signedBy('posts', 'posts', { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
+    ]) {
+      const response = await call('posts', CREATE, assertion);
+      expect(response.status).toBe(401);
+      expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    for (const service of ['media', 'posts'] as const) {
+      const response = await call('users', promote, await signedBy(service, 'users', { typ: 'gateway-assertion+jwt', subject: ADMIN() }), { id: user.id });
+      expect(response.status).toBe(401);
+    }
+    expect(await postCount()).toBe(before);
+    const { body } = await stack.subgraph('users', `query($id: ID!) { user(id: $id) { role } }`, { id: user.id }, ADMIN());
+    expect(body.data.user.role).toBe('AUTHOR');
+  });
+
+  it('lets a service do only what it is there for: its own read-only operations, the feeds it follows', async () => {
+    const author = await signUp(stack.web);
+    const draft = (await author.session.gql(`mutation { createPost(input: { title: "service draft", body: "secret body" }) { id } }`)).body.data.createPost.id;
+    const visible = `query MediaVisiblePosts($r: [_Any!]!) { _entities(representations: $r) { ... on Post { id } } }`;
+    const r = [{ __typename: 'Post', id: draft }];
+    // The control: media asks posts, exactly as it does, about its author (who may see the draft) and an anonymous viewer.
+    const asAuthor = await call('posts', visible, await signedBy('media', 'posts', { viewer: { id: author.user.id, role: 'AUTHOR' } }), { r });
+    expect(asAuthor.body).toEqual({ data: { _entities: [{ id: draft }] } });
+    expect((await call('posts', visible, await signedBy('media', 'posts'), { r })).body).toEqual({ data: { _entities: [null] } });
+    // Anything else, even a read, even one character more: refused, the draft's body never shown.
+    for (const query of [
+      `query MediaVisiblePosts($r: [_Any!]!) { _entities(representations: $r) { ... on Post { id body } } }`,
+      `{ posts(first: 5) { nodes { id body } } }`,
+      `${visible} `,
+    ]) {
+      const response = await call('posts', query, await signedBy('media', 'posts', { viewer: ADMIN() }), { r });
+      expect(response.status).toBe(403);
+      expect(JSON.stringify(response.body)).not.toContain('secret body');
+    }
+    // Each key only at the subgraphs its service may call: posts may not call posts or media, media not media.
+    expect((await call('posts', visible, await signedBy('posts', 'posts'), { r })).status).toBe(401);
+    expect((await call('media', `{ media(first: 1) { nodes { id } } }`, await signedBy('media', 'media'))).status).toBe(401);
+    expect((await call('media', `{ media(first: 1) { nodes { id } } }`, await signedBy('posts', 'media'))).status).toBe(401);
+    // Made for posts, not replayable to users.
+    expect((await feed('users', await signedBy('media', 'posts'))).status).toBe(401);
+
+    // Feeds: their readers, by their own key and for that producer; not a BFF's assertion naming a reader.
+    expect((await feed('users', await signedBy('media', 'users'))).status).toBe(200);
+    expect((await feed('users', await signedBy('posts', 'users'))).status).toBe(200);
+    expect((await feed('posts', await signedBy('media', 'posts'))).status).toBe(200);
+    expect((await feed('users', await signedBy('media', 'users', { viewer: ADMIN() }))).status).toBe(403);
+    expect((await feed('users', await stack.assertion('users', null, 'media'))).status).toBe(403);
+    expect((await feed('users', await stack.assertion('users', null, 'posts'))).status).toBe(403);
   });
 });
 

@@ -3,7 +3,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { databaseUrlVariable, type SubgraphName } from '../../lib/config/env';
 import { openDatabase } from '../../lib/data/database';
 import { assertionSigner, type Viewer } from '../../lib/identity/assertion';
-import { generatePrivateJwk, signingKeyFrom } from '../../lib/identity/keys';
+import { generatePrivateJwk, serviceKeyEnv, signingKeyFrom } from '../../lib/identity/keys';
 import type { JWK } from 'jose';
 import type { SubgraphConfig } from '../../lib/config/subgraph';
 import type { SubgraphDeps, SubgraphService } from '../../lib/subgraph/server';
@@ -18,17 +18,23 @@ import type { TestDatabases } from './test-databases';
  * it and authorises from it exactly as over HTTP; errors come back formatted as a client sees them.
  */
 
-/** A BFF's assertion signing key: its private JWK (for a service that signs too) and the signer. */
+/**
+ * A BFF's assertion signing key (its private JWK and the signer: `sign(subgraph, viewer)`), and
+ * the keys media and posts sign their own calls with, which the subgraphs built with it trust.
+ */
 export interface GatewayKey {
   privateJwk: string;
   gatewayKeys: JWK[];
-  sign(viewer: Viewer | null): Promise<string>;
+  sign(subgraph: SubgraphName, viewer: Viewer | null): Promise<string>;
+  /** The private JWKs (JSON) of media's and posts' own keys. */
+  serviceKeys: { media: string; posts: string };
 }
 
 export async function gatewayKey(client = 'bff-web'): Promise<GatewayKey> {
   const privateJwk = JSON.stringify(await generatePrivateJwk());
   const key = await signingKeyFrom(privateJwk, 'test gateway key');
-  return { privateJwk, gatewayKeys: [key.publicJwk], sign: assertionSigner(key, client) };
+  const serviceKeys = { media: JSON.stringify(await generatePrivateJwk()), posts: JSON.stringify(await generatePrivateJwk()) };
+  return { privateJwk, gatewayKeys: [key.publicJwk], sign: assertionSigner(key, client), serviceKeys };
 }
 
 export interface Result {
@@ -70,9 +76,12 @@ export async function inProcessSubgraph<TConfig extends SubgraphConfig>(
   // The config module reads what a process is started with: the keys and the database URL.
   const given: Record<string, string> = {
     GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: key.gatewayKeys }),
+    ...serviceKeyEnv('media', key.serviceKeys.media).callees,
+    ...serviceKeyEnv('posts', key.serviceKeys.posts).callees,
     [databaseUrlVariable(name)]: url,
-    // A consumer signs its reads of others' event feeds; a suite that follows none polls once an hour.
-    GATEWAY_SIGNING_KEY: process.env.GATEWAY_SIGNING_KEY ?? key.privateJwk,
+    // A consumer signs its reads of others' event feeds (and media its questions to posts) with its
+    // own key; a suite that follows none polls once an hour.
+    ...(name !== 'users' && serviceKeyEnv(name, key.serviceKeys[name]).own),
     EVENTS_POLL_MS: process.env.EVENTS_POLL_MS ?? '3600000',
   };
   const saved = Object.fromEntries(Object.keys(given).map((variable) => [variable, process.env[variable]]));
@@ -92,7 +101,7 @@ export async function inProcessSubgraph<TConfig extends SubgraphConfig>(
   return {
     service,
     async run(viewer, query, variables) {
-      const assertion = viewer === undefined ? undefined : await key.sign(viewer);
+      const assertion = viewer === undefined ? undefined : await key.sign(name, viewer);
       const response = await service.executeOperation({ query, variables }, assertion);
       if (response.body.kind !== 'single') throw new Error('expected a single result');
       const { data, errors } = response.body.singleResult;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ASSERTION_HEADER, assertionSigner, type Viewer } from '../../lib/identity/assertion';
 import { generatePrivateJwk, signingKeyFrom } from '../../lib/identity/keys';
-import { launchGraph } from '../../tooling/launch';
+import { launchGraph, type ServiceKeys } from '../../tooling/launch';
 import { stopChild, type RunningService, type ServiceName } from '../../tooling/processes';
 import { createTestDatabases, type TestDatabases } from './test-databases';
 
@@ -55,8 +55,10 @@ export interface Stack {
   tokenKey: string;
   /** The BFFs' assertion signing key (a private JWK, JSON), for crafting assertions. */
   gatewayKey: string;
-  /** A gateway assertion for `viewer`, signed with the stack's gateway key, for calling a subgraph directly. */
-  assertion(viewer: Viewer | null, client?: string): Promise<string>;
+  /** The signing keys of media and posts (private JWKs, JSON), for crafting service assertions. */
+  serviceKeys: ServiceKeys;
+  /** A gateway assertion for `viewer`, for `subgraph` only, signed with the stack's gateway key, for calling that subgraph directly. */
+  assertion(subgraph: SubgraphName, viewer: Viewer | null, client?: string): Promise<string>;
   /** Stops a subgraph (SIGTERM); resolves with its exit code. */
   stopSubgraph(name: SubgraphName): Promise<number | null>;
   /** Starts a stopped subgraph again, on the port it had, with the environment it had; by default awaits /ready. */
@@ -95,9 +97,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const gatewayJwk = JSON.stringify(await generatePrivateJwk());
     const tokenKey = JSON.stringify(await generatePrivateJwk());
+    const serviceKeys = { media: JSON.stringify(await generatePrivateJwk()), posts: JSON.stringify(await generatePrivateJwk()) };
     const graph = await launchGraph({
       urls: databases.urls,
       gatewayKey: gatewayJwk,
+      serviceKeys,
       portOf: () => 0,
       subgraphEnv: { AUTH_SIGNING_KEY: tokenKey, MEDIA_DIR: mediaDir,
         // Media's poll of posts' event feed would add statements to suites that count them; the
@@ -140,8 +144,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       mediaDir,
       tokenKey,
       gatewayKey: gatewayJwk,
-      assertion: async (viewer, client = 'bff-web') =>
-        client === 'bff-web' ? sign(viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(viewer),
+      serviceKeys,
+      assertion: async (subgraph, viewer, client = 'bff-web') =>
+        client === 'bff-web' ? sign(subgraph, viewer) : assertionSigner(await signingKeyFrom(gatewayJwk, 'test gateway key'), client)(subgraph, viewer),
       stopSubgraph: (name) => byName[name].stop(),
       startSubgraph: (name, startOptions) => graph.restart(name, startOptions),
       async startBff(name) {
@@ -151,7 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       replica: (name, env) => graph.replica(name, env),
       async subgraph(name, query, variables, viewer = null) {
-        const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(viewer) };
+        const headers: Record<string, string> = viewer === 'none' ? {} : { [ASSERTION_HEADER]: await sign(name, viewer) };
         return graphql(byName[name].origin, query, variables, headers);
       },
       stop: cleanUp,

@@ -7,6 +7,9 @@ import { loadUsersConfig } from '../../subgraphs/users/config';
 const REQUIRED = {
   // A public EC JWK: its shape is what config checks (the BFFs' real keys are made by npm start).
   GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
+  // The keys of the services that call others as themselves (media → posts and users, posts → users).
+  MEDIA_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
+  POSTS_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
   USERS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/users',
   POSTS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/posts',
   MEDIA_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/media',
@@ -50,6 +53,17 @@ describe('subgraph config', () => {
     expect(media.uploads).toMatchObject({ maxPixels: 40_000_000, processingConcurrency: 1, processingQueue: 8, maxConcurrentPerUser: 2 });
   });
 
+  it("needs a service's public key only where that service calls: a feed reader's only on the embedded feed", () => {
+    withEnv({ NATS_URL: 'nats://127.0.0.1:4290' });
+    delete process.env.MEDIA_PUBLIC_KEYS;
+    delete process.env.POSTS_PUBLIC_KEYS;
+    expect(loadUsersConfig().serviceKeys).toEqual({});
+    withEnv({});
+    expect(Object.keys(loadUsersConfig().serviceKeys).sort()).toEqual(['media', 'posts']);
+    expect(Object.keys(loadPostsConfig().serviceKeys)).toEqual(['media']);
+    expect(loadMediaConfig().serviceKeys).toEqual({});
+  });
+
   it.each([
     { service: 'posts', load: loadPostsConfig, env: { POSTS_PORT: 'abc' }, variable: 'POSTS_PORT' },
     { service: 'posts', load: loadPostsConfig, env: { LOG_LEVEL: 'verbose' }, variable: 'LOG_LEVEL' },
@@ -73,12 +87,18 @@ describe('subgraph config', () => {
     { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'http://127.0.0.1:4290' }, variable: 'NATS_URL' },
     { service: 'posts', load: loadPostsConfig, env: { EVENTS_MAX_ATTEMPTS: '0' }, variable: 'EVENTS_MAX_ATTEMPTS' },
     { service: 'media', load: loadMediaConfig, env: { EVENTS_ACK_WAIT_MS: '10' }, variable: 'EVENTS_ACK_WAIT_MS' },
-    // The embedded feed's reads are signed: posts needs the key in production (with NATS_URL it does not).
-    { service: 'posts', load: loadPostsConfig, env: { NODE_ENV: 'production' }, variable: 'GATEWAY_SIGNING_KEY' },
+    // The embedded feed's reads are signed with posts' own key: needed in production (with NATS_URL it is not).
+    { service: 'posts', load: loadPostsConfig, env: { NODE_ENV: 'production' }, variable: 'POSTS_SIGNING_KEY' },
+    // Media asks posts as itself: posts must know media's key, whatever the transport.
+    { service: 'posts', load: loadPostsConfig, env: { MEDIA_PUBLIC_KEYS: undefined }, variable: 'MEDIA_PUBLIC_KEYS' },
+    { service: 'posts', load: loadPostsConfig, env: { MEDIA_PUBLIC_KEYS: undefined, NATS_URL: 'nats://127.0.0.1:4290' }, variable: 'MEDIA_PUBLIC_KEYS' },
+    { service: 'posts', load: loadPostsConfig, env: { MEDIA_PUBLIC_KEYS: JSON.stringify({ keys: [] }) }, variable: 'MEDIA_PUBLIC_KEYS' },
+    // Posts and media read users' embedded feed as themselves.
+    { service: 'users', load: loadUsersConfig, env: { POSTS_PUBLIC_KEYS: undefined }, variable: 'POSTS_PUBLIC_KEYS' },
     { service: 'posts', load: loadPostsConfig, env: { GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [] }) }, variable: 'GATEWAY_PUBLIC_KEYS' },
     { service: 'posts', load: loadPostsConfig, env: { POSTS_DATABASE_URL: 'http://127.0.0.1:5432/posts' }, variable: 'POSTS_DATABASE_URL' },
     { service: 'users', load: loadUsersConfig, env: { NODE_ENV: 'production' }, variable: 'AUTH_SIGNING_KEY' },
-    { service: 'media', load: loadMediaConfig, env: { NODE_ENV: 'production' }, variable: 'GATEWAY_SIGNING_KEY' },
+    { service: 'media', load: loadMediaConfig, env: { NODE_ENV: 'production' }, variable: 'MEDIA_SIGNING_KEY' },
   ])('$service: a bad $variable is a ConfigError naming it', ({ load, env, variable }) => {
     withEnv(env as Record<string, string | undefined>);
     expect(failure(load)).toMatch(new RegExp(`^${variable}\\b`));

@@ -32,9 +32,9 @@ const REMEMBERED = 10_000;
  * files of the same posts), so a post unpublished that recently may still have its files served
  * publicly; a caller's own visibility is never remembered. Posts unreachable: 503 SUBGRAPH_UNAVAILABLE.
  */
-export function postVisibility({ visiblePostIds }: PostsClient, anonymousAssertion: () => Promise<string>, cacheMs: number): PostVisibility {
+export function postVisibility({ visiblePostIds }: PostsClient, cacheMs: number): PostVisibility {
   const anonymous = new Map<string, { visible: boolean; until: number }>();
-  const ask = async (caller: Caller, postId: string) => {
+  const ask = async (caller: Pick<Caller, 'viewer'>, postId: string) => {
     try {
       return (await visiblePostIds(caller, [postId])).has(postId);
     } catch {
@@ -44,7 +44,7 @@ export function postVisibility({ visiblePostIds }: PostsClient, anonymousAsserti
   return async function visibility(caller: Caller, postId: string): Promise<Visibility> {
     let known = anonymous.get(postId);
     if (!known || known.until <= Date.now()) {
-      known = { visible: await ask({ viewer: null, client: 'media', assertion: await anonymousAssertion() }, postId), until: Date.now() + cacheMs };
+      known = { visible: await ask({ viewer: null }, postId), until: Date.now() + cacheMs };
       if (anonymous.size >= REMEMBERED) anonymous.clear();
       anonymous.set(postId, known);
     }

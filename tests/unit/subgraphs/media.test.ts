@@ -11,10 +11,10 @@ import { codes, gatewayKey, inProcessSubgraph, type InProcessSubgraph, type Resu
 import { createTestDatabases, type TestDatabases } from '../../support/test-databases';
 
 /**
- * The media subgraph in process. Media asks posts, as the caller, who may see or attach to a post,
- * so posts runs in this process too, listening on a loopback port (no other process), and media
- * reaches it as it would in production. Both trust the same gateway key, which media also signs
- * its own calls with (its post-events follower).
+ * The media subgraph in process. Media asks posts, as itself about the caller, who may see or
+ * attach to a post, so posts runs in this process too, listening on a loopback port (no other
+ * process), and media reaches it as it would in production. Both trust the same gateway key, and
+ * posts media's own key, which media signs its calls to posts (and its feed reads) with.
  */
 
 const MAX_IMAGE_BYTES = 5_000;
@@ -79,7 +79,6 @@ beforeAll(async () => {
   mediaDir = mkdtempSync(path.join(os.tmpdir(), 'fg-media-in-process-'));
   Object.assign(process.env, {
     POSTS_SUBGRAPH_URL: `http://127.0.0.1:${port}/graphql`,
-    GATEWAY_SIGNING_KEY: key.privateJwk,
     MEDIA_STORAGE: 'disk',
     MEDIA_DIR: mediaDir,
     MEDIA_MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),

@@ -167,6 +167,6 @@ describe('signIn and the gateway assertion', () => {
   it('nothing runs without a valid assertion', async () => {
     await expect(users.run(undefined, '{ me { id } }')).rejects.toThrow('missing gateway assertion');
     const other = await gatewayKey();
-    await expect(users.service.executeOperation({ query: '{ me { id } }' }, await other.sign(null))).rejects.toThrow();
+    await expect(users.service.executeOperation({ query: '{ me { id } }' }, await other.sign('users', null))).rejects.toThrow();
   });
 });
