@@ -9,7 +9,7 @@ import type { PostsClient } from './posts-client';
 /** What media's resolvers and file routes use besides the database: made once at start (subgraph.ts). */
 export interface MediaServices {
   store: BlobStore;
-  /** Asks posts about posts, as the caller. */
+  /** Asks posts about posts, as media, for the caller's viewer. */
   posts: PostsClient;
   /** Who may fetch a post's files (anonymous visibility remembered briefly). */
   visibility: PostVisibility;

@@ -185,6 +185,25 @@ describe('service assertions: a subgraph calling another as itself', () => {
     const { user } = await signUp(stack.web);
     const promote = `mutation($id: ID!) { updateUser(id: $id, input: { role: ADMIN }) { role } }`;
     const before = await postCount();
+    // Posing as a BFF (a gateway assertion for an admin, or a subject in a service assertion), for
+    // the subgraph or for the audience all once shared: not a key that can.
+    for (const audience of ['posts', 'federated-graph-subgraphs']) {
+      for (const assertion of [
+        await signedBy('media', audience, { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
+        await signedBy('media', audience, { subject: ADMIN() }),
+        await signedBy('posts', audience, { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
+      ]) {
+        const response = await call('posts', CREATE, assertion);
+        expect(response.status).toBe(401);
+        expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+      }
+    }
+    for (const audience of ['users', 'federated-graph-subgraphs']) {
+      for (const service of ['media', 'posts'] as const) {
+        const response = await call('users', promote, await signedBy(service, audience, { typ: 'gateway-assertion+jwt', subject: ADMIN() }), { id: user.id });
+        expect(response.status).toBe(401);
+      }
+    }
     // As a service naming an admin viewer: posts runs none of its mutations, users none of its GraphQL.
     const asService = await call('posts', CREATE, await signedBy('media', 'posts', { viewer: ADMIN() }));
     expect(asService.status).toBe(403);
@@ -192,20 +211,6 @@ describe('service assertions: a subgraph calling another as itself', () => {
     const atUsers = await call('users', promote, await signedBy('media', 'users', { viewer: ADMIN() }), { id: user.id });
     expect(atUsers.status).toBe(403);
     expect(atUsers.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
-    // Posing as a BFF (a gateway assertion for an admin, or a subject in a service assertion): not a key that can.
-    for (const assertion of [
-      await signedBy('media', 'posts', { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
-      await signedBy('media', 'posts', { subject: ADMIN() }),
-      await signedBy('posts', 'posts', { typ: 'gateway-assertion+jwt', subject: ADMIN() }),
-    ]) {
-      const response = await call('posts', CREATE, assertion);
-      expect(response.status).toBe(401);
-      expect(response.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
-    }
-    for (const service of ['media', 'posts'] as const) {
-      const response = await call('users', promote, await signedBy(service, 'users', { typ: 'gateway-assertion+jwt', subject: ADMIN() }), { id: user.id });
-      expect(response.status).toBe(401);
-    }
     expect(await postCount()).toBe(before);
     const { body } = await stack.subgraph('users', `query($id: ID!) { user(id: $id) { role } }`, { id: user.id }, ADMIN());
     expect(body.data.user.role).toBe('AUTHOR');

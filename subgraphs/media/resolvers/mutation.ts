@@ -25,7 +25,7 @@ async function mediaToChange({ loaders, caller, posts }: Pick<MediaContext, 'loa
 export const Mutation: MutationResolvers = {
   createMedia: async (_, { input }, { db, caller, posts }) => {
     // Anyone signed in may have an avatar; media on a post is for its author (or an admin),
-    // which only the posts subgraph knows: it is asked, as the caller.
+    // which only the posts subgraph knows: it is asked, about the caller.
     const viewer =
       input.purpose === 'AVATAR' ? requireViewer(caller, 'set an avatar') : requireRole(caller, ['AUTHOR', 'ADMIN'], 'attach media to posts');
     const data = valid.newMedia(input, viewer.id);
