@@ -43,6 +43,7 @@ import { signingKeyFrom } from '../lib/identity/keys';
 import { createLogger } from '../lib/telemetry/logger';
 import { withScratchGraph } from '../tooling/scratch-graph';
 import { cpuMs, postgresCpuMs, postgresMemoryMb, postmasterUnder, rssMb } from './process-cpu';
+import { renderSummary, type Proc, type Summary, type SummaryRow } from './report';
 import { DEEP_QUERY, deepWorkload, detailWorkload, Expectations, identicalWorkload, pageWorkload, type PostsOrder, type WorkItem } from './workloads';
 
 const { values } = parseArgs({
@@ -88,7 +89,6 @@ const wanted = new Set(
 
 type Peer = 'bff-web' | 'stock' | 'hive' | 'reference' | 'bff-mobile';
 /** The processes whose CPU and memory are reported for every run. */
-type Proc = 'gateway' | SubgraphName | 'postgres';
 const PROCS: Proc[] = ['gateway', ...SUBGRAPHS, 'postgres'];
 
 interface Target {
@@ -326,12 +326,14 @@ async function main() {
         });
       };
       if (WARMUP_S > 0) await run(WARMUP_S, { count: 0 }); // warm-up: caches, query plans, JIT, connections
+      // The warm-up leaves requests in flight when it stops; one more request, queued behind them, waits them out.
+      await send(target, target.items[0]).catch(() => undefined);
       const wrong: { count: number; first?: string } = { count: 0 };
       const [before, cpuBefore] = [await metrics(), cpuNow(target)];
       const result = await run(DURATION_S, wrong);
       const [after, cpuAfter] = [await metrics(), cpuNow(target)];
       if (wrong.first) logger.warn({ target: target.name, wrong: wrong.count, first: wrong.first }, 'wrong answers');
-      logger.info({ target: target.name, rps: result.requests.average, wrong: wrong.count }, 'measured');
+      logger.info({ target: target.name, rps: result.requests.average, sent: result.requests.sent, completed: result.requests.total, wrong: wrong.count }, 'measured');
       return {
         rps: result.requests.average,
         p50: result.latency.p50,
@@ -357,79 +359,57 @@ async function main() {
     );
 
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const rows = targets.map((target) => {
+    const rows: SummaryRow[] = targets.map((target) => {
       const list = runs.get(target)!;
       const requests = list.reduce((a, r) => a + r.requests, 0);
-      const cpu = Object.fromEntries(PROCS.map((p) => [p, list.reduce((a, r) => a + r.cpuMs[p], 0) / requests])) as Record<Proc, number>;
+      const failures = {
+        errors: list.reduce((a, r) => a + r.failures.errors, 0),
+        non2xx: list.reduce((a, r) => a + r.failures.non2xx, 0),
+        wrong: list.reduce((a, r) => a + r.failures.wrong, 0),
+      };
+      // Answers that arrived but were wrong or not 2xx; errors and timeouts are not among `requests`.
+      const correct = Math.max(0, requests - failures.non2xx - failures.wrong);
+      const cpuAll = Object.fromEntries(PROCS.map((p) => [p, list.reduce((a, r) => a + r.cpuMs[p], 0)])) as Record<Proc, number>;
+      const cpuTotal = PROCS.reduce((a, p) => a + cpuAll[p], 0);
+      const rps = mean(list.map((r) => r.rps));
       return {
         scenario: target.scenario,
         peer: target.peer,
         name: target.name,
-        rps: mean(list.map((r) => r.rps)),
+        rps,
+        correctRps: requests > 0 ? (rps * correct) / requests : 0,
         rpsPerPass: list.map((r) => r.rps),
         p50: mean(list.map((r) => r.p50)),
         p99: mean(list.map((r) => r.p99)),
         requests,
-        failures: {
-          errors: list.reduce((a, r) => a + r.failures.errors, 0),
-          non2xx: list.reduce((a, r) => a + r.failures.non2xx, 0),
-          wrong: list.reduce((a, r) => a + r.failures.wrong, 0),
-        },
-        cpuMsPerRequest: { ...cpu, total: PROCS.reduce((a, p) => a + cpu[p], 0) },
+        failures,
+        cpuMsPerRequest: { ...(Object.fromEntries(PROCS.map((p) => [p, cpuAll[p] / requests])) as Record<Proc, number>), total: cpuTotal / requests },
+        cpuMsPerCorrectAnswer: cpuTotal / correct,
         sqlPerRequest: Object.fromEntries(SUBGRAPHS.map((n) => [n, list.reduce((a, r) => a + r.statements[n], 0) / requests])) as Record<SubgraphName, number>,
         memoryMbAtEnd: memory.get(target)!,
         oneAtATime: profiles.get(target),
+        ratios: {},
       };
     });
-    type Row = (typeof rows)[number];
-    const find = (scenario: string, peer: Peer) => rows.find((r) => r.scenario === scenario && r.peer === peer);
-    const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-    const fixed = (x: number | undefined, digits = 2) => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(digits));
-    const failures = (r: Row) => r.failures.errors + r.failures.non2xx + r.failures.wrong;
-    const plans = wanted.has('W2') ? { W2: apolloPlan(DEEP_QUERY) } : {};
-
-    const machine = `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} (1, 5, 15 min) at the end`;
-    const command = `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim();
-    const lines = [
-      `Command: \`${command}\`. ${CONNECTIONS} connections, ${DURATION_S} s per run after a ${WARMUP_S} s warm-up, ${PASSES} pass${PASSES > 1 ? 'es (alternating order)' : ''}, ${((Date.now() - started) / 60000).toFixed(1)} min of runs; ${machine}; data: ${plan.users.length} users, ${plan.posts.length} posts (${order.ids.length} published), ${plan.media.length} media.`,
-      '',
-      '| scenario | req/s (per pass) | p50 ms | p99 ms | failures (errors · non-2xx · wrong) | CPU ms/request: gateway · users · posts · media · PostgreSQL = total | bff-web ÷ this, req/s · CPU |',
-      '| --- | ---: | ---: | ---: | ---: | --- | --- |',
-      ...rows.map((r) => {
-        const web = find(r.scenario, 'bff-web');
-        const c = r.cpuMsPerRequest;
-        const compared = web && r !== web && (r.peer === 'stock' || r.peer === 'hive') ? `${fixed(ratio(web.rps, r.rps))}× · ${fixed(ratio(web.cpuMsPerRequest.total, c.total))}×` : r.peer === 'reference' && web ? `${fixed(ratio(web.rps, r.rps))}× · ${fixed(ratio(web.cpuMsPerRequest.total, c.total))}×` : '';
-        return `| ${r.name} | ${r.rps.toFixed(0)} (${r.rpsPerPass.map((x) => x.toFixed(0)).join(', ')}) | ${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${failures(r)} (${r.failures.errors} · ${r.failures.non2xx} · ${r.failures.wrong}) | ${[c.gateway, c.users, c.posts, c.media, c.postgres].map((x) => fixed(x)).join(' · ')} = **${fixed(c.total)}** | ${compared} |`;
-      }),
-      '',
-      '| scenario | SQL/request under load: users · posts · media | one request at a time: subgraph calls · SQL statements (users / posts / media) | RSS MB at the end: gateway · users · posts · media · PostgreSQL (Pss) |',
-      '| --- | --- | --- | --- |',
-      ...rows.map((r) => {
-        const one = r.oneAtATime;
-        const calls = one ? `${fixed(SUBGRAPHS.reduce((a, n) => a + one.operations[n], 0), 1)} (${SUBGRAPHS.map((n) => fixed(one.operations[n], 1)).join(' / ')}) · ${fixed(SUBGRAPHS.reduce((a, n) => a + one.statements[n], 0), 1)} (${SUBGRAPHS.map((n) => fixed(one.statements[n], 1)).join(' / ')})` : '';
-        const m = r.memoryMbAtEnd;
-        return `| ${r.name} | ${SUBGRAPHS.map((n) => fixed(r.sqlPerRequest[n])).join(' · ')} | ${calls} | ${[m.gateway, m.users, m.posts, m.media, m.postgres].map((x) => (x ? x.toFixed(0) : '–')).join(' · ')} |`;
-      }),
-    ];
-    if (plans.W2) lines.push('', `Apollo's query planner (bff-web and the stock gateway plan with it) plans W2 as ${plans.W2.fetches} fetches in ${plans.W2.levels} sequential levels.`);
-    process.stdout.write(`\n${lines.join('\n')}\n`);
+    const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : undefined);
+    for (const row of rows) {
+      const web = rows.find((r) => r.scenario === row.scenario && r.peer === 'bff-web');
+      if (!web || row === web || row.peer === 'bff-mobile') continue;
+      row.ratios = { bffWebOverThisCorrectRps: ratio(web.correctRps, row.correctRps), bffWebOverThisCpuPerCorrect: ratio(web.cpuMsPerCorrectAnswer, row.cpuMsPerCorrectAnswer) };
+    }
+    const summary: Summary = {
+      command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      at: new Date().toISOString(),
+      options: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, passes: PASSES, scenarios: [...wanted] },
+      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverageAtEnd: os.loadavg() },
+      data: { users: plan.users.length, posts: plan.posts.length, published: order.ids.length, media: plan.media.length, cursors: CURSORS, detailIds: DETAIL_IDS },
+      runMinutes: (Date.now() - started) / 60000,
+      apolloPlan: wanted.has('W2') ? { W2: apolloPlan(DEEP_QUERY) } : {},
+      rows,
+    };
+    process.stdout.write(`\n${renderSummary(summary)}\n`);
 
     if (values.json) {
-      const summary = {
-        command,
-        at: new Date().toISOString(),
-        options: { connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, passes: PASSES, scenarios: [...wanted] },
-        machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverageAtEnd: os.loadavg() },
-        data: { users: plan.users.length, posts: plan.posts.length, published: order.ids.length, media: plan.media.length, cursors: CURSORS, detailIds: DETAIL_IDS },
-        apolloPlan: plans,
-        rows: rows.map((r) => ({
-          ...r,
-          ratios: {
-            bffWebOverThisRps: r.peer === 'bff-web' ? undefined : ratio(find(r.scenario, 'bff-web')?.rps, r.rps),
-            bffWebOverThisCpu: r.peer === 'bff-web' ? undefined : ratio(find(r.scenario, 'bff-web')?.cpuMsPerRequest.total, r.cpuMsPerRequest.total),
-          },
-        })),
-      };
       writeFileSync(values.json, `${JSON.stringify(summary, null, 2)}\n`);
       logger.info({ file: values.json }, 'wrote the JSON summary');
     }
