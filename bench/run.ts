@@ -226,14 +226,14 @@ async function main() {
     if (wanted.has('B3') || wanted.has('B3c')) await new MobileClient({ baseUrl: graph.mobile.origin }).feed(20); // registers the persisted query
     const mobileFeed = JSON.stringify({ operationName: 'Feed', variables: { first: 20 }, extensions: { persistedQuery: { version: 1, sha256Hash: feed.id } } });
     const mobileUrl = `${graph.mobile.origin}/graphql`;
-    add('B1', 'reference', 'B1 posts subgraph alone: posts(first: 20)', postsUrl, graph.subgraphs.posts.child.pid, asGateway, identicalWorkload(JSON.stringify({ query: '{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }' })));
-    add('B2', 'bff-web', 'B2 bff-web: 20 posts × author × media', webUrl, graph.web.child.pid, uncached, identicalWorkload(page(20)));
-    add('B2', 'stock', 'B2 stock @apollo/gateway, same query', stockUrl, stock.child.pid, none, identicalWorkload(page(20)));
-    add('B2', 'hive', 'B2 Hive Gateway, same query', hiveUrl, hive.child.pid, none, identicalWorkload(page(20)));
-    add('B2c', 'bff-web', 'B2c bff-web: same query, anonymous, response cache', webUrl, graph.web.child.pid, none, identicalWorkload(page(20)));
-    add('B3', 'bff-mobile', 'B3 bff-mobile: feed, 20 cards, persisted query', mobileUrl, graph.mobile.child.pid, uncached, identicalWorkload(mobileFeed));
-    add('B3c', 'bff-mobile', 'B3c bff-mobile: same feed, anonymous, response cache', mobileUrl, graph.mobile.child.pid, none, identicalWorkload(mobileFeed));
-    for (const first of [10, 50, 100]) add('B4', 'bff-web', `B4 bff-web: heavy page, ${first} posts`, webUrl, graph.web.child.pid, uncached, identicalWorkload(page(first)));
+    add('B1', 'reference', 'B1 (best case: identical queries, deduplicated) posts subgraph alone: posts(first: 20)', postsUrl, graph.subgraphs.posts.child.pid, asGateway, identicalWorkload(JSON.stringify({ query: '{ posts(first: 20) { nodes { id title bodyHtml publishedAt } } }' })));
+    add('B2', 'bff-web', 'B2 (best case: identical queries, deduplicated) bff-web: 20 posts × author × media', webUrl, graph.web.child.pid, uncached, identicalWorkload(page(20)));
+    add('B2', 'stock', 'B2 (best case: identical queries, deduplicated) stock @apollo/gateway, same query', stockUrl, stock.child.pid, none, identicalWorkload(page(20)));
+    add('B2', 'hive', 'B2 (best case: identical queries, deduplicated) Hive Gateway, same query', hiveUrl, hive.child.pid, none, identicalWorkload(page(20)));
+    add('B2c', 'bff-web', 'B2c (best case: identical queries, deduplicated) bff-web: same query, anonymous, response cache', webUrl, graph.web.child.pid, none, identicalWorkload(page(20)));
+    add('B3', 'bff-mobile', 'B3 (best case: identical queries, deduplicated) bff-mobile: feed, 20 cards, persisted query', mobileUrl, graph.mobile.child.pid, uncached, identicalWorkload(mobileFeed));
+    add('B3c', 'bff-mobile', 'B3c (best case: identical queries, deduplicated) bff-mobile: same feed, anonymous, response cache', mobileUrl, graph.mobile.child.pid, none, identicalWorkload(mobileFeed));
+    for (const first of [10, 50, 100]) add('B4', 'bff-web', `B4 (best case: identical queries, deduplicated) bff-web: heavy page, ${first} posts`, webUrl, graph.web.child.pid, uncached, identicalWorkload(page(first)));
     if (targets.length === 0) throw new Error('--scenarios selected nothing');
 
     // Every target answers its first requests in full (the cursors work everywhere) before anything is measured.
@@ -394,7 +394,7 @@ async function main() {
     const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined && Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : undefined);
     for (const row of rows) {
       const web = rows.find((r) => r.scenario === row.scenario && r.peer === 'bff-web');
-      if (!web || row === web || row.peer === 'bff-mobile') continue;
+      if (!web || row.peer === 'bff-web' || row.peer === 'bff-mobile') continue;
       row.ratios = { bffWebOverThisCorrectRps: ratio(web.correctRps, row.correctRps), bffWebOverThisCpuPerCorrect: ratio(web.cpuMsPerCorrectAnswer, row.cpuMsPerCorrectAnswer) };
     }
     const summary: Summary = {
