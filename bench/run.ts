@@ -165,7 +165,8 @@ function apolloPlan(query: string): { fetches: number; levels: number } {
 
 async function main() {
   const hiveDir = installHive();
-  await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' } }, async (graph) => {
+  // A loaded machine can take more than the default 30 s to start a service.
+  await withScratchGraph(logger, { size: { users: 1000, postsPerUser: 10, mediaPerPost: 2 }, startTimeoutMs: 120_000, bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' } }, async (graph) => {
     const { plan, gatewayKey } = graph;
     const postmaster = postmasterUnder(process.env.DATA_DIR!);
     if (!postmaster) throw new Error('no postmaster.pid under the scratch data directory');
