@@ -32,7 +32,7 @@ export function rateLimitConfig(): SessionLimitSettings {
 
 /**
  * How a BFF answers a session operation it refuses as RATE_LIMITED (bff/rate-limits.ts refusalHold):
- * the 429 is held back for up to `SESSION_REFUSAL_HOLD_MS` (1000; 0 answers at once), never longer
+ * the 429 is held back for half to all of `SESSION_REFUSAL_HOLD_MS` (1000; 0 answers at once), never longer
  * than its Retry-After, at most `SESSION_REFUSAL_HOLD_MAX` (1000) at once.
  */
 export interface RefusalHoldSettings {
