@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { RateLimiterRes } from 'rate-limiter-flexible';
-import type { SessionLimitSettings } from '../lib/config/rate-limits';
+import type { RefusalHoldSettings, SessionLimitSettings } from '../lib/config/rate-limits';
 import { sharedLimiter, type Limiter, type SharedCounts } from '../lib/data/redis';
 import { rateLimited } from '../lib/graphql/errors';
 import { HttpError } from '../lib/http/server';
@@ -110,6 +110,46 @@ export function rootFieldNames(document: DocumentNode, operation: OperationDefin
   return names;
 }
 
+/**
+ * Holds refused answers back: a guesser that resends as soon as it has its 429 (fifty of them
+ * did, thousands of refusals a second) sends one request per hold instead, and a refusal costs
+ * the BFF and users CPU however cheap it is. A held answer is a timer and an open response,
+ * nothing more: users has answered, no pool or hashing slot is taken. At most `max` are held at
+ * once (beyond, an answer goes at once), none past its Retry-After, and `release()` (at stop)
+ * answers every held one so that shutdown does not wait for them.
+ */
+export function refusalHold({ ms, max }: RefusalHoldSettings) {
+  const held = new Set<() => void>();
+  let stopped = false;
+  return {
+    /** Resolves after half to all of `wantedMs` or `ms`, whichever is shorter; at once when `max` are held or after release. */
+    hold(wantedMs: number): Promise<void> {
+      // Between half and all of it, at random: guessers refused together do not all come back together.
+      const wait = Math.min(ms, wantedMs) * (0.5 + Math.random() / 2);
+      if (stopped || wait <= 0 || held.size >= max) return Promise.resolve();
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          held.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, wait);
+        held.add(done);
+      });
+    },
+    get held() {
+      return held.size;
+    },
+    /** Answers every held refusal now, and holds none from here on. */
+    release() {
+      stopped = true;
+      for (const done of [...held]) done();
+    },
+  };
+}
+
+export type RefusalHold = ReturnType<typeof refusalHold>;
+
 interface LimitedContext {
   clientAddress?: string;
   session: { token?: string };
@@ -119,11 +159,20 @@ interface LimitedContext {
  * The BFF side of the limits: an operation with `signIn`, `signUp` or `refreshSession` spends an
  * attempt of its client address before it runs; a sign-in that opened a session gives it back.
  * Any RATE_LIMITED error in the answer (users' per-account limit too) makes it HTTP 429 with
- * `Retry-After`.
+ * `Retry-After`, held back by `hold` (refusalHold above) before it is sent.
  */
-export function sessionRateLimits<TContext extends LimitedContext>(limits: SessionLimits): ApolloServerPlugin<TContext> {
+export function sessionRateLimits<TContext extends LimitedContext>(limits: SessionLimits, hold: RefusalHold = refusalHold({ ms: 0, max: 0 })): ApolloServerPlugin<TContext> {
   const kinds: Kind_[] = ['signIn', 'signUp', 'refreshSession'];
   return {
+    async serverWillStart() {
+      return {
+        // Run beside the drain of the HTTP server (which waits up to 10 s for in-flight requests,
+        // then drops their connections), before serverWillStop: held answers go now.
+        async drainServer() {
+          hold.release();
+        },
+      };
+    },
     async requestDidStart() {
       let signingIn = false;
       return {
@@ -143,6 +192,7 @@ export function sessionRateLimits<TContext extends LimitedContext>(limits: Sessi
           if (waits.length === 0) return;
           response.http.status = 429;
           response.http.headers.set('retry-after', String(Math.max(...waits)));
+          await hold.hold(Math.max(...waits) * 1000);
         },
       };
     },

@@ -8,13 +8,13 @@ import { useOperationMetrics } from '../lib/telemetry/operation-metrics';
 import type { BffContext } from './context';
 import { maskError } from './error-masking';
 import { useRequireOperation } from './plugins/use-require-operation';
-import { sessionRateLimits, type SessionLimits } from './rate-limits';
+import { refusalHold, sessionRateLimits, type SessionLimits } from './rate-limits';
 import { explorationSettings } from './sandbox';
 
 export interface BffServerOptions {
   /** The server Apollo drains at stop. */
   httpServer: Server;
-  config: Pick<BffConfig, 'sandbox' | 'introspection' | 'queryLimits'>;
+  config: Pick<BffConfig, 'sandbox' | 'introspection' | 'queryLimits' | 'refusalHold'>;
   /** The page the BFF's resolvers serve when a client leaves `first` null or out, for the cost estimate. */
   pageSize: number;
   /** Per-address limits of session operations (bff/rate-limits.ts). */
@@ -52,7 +52,7 @@ export function bffServerOptions({ httpServer, config, pageSize, sessionLimits, 
       logMaskedErrors<BffContext>(),
       useRequireOperation<BffContext>(),
       queryLimits<BffContext>(limits, { pageSize }),
-      sessionRateLimits<BffContext>(sessionLimits),
+      sessionRateLimits<BffContext>(sessionLimits, refusalHold(config.refusalHold)),
       ...plugins,
     ],
   };

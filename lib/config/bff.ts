@@ -8,7 +8,7 @@ import { ConfigError, envBool, envMs, envString, envUrl, isProduction, listenCon
 import { httpTimeoutsConfig, trustProxyConfig, type HttpTimeouts } from './http';
 import { GATEWAY_SIGNING_KEY, keySource } from './keys';
 import { mediaProxyConfig, type MediaProxyOptions } from './media-proxy';
-import { rateLimitConfig, type SessionLimitSettings } from './rate-limits';
+import { rateLimitConfig, refusalHoldConfig, type RefusalHoldSettings, type SessionLimitSettings } from './rate-limits';
 import { redisConfig, type RedisConfig } from './redis';
 import { subgraphUrls } from './subgraph-urls';
 import { tokenConfig, type TokenConfig } from './tokens';
@@ -40,6 +40,8 @@ export interface BffConfig {
   /** `TRUST_PROXY`, @default false (lib/config/http.ts). */
   trustProxy: boolean;
   sessionLimits: SessionLimitSettings;
+  /** How long a refused session operation's 429 is held. `SESSION_REFUSAL_HOLD_MS` (1000), `SESSION_REFUSAL_HOLD_MAX` (1000). */
+  refusalHold: RefusalHoldSettings;
   /** `REDIS_URL`, `REDIS_TIMEOUT_MS`: the response cache, rate limits and bff-web's refresh window shared by replicas. */
   redis: RedisConfig;
   mediaProxy: MediaProxyOptions;
@@ -85,6 +87,7 @@ export function bffConfig(service: 'bff-web' | 'bff-mobile'): BffConfig {
     revocationsPollMs: envMs('REVOCATIONS_POLL_MS', 1_000, { min: 10, max: 3_600_000 }),
     trustProxy,
     sessionLimits: rateLimitConfig(),
+    refusalHold: refusalHoldConfig(),
     redis: redisConfig(),
     mediaProxy: { ...mediaProxyConfig(), trustProxy, downloadTimeoutMs: resilience.media.timeoutMs },
     httpTimeouts: httpTimeoutsConfig(),

@@ -1,4 +1,4 @@
-import { envInt } from './env';
+import { envInt, envMs } from './env';
 
 /** How many attempts of one kind an address has per window. */
 export interface LimitSetting {
@@ -28,4 +28,18 @@ export function rateLimitConfig(): SessionLimitSettings {
     signUp: { points: envInt('SIGN_UP_ADDRESS_LIMIT', 10, { min: 1 }), windowSeconds: envInt('SIGN_UP_ADDRESS_WINDOW_SECONDS', 3600, { min: 1 }) },
     refreshSession: { points: envInt('REFRESH_ADDRESS_LIMIT', 60, { min: 1 }), windowSeconds: envInt('REFRESH_ADDRESS_WINDOW_SECONDS', 60, { min: 1 }) },
   };
+}
+
+/**
+ * How a BFF answers a session operation it refuses as RATE_LIMITED (bff/rate-limits.ts refusalHold):
+ * the 429 is held back for half to all of `SESSION_REFUSAL_HOLD_MS` (1000; 0 answers at once), never longer
+ * than its Retry-After, at most `SESSION_REFUSAL_HOLD_MAX` (1000) at once.
+ */
+export interface RefusalHoldSettings {
+  ms: number;
+  max: number;
+}
+
+export function refusalHoldConfig(): RefusalHoldSettings {
+  return { ms: envMs('SESSION_REFUSAL_HOLD_MS', 1_000, { min: 0, max: 60_000 }), max: envInt('SESSION_REFUSAL_HOLD_MAX', 1_000, { min: 0, max: 100_000 }) };
 }

@@ -6,7 +6,8 @@ import { startStack, type Stack } from '../support/stack';
 
 /**
  * Password guessing (issue 12, class 4): attempts are limited per client address (at the BFFs)
- * and per account (at users), refusals are 429 RATE_LIMITED with Retry-After, hashing is bounded,
+ * and per account (at users), refusals are 429 RATE_LIMITED with Retry-After, held back by the BFF
+ * (its tarpit, so a guesser cannot resend as fast as it is refused), hashing is bounded,
  * and while 50 guessers run other accounts all still sign in (their p95 is reported). Client addresses are
  * real: Linux routes 127.0.0.0/8 to loopback, so each guesser binds its own 127.0.0.N.
  */
@@ -18,7 +19,10 @@ const ADDRESS_LIMIT = 5;
 const ACCOUNT_LIMIT = 10;
 const SIGN_UP_LIMIT = 3;
 const REFRESH_LIMIT = 4;
+/** The BFFs' tarpit: a refused sign-in's 429 comes after half to all of this (bff/rate-limits.ts refusalHold). */
+const HOLD_MS = 1_000;
 const limitsEnv = {
+  SESSION_REFUSAL_HOLD_MS: String(HOLD_MS),
   SIGN_IN_ADDRESS_LIMIT: String(ADDRESS_LIMIT),
   SIGN_IN_ADDRESS_WINDOW_SECONDS: '600',
   SIGN_UP_ADDRESS_LIMIT: String(SIGN_UP_LIMIT),
@@ -159,11 +163,15 @@ describe('50 concurrent guessers', () => {
    * The p95 of the same sign-ins with nobody guessing, reported beside the p95 under attack. The
    * issue's target is 500 ms p95; it is a figure, not an assertion: on a 2-core machine that also
    * runs the 50 guessers' client and another suite, latency says more about the machine than the
-   * code (CI measured 1.2 s both ways). What is asserted is what must hold on any machine: every
+   * code (CI measured 1.2 s both ways; on a 2-core machine at load 20–30, 1.05–1.4 s under attack
+   * with refusals held, 2.7–4.0 s without). What is asserted is what must hold on any machine: every
    * legitimate sign-in succeeds (on main they time out and the breaker for users opens), and the
    * guessers are refused with 429 RATE_LIMITED.
    */
   async function quietP95(origin: string): Promise<number> {
+    // One unmeasured round first: a BFF's first sign-ins plan the operation and warm its code up
+    // (the first few took 0.5–1.4 s where the next took 0.15–0.35 s), which is not what is compared.
+    await legitimateSignIns(origin, others, 1);
     return p95((await legitimateSignIns(origin, others, 2)).map((a) => a.ms));
   }
 
@@ -190,6 +198,8 @@ describe('50 concurrent guessers', () => {
     expect(wrong.length).toBeLessThanOrEqual(ACCOUNT_LIMIT);
     expect(wrong.length + limited.length).toBe(answers.length);
     limited.forEach(expectRateLimited);
+    // Each refusal was held back, so each guesser waited for it instead of sending again at once.
+    expect(Math.min(...limited.map((a) => a.ms))).toBeGreaterThanOrEqual(HOLD_MS / 2);
     expect(answers.some((a) => a.body.data?.signIn)).toBe(false);
     console.log(`one account: ${answers.length} guesses, ${wrong.length} checked, ${limited.length} refused; legit p95 ${latency.toFixed(0)} ms over ${legit.length} (${quiet.toFixed(0)} ms with nobody guessing)`);
   }, 120_000);
@@ -207,6 +217,7 @@ describe('50 concurrent guessers', () => {
       // At most the address's budget was checked; everything else is 429 (some may be refused as busy sooner).
       expect(answers.filter((a) => a.status === 200).length).toBeLessThanOrEqual(ADDRESS_LIMIT);
       answers.filter((a) => a.status === 429).forEach(expectRateLimited);
+      expect(answers.filter((a) => a.status === 429 && a.ms < HOLD_MS / 2)).toEqual([]);
       expect(answers.every((a) => a.status === 429 || a.body.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED')).toBe(true);
     }
     const all = perGuesser.flat();
