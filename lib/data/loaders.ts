@@ -15,6 +15,11 @@ export function byIdLoader<T extends { id: string }>(findMany: (ids: string[]) =
 /** Rows grouped under each key, in the order they came, an empty list for a key with none. */
 export function groupBy<T>(keys: readonly string[], rows: T[], keyOf: (row: T) => string): T[][] {
   const groups = new Map<string, T[]>();
-  for (const row of rows) groups.set(keyOf(row), [...(groups.get(keyOf(row)) ?? []), row]);
+  for (const row of rows) {
+    const key = keyOf(row);
+    const group = groups.get(key);
+    if (group) group.push(row);
+    else groups.set(key, [row]);
+  }
   return keys.map((key) => groups.get(key) ?? []);
 }

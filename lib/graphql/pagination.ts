@@ -117,13 +117,35 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-/** Builds a connection from `first + 1` fetched rows: the extra row only says a next page exists. */
+/**
+ * Builds a connection from `first + 1` fetched rows: the extra row only says a next page exists.
+ * Cursors are sealed when first read, once each: a page that asks for `nodes` and
+ * `pageInfo.endCursor` (the usual one) seals one cursor, not one per row (sealing was 9% of
+ * posts' CPU on the posts page; BENCHMARKS.md, issue 18).
+ */
 export function toConnection<T extends Cursor>(rows: T[], first: number, list: ListName): Connection<T> {
   const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node, list), node }));
+  const cursors = new Map<T, string>();
+  const cursorOf = (node: T) => {
+    let cursor = cursors.get(node);
+    if (cursor === undefined) cursors.set(node, (cursor = encodeCursor(node, list)));
+    return cursor;
+  };
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor() {
+      return cursorOf(node);
+    },
+  }));
+  const last = nodes.at(-1);
   return {
     edges,
     nodes,
-    pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      get endCursor() {
+        return last ? cursorOf(last) : null;
+      },
+    },
   };
 }

@@ -41,21 +41,25 @@ const toMedia = (row: MediaRow): Media => ({
   updatedAt: row.updated_at,
 });
 
-/** Per-request loaders: one query per kind of lookup, however many rows ask. */
+/**
+ * Per-request loaders: one query per kind of lookup, however many rows ask. The loaders behind
+ * the graph's entity fetches are raw SQL: Prisma's client engine compiles every `findMany` to a
+ * query plan in WebAssembly, each time (no plan cache in 6.19), which profiled at a fifth of
+ * media's CPU on the posts page; `$queryRaw` skips the compiler (BENCHMARKS.md, issue 18).
+ */
 export function createLoaders(db: PrismaClient) {
   return {
-    media: byIdLoader((ids) => db.media.findMany({ where: { id: { in: ids } } })),
-    /** All media of each post, in display order; `Post.media` and `Post.coverImage` share it. */
-    mediaOfPost: new DataLoader<string, Media[]>(async (postIds) =>
-      groupBy(
-        postIds,
-        await db.media.findMany({
-          where: { postId: { in: [...postIds] }, purpose: 'POST' },
-          orderBy: [{ position: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
-        }),
-        (row) => row.postId!,
-      ),
+    media: byIdLoader(async (ids) =>
+      (await db.$queryRaw<MediaRow[]>`SELECT ${MEDIA_COLUMNS} FROM media WHERE id = ANY(${ids}::uuid[])`).map(toMedia),
     ),
+    /** All media of each post, in display order; `Post.media` and `Post.coverImage` share it. */
+    mediaOfPost: new DataLoader<string, Media[]>(async (postIds) => {
+      const rows = await db.$queryRaw<MediaRow[]>`
+        SELECT ${MEDIA_COLUMNS} FROM media
+        WHERE post_id = ANY(${[...postIds]}::uuid[]) AND purpose = 'POST'
+        ORDER BY position ASC, created_at ASC, id ASC`;
+      return groupBy(postIds, rows.map(toMedia), (row) => row.postId!);
+    }),
     /** The newest avatar of each user: DISTINCT ON reads one row per owner from the index. */
     avatarOfUser: new DataLoader<string, Media | null>(async (ownerIds) => {
       const rows = await db.$queryRaw<MediaRow[]>`

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { byIdLoader } from '../../lib/data/loaders';
-import type { Page } from '../../lib/graphql/pagination';
+import type { Cursor, Page } from '../../lib/graphql/pagination';
 import { recordEvents, type SqlClient } from '../../lib/events/outbox';
 import { Prisma, type PrismaClient, type Post, type PostStatus } from './generated/prisma/client';
 
@@ -37,6 +37,25 @@ const toPost = (row: PostRow): Post => ({
   publishedAt: row.published_at,
 });
 
+const POST_COLUMNS = Prisma.raw('id, author_id, title, body, body_html, status, created_at, updated_at, published_at');
+
+/**
+ * `take` newest posts with `status` (of `authorId` when given) strictly after the cursor `after`:
+ * the `posts` list. Raw SQL, like the loaders below: Prisma's client engine compiles each
+ * `findMany` to a query plan in WebAssembly on every call, which profiled at a sixth of posts'
+ * CPU for this list (BENCHMARKS.md, issue 18). The row comparison is the index's own order.
+ */
+export async function newestPosts(db: PrismaClient, where: { status: PostStatus; authorId?: string; after: Cursor | null }, take: number): Promise<Post[]> {
+  const author = where.authorId ? Prisma.sql`AND author_id = ${where.authorId}::uuid` : Prisma.empty;
+  const after = where.after ? Prisma.sql`AND (created_at, id) < (${where.after.createdAt}, ${where.after.id}::uuid)` : Prisma.empty;
+  const rows = await db.$queryRaw<PostRow[]>`
+    SELECT ${POST_COLUMNS} FROM posts
+    WHERE status = ${where.status}::"PostStatus" ${author} ${after}
+    ORDER BY created_at DESC, id DESC
+    LIMIT ${take}`;
+  return rows.map(toPost);
+}
+
 /**
  * `first + 1` newest posts of each author in one statement: a window over the authors, so a
  * page of users with their posts costs one query, not one per user. Keys that share status and
@@ -55,7 +74,7 @@ async function postsOfAuthors(db: PrismaClient, keys: readonly AuthorPageKey[]):
       const authorIds = [...new Set(group.map((k) => k.authorId))];
       const after = page.after ? Prisma.sql`AND (created_at, id) < (${page.after.createdAt}, ${page.after.id}::uuid)` : Prisma.empty;
       const rows = await db.$queryRaw<PostRow[]>`
-        SELECT id, author_id, title, body, body_html, status, created_at, updated_at, published_at FROM (
+        SELECT ${POST_COLUMNS} FROM (
           SELECT *, row_number() OVER (PARTITION BY author_id ORDER BY created_at DESC, id DESC) AS rank
           FROM posts
           WHERE author_id = ANY(${authorIds}::uuid[]) AND status = ${status}::"PostStatus" ${after}
@@ -73,7 +92,7 @@ async function postsOfAuthors(db: PrismaClient, keys: readonly AuthorPageKey[]):
 /** Per-request loaders: one query per kind of lookup, however many rows ask. */
 export function createLoaders(db: PrismaClient) {
   return {
-    post: byIdLoader((ids) => db.post.findMany({ where: { id: { in: ids } } })),
+    post: byIdLoader(async (ids) => (await db.$queryRaw<PostRow[]>`SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY(${ids}::uuid[])`).map(toPost)),
     postsOfAuthor: new DataLoader<AuthorPageKey, Post[]>((keys) => postsOfAuthors(db, keys), { cache: false }),
   };
 }

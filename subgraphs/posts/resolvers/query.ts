@@ -1,6 +1,7 @@
 import { forbidden, isAdmin, requireViewer } from '../../../lib/identity/authz';
 import { requireId } from '../../../lib/graphql/errors';
-import { afterCursor, NEWEST_FIRST, readPage, toConnection } from '../../../lib/graphql/pagination';
+import { readPage, toConnection } from '../../../lib/graphql/pagination';
+import { newestPosts } from '../data';
 import type { QueryResolvers } from '../generated/resolvers-types';
 import { visible } from '../visibility';
 
@@ -14,11 +15,7 @@ export const Query: QueryResolvers = {
       if (authorId && authorId !== viewer.id) throw forbidden('Only the author or an admin can list these drafts');
       authorId = viewer.id;
     }
-    const rows = await db.post.findMany({
-      where: { status: args.status ?? 'PUBLISHED', ...(authorId && { authorId }), ...afterCursor(page.after) },
-      orderBy: NEWEST_FIRST,
-      take: page.first + 1,
-    });
+    const rows = await newestPosts(db, { status: args.status ?? 'PUBLISHED', authorId, after: page.after }, page.first + 1);
     return toConnection(rows, page.first, 'posts');
   },
 };
