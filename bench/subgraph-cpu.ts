@@ -15,11 +15,15 @@
  * `--baseline DIR`: a second checkout of the project (with its node_modules and generated
  * clients) whose subgraphs are started beside this one's, over the same databases; each round
  * measures both, one after the other, so a change is compared with what it replaced under the
- * same machine load. `--log info` runs the subgraphs at the production log level (the default is
+ * same machine load; `--baseline-env KEY=VALUE` (repeatable) sets its environment apart (with
+ * DIR this very checkout, it measures what a setting costs, e.g. `--baseline-env LOG_LEVEL=info`).
+ * `--production` runs every subgraph with NODE_ENV=production, as the image does (graphql-js then
+ * skips its development-mode checks). `--log info` runs the subgraphs at the production log level (the default is
  * warn, as in `npm run bench`). `--profile DIR` starts the subgraphs with `--cpu-prof` writing to
  * DIR, over the first round's requests of this tree's subgraphs (bench/cpu-profile.cjs). Figures, not a test.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,12 +53,16 @@ const { values } = parseArgs({
     baseline: { type: 'string' },
     profile: { type: 'string' },
     only: { type: 'string' },
+    'baseline-env': { type: 'string', multiple: true },
+    production: { type: 'boolean', default: false },
   },
 });
 const REQUESTS = Number(values.requests);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const logger = createLogger('bench');
+/** With `--production`: the subgraphs run as deployed (Dockerfile), with NODE_ENV=production and the secrets it requires. */
+const PRODUCTION_ENV: Record<string, string> = values.production ? { NODE_ENV: 'production', CURSOR_SECRET: randomBytes(32).toString('hex') } : {};
 
 const PAGE = `query Page($after: String) { posts(first: 20, after: $after) { nodes { id title author { handle displayName avatar { url(size: THUMB) } } media { id kind url(size: LARGE) } coverImage { url(size: LARGE) } } pageInfo { endCursor } } }`;
 
@@ -111,7 +119,9 @@ async function main() {
     logger,
     {
       size: { users: 500, postsPerUser: 10, mediaPerPost: 2 },
-      subgraphEnv: { LOG_LEVEL: values.log, ...(values.profile && { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, CPU_PROFILE_DIR: values.profile }) },
+      // The machine may be busy: starting is not what is measured.
+      startTimeoutMs: 120_000,
+      subgraphEnv: { LOG_LEVEL: values.log!, ...PRODUCTION_ENV, ...(values.profile && { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, CPU_PROFILE_DIR: values.profile }) },
       bffEnv: { NODE_ENV: 'production', MOBILE_SAFELIST: 'false', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' },
     },
     async (graph) => {
@@ -154,7 +164,10 @@ async function main() {
       logger.warn({ fetches: fetches(plan.node).map((f) => ({ service: f.serviceName, operation: f.operation })) }, 'plan');
 
       const statements = async (origin: string) => Number(/db_statements_total\{[^}]*\} (\d+)/.exec(await (await fetch(`${origin}/metrics`)).text())?.[1] ?? NaN);
-      const drive = async (url: string, bodies: string[], amount: number, headers: Record<string, string>) => {
+      // An assertion lives 30 s, and a slow run outlasts it: each request carries a fresh one.
+      let assertion = await sign(null);
+      const renew = setInterval(() => void sign(null).then((token) => (assertion = token)), 2_000);
+      const drive = async (url: string, bodies: string[], amount: number, asSubgraphCaller: boolean, headers: Record<string, string> = {}) => {
         let i = 0;
         const result = await autocannon({
           url,
@@ -162,9 +175,17 @@ async function main() {
           headers: { 'content-type': 'application/json', ...headers },
           connections: CONNECTIONS,
           amount,
-          requests: [{ setupRequest: (request) => ({ ...request, body: bodies[i++ % bodies.length] }) }],
+          requests: [
+            {
+              setupRequest: (request) => ({
+                ...request,
+                body: bodies[i++ % bodies.length],
+                ...(asSubgraphCaller && { headers: { ...request.headers, [ASSERTION_HEADER]: assertion } }),
+              }),
+            },
+          ],
         });
-        if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
         return result;
       };
       // Every target answers in full, on every variant.
@@ -184,13 +205,13 @@ async function main() {
       };
       const chosen = targets.filter((t) => !values.only || t.service === values.only);
       // Warm-up: JIT, pools, caches, for every variant.
-      for (const variant of variants) for (const target of chosen) await drive(`${variant.origins[target.service]}/graphql`, target.bodies, 1000, { [ASSERTION_HEADER]: await sign(null) });
+      for (const variant of variants) for (const target of chosen) await drive(`${variant.origins[target.service]}/graphql`, target.bodies, 1000, true);
       // Profiles, when asked: one pass of each target on this tree's subgraphs, not counted in the figures.
       if (values.profile) {
         for (const target of chosen) {
           const pid = current.pids[target.service]!;
           process.kill(pid, 'SIGUSR2');
-          await drive(`${current.origins[target.service]}/graphql`, target.bodies, REQUESTS, { [ASSERTION_HEADER]: await sign(null) });
+          await drive(`${current.origins[target.service]}/graphql`, target.bodies, REQUESTS, true);
           process.kill(pid, 'SIGUSR2');
           await new Promise((resolve) => setTimeout(resolve, 1000)); // let it write the profile before the next starts
         }
@@ -203,7 +224,7 @@ async function main() {
             const pid = variant.pids[target.service];
             const origin = variant.origins[target.service];
             const [cpu0, pg0, sql0] = [cpuMs(pid), postgresCpuMs(dataDir), await statements(origin)];
-            const result = await drive(`${origin}/graphql`, target.bodies, REQUESTS, { [ASSERTION_HEADER]: await sign(null) });
+            const result = await drive(`${origin}/graphql`, target.bodies, REQUESTS, true);
             const [cpu1, pg1, sql1] = [cpuMs(pid), postgresCpuMs(dataDir), await statements(origin)];
 
             const n = result.requests.total;
@@ -216,7 +237,7 @@ async function main() {
           const before = Object.fromEntries(Object.entries(pagePids).map(([name, pid]) => [name, cpuMs(pid)]));
           const pg0 = postgresCpuMs(dataDir);
           const bodies = cursors.map((after) => JSON.stringify({ query: PAGE, operationName: 'Page', variables: { after } }));
-          const result = await drive(`${graph.web.origin}/graphql`, bodies, REQUESTS, { 'cache-control': 'no-cache' });
+          const result = await drive(`${graph.web.origin}/graphql`, bodies, REQUESTS, false, { 'cache-control': 'no-cache' });
           const n = result.requests.total;
           for (const [name, pid] of Object.entries(pagePids)) add(`page via bff-web: ${name}|this tree`, { cpu: (cpuMs(pid) - before[name]) / n, pg: 0, sql: 0, rps: result.requests.average });
           add('page via bff-web: PostgreSQL|this tree', { cpu: (postgresCpuMs(dataDir) - pg0) / n, pg: 0, sql: 0, rps: result.requests.average });
@@ -225,7 +246,7 @@ async function main() {
       }
 
       const lines = [
-        `Subgraph CPU: ${CONNECTIONS} connections, ${REQUESTS} requests per target per round, ${ROUNDS} rounds, subgraphs logging at ${values.log}; ${os.cpus().length} cores, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
+        `Subgraph CPU: ${CONNECTIONS} connections, ${REQUESTS} requests per target per round, ${ROUNDS} rounds, subgraphs logging at ${values.log}${values.production ? ', NODE_ENV=production' : ''}${values['baseline-env'] ? `, baseline with ${values['baseline-env'].join(' ')}` : ''}; ${os.cpus().length} cores, Node ${process.version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}.`,
         '',
         '| target | variant | CPU ms/request | PostgreSQL CPU ms/request | SQL/request | req/s |',
         '| --- | --- | ---: | ---: | ---: | ---: |',
@@ -234,6 +255,7 @@ async function main() {
           return `| ${name} | ${label} | ${(r.cpu / r.n).toFixed(2)} | ${(r.pg / r.n).toFixed(2)} | ${(r.sql / r.n).toFixed(2)} | ${(r.rps / r.n).toFixed(0)} |`;
         }),
       ];
+      clearInterval(renew);
       process.stdout.write(`\n${lines.join('\n')}\n`);
     },
   );
@@ -248,6 +270,8 @@ async function startBaseline(dir: string, graph: Parameters<Parameters<typeof wi
     ...keys.bff,
     AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()),
     LOG_LEVEL: values.log!,
+    ...PRODUCTION_ENV,
+    ...Object.fromEntries((values['baseline-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
     [subgraphUrlVariable('users')]: `${current.origins.users}/graphql`,
     [subgraphUrlVariable('posts')]: `${current.origins.posts}/graphql`,
   };
@@ -266,7 +290,7 @@ async function startBaseline(dir: string, graph: Parameters<Parameters<typeof wi
         });
       });
       const origin = `http://127.0.0.1:${port}`;
-      await waitUntilReady(origin);
+      await waitUntilReady(origin, 120_000);
       return [name, { origin, pid: child.pid }] as const;
     }),
   );
