@@ -33,11 +33,11 @@ import autocannon from 'autocannon';
 import { parse } from 'graphql';
 import { operationFromDocument, Supergraph } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type SubscriptionNode } from '@apollo/query-planner';
-import { portVariable, type SubgraphName } from '../lib/config/env';
+import { portVariable, SUBGRAPHS, type SubgraphName } from '../lib/config/env';
 import { subgraphUrlVariable } from '../lib/config/subgraph-urls';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 import { ASSERTION_HEADER, assertionSigner } from '../lib/identity/assertion';
-import { gatewayKeyEnv, generatePrivateJwk, signingKeyFrom } from '../lib/identity/keys';
+import { gatewayKeyEnv, generatePrivateJwk, serviceKeyEnv, signingKeyFrom } from '../lib/identity/keys';
 import { createLogger } from '../lib/telemetry/logger';
 import { databaseEnv } from '../tooling/databases';
 import { waitUntilReady } from '../tooling/processes';
@@ -133,7 +133,7 @@ async function main() {
         pids: Object.fromEntries(Object.values(graph.subgraphs).map((s) => [s.name, s.child.pid])) as Variant['pids'],
       };
       const variants = [current];
-      if (values.baseline) variants.push(await startBaseline(values.baseline, graph, current));
+      if (values.baseline) variants.push(await startBaseline(values.baseline, graph));
 
       // The plan the BFFs make for the page, and each of its fetches as requests to a subgraph.
       const supergraph = Supergraph.build(readFileSync(SUPERGRAPH_SDL, 'utf8'));
@@ -145,7 +145,7 @@ async function main() {
       for (let i = 0; i < 49; i++) {
         const response = await fetch(`${current.origins.posts}/graphql`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign(null) },
+          headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign('posts') },
           body: JSON.stringify({ query: 'query($after: String) { posts(first: 20, after: $after) { pageInfo { endCursor } } }', variables: { after: cursors.at(-1) } }),
         });
         cursors.push(((await response.json()) as { data: { posts: { pageInfo: { endCursor: string } } } }).data.posts.pageInfo.endCursor);
@@ -164,10 +164,10 @@ async function main() {
       logger.warn({ fetches: fetches(plan.node).map((f) => ({ service: f.serviceName, operation: f.operation })) }, 'plan');
 
       const statements = async (origin: string) => Number(/db_statements_total\{[^}]*\} (\d+)/.exec(await (await fetch(`${origin}/metrics`)).text())?.[1] ?? NaN);
-      // An assertion lives 30 s, and a slow run outlasts it: each request carries a fresh one.
-      let assertion = await sign(null);
-      const renew = setInterval(() => void sign(null).then((token) => (assertion = token)), 2_000);
-      const drive = async (url: string, bodies: string[], amount: number, asSubgraphCaller: boolean, headers: Record<string, string> = {}) => {
+      // An assertion lives 30 s, and a slow run outlasts it: each request carries a fresh one (one per subgraph: each names its audience).
+      const assertions = Object.fromEntries(await Promise.all(SUBGRAPHS.map(async (name) => [name, await sign(name)] as const))) as Record<SubgraphName, string>;
+      const renew = setInterval(() => SUBGRAPHS.forEach((name) => void sign(name).then((token) => (assertions[name] = token))), 2_000);
+      const drive = async (url: string, bodies: string[], amount: number, audience: SubgraphName | null, headers: Record<string, string> = {}) => {
         let i = 0;
         const result = await autocannon({
           url,
@@ -180,7 +180,7 @@ async function main() {
               setupRequest: (request) => ({
                 ...request,
                 body: bodies[i++ % bodies.length],
-                ...(asSubgraphCaller && { headers: { ...request.headers, [ASSERTION_HEADER]: assertion } }),
+                ...(audience && { headers: { ...request.headers, [ASSERTION_HEADER]: assertions[audience] } }),
               }),
             },
           ],
@@ -191,7 +191,7 @@ async function main() {
       // Every target answers in full, on every variant.
       for (const variant of variants) {
         for (const target of targets) {
-          const response = await fetch(`${variant.origins[target.service]}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign(null) }, body: target.bodies[3] });
+          const response = await fetch(`${variant.origins[target.service]}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', [ASSERTION_HEADER]: await sign(target.service) }, body: target.bodies[3] });
           const body = (await response.json()) as { data?: Record<string, unknown[]>; errors?: unknown[] };
           if (!response.ok || body.errors || !body.data) throw new Error(`${target.name} (${variant.label}) does not answer: ${JSON.stringify(body).slice(0, 300)}`);
         }
@@ -205,13 +205,13 @@ async function main() {
       };
       const chosen = targets.filter((t) => !values.only || t.service === values.only);
       // Warm-up: JIT, pools, caches, for every variant.
-      for (const variant of variants) for (const target of chosen) await drive(`${variant.origins[target.service]}/graphql`, target.bodies, 1000, true);
+      for (const variant of variants) for (const target of chosen) await drive(`${variant.origins[target.service]}/graphql`, target.bodies, 1000, target.service);
       // Profiles, when asked: one pass of each target on this tree's subgraphs, not counted in the figures.
       if (values.profile) {
         for (const target of chosen) {
           const pid = current.pids[target.service]!;
           process.kill(pid, 'SIGUSR2');
-          await drive(`${current.origins[target.service]}/graphql`, target.bodies, REQUESTS, true);
+          await drive(`${current.origins[target.service]}/graphql`, target.bodies, REQUESTS, target.service);
           process.kill(pid, 'SIGUSR2');
           await new Promise((resolve) => setTimeout(resolve, 1000)); // let it write the profile before the next starts
         }
@@ -224,7 +224,7 @@ async function main() {
             const pid = variant.pids[target.service];
             const origin = variant.origins[target.service];
             const [cpu0, pg0, sql0] = [cpuMs(pid), postgresCpuMs(dataDir), await statements(origin)];
-            const result = await drive(`${origin}/graphql`, target.bodies, REQUESTS, true);
+            const result = await drive(`${origin}/graphql`, target.bodies, REQUESTS, target.service);
             const [cpu1, pg1, sql1] = [cpuMs(pid), postgresCpuMs(dataDir), await statements(origin)];
 
             const n = result.requests.total;
@@ -237,7 +237,7 @@ async function main() {
           const before = Object.fromEntries(Object.entries(pagePids).map(([name, pid]) => [name, cpuMs(pid)]));
           const pg0 = postgresCpuMs(dataDir);
           const bodies = cursors.map((after) => JSON.stringify({ query: PAGE, operationName: 'Page', variables: { after } }));
-          const result = await drive(`${graph.web.origin}/graphql`, bodies, REQUESTS, false, { 'cache-control': 'no-cache' });
+          const result = await drive(`${graph.web.origin}/graphql`, bodies, REQUESTS, null, { 'cache-control': 'no-cache' });
           const n = result.requests.total;
           for (const [name, pid] of Object.entries(pagePids)) add(`page via bff-web: ${name}|this tree`, { cpu: (cpuMs(pid) - before[name]) / n, pg: 0, sql: 0, rps: result.requests.average });
           add('page via bff-web: PostgreSQL|this tree', { cpu: (postgresCpuMs(dataDir) - pg0) / n, pg: 0, sql: 0, rps: result.requests.average });
@@ -261,43 +261,52 @@ async function main() {
   );
 }
 
-/** Starts the subgraphs of the checkout at `dir` beside the graph's, with the same environment. */
-async function startBaseline(dir: string, graph: Parameters<Parameters<typeof withScratchGraph>[2]>[0], current: Variant): Promise<Variant> {
+/**
+ * Starts the subgraphs of the checkout at `dir` beside the graph's, over the same databases, with
+ * keys of their own for the services' calls: users, then posts and media following the
+ * baseline's own users and posts (as tooling/launch.ts starts a graph).
+ */
+async function startBaseline(dir: string, graph: Parameters<Parameters<typeof withScratchGraph>[2]>[0]): Promise<Variant> {
   const keys = gatewayKeyEnv(graph.gatewayKey);
+  const media = serviceKeyEnv('media', JSON.stringify(await generatePrivateJwk()));
+  const posts = serviceKeyEnv('posts', JSON.stringify(await generatePrivateJwk()));
   const env: Record<string, string> = {
     ...databaseEnv(graph.urls),
     ...keys.subgraph,
-    ...keys.bff,
+    ...media.callees,
+    ...posts.callees,
     AUTH_SIGNING_KEY: JSON.stringify(await generatePrivateJwk()),
     LOG_LEVEL: values.log!,
     ...PRODUCTION_ENV,
     ...Object.fromEntries((values['baseline-env'] ?? []).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
-    [subgraphUrlVariable('users')]: `${current.origins.users}/graphql`,
-    [subgraphUrlVariable('posts')]: `${current.origins.posts}/graphql`,
   };
-  const started = await Promise.all(
-    (['users', 'posts', 'media'] as const).map(async (name) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'subgraphs', name, 'index.ts')], {
-        cwd: dir,
-        env: { ...process.env, ...env, [portVariable(name)]: '0' },
-        stdio: ['ignore', 'pipe', 'inherit'],
+  const start = async (name: SubgraphName, own: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(dir, 'subgraphs', name, 'index.ts')], {
+      cwd: dir,
+      env: { ...process.env, ...env, ...own, [portVariable(name)]: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    graph.adopt(child);
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`baseline ${name} exited with ${code}`)));
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line.includes('"listening"')) resolve(JSON.parse(line).port);
       });
-      graph.adopt(child);
-      const port = await new Promise<number>((resolve, reject) => {
-        child.once('exit', (code) => reject(new Error(`baseline ${name} exited with ${code}`)));
-        createInterface({ input: child.stdout! }).on('line', (line) => {
-          if (line.includes('"listening"')) resolve(JSON.parse(line).port);
-        });
-      });
-      const origin = `http://127.0.0.1:${port}`;
-      await waitUntilReady(origin, 120_000);
-      return [name, { origin, pid: child.pid }] as const;
-    }),
-  );
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    await waitUntilReady(origin, 120_000);
+    return { origin, pid: child.pid };
+  };
+  const users = await start('users');
+  env[subgraphUrlVariable('users')] = `${users.origin}/graphql`;
+  const postsService = await start('posts', posts.own);
+  env[subgraphUrlVariable('posts')] = `${postsService.origin}/graphql`;
+  const mediaService = await start('media', media.own);
+  const started = { users, posts: postsService, media: mediaService };
   return {
     label: 'baseline',
-    origins: Object.fromEntries(started.map(([name, s]) => [name, s.origin])) as Variant['origins'],
-    pids: Object.fromEntries(started.map(([name, s]) => [name, s.pid])) as Variant['pids'],
+    origins: Object.fromEntries(SUBGRAPHS.map((name) => [name, started[name].origin])) as Variant['origins'],
+    pids: Object.fromEntries(SUBGRAPHS.map((name) => [name, started[name].pid])) as Variant['pids'],
   };
 }
 
