@@ -2,19 +2,24 @@ import { ConfigError } from '../../lib/config/env';
 import { loadMediaConfig } from '../../subgraphs/media/config';
 import { loadPostsConfig } from '../../subgraphs/posts/config';
 import { loadUsersConfig } from '../../subgraphs/users/config';
+import { generatePrivateJwk, publicHalf } from '../../lib/identity/keys';
 
-/** What every subgraph needs set; the rest has defaults. */
-const REQUIRED = {
-  // A public EC JWK: its shape is what config checks (the BFFs' real keys are made by npm start).
-  GATEWAY_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
-  // The keys of the services that call others as themselves (media → posts and users, posts → users).
-  MEDIA_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
-  POSTS_PUBLIC_KEYS: JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0' }] }),
+/** What every subgraph needs set; the rest has defaults (the keys are made before the cases run). */
+const REQUIRED: Record<string, string> = {
   USERS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/users',
   POSTS_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/posts',
   MEDIA_DATABASE_URL: 'postgresql://u@127.0.0.1:5432/media',
   CURSOR_SECRET: 'x'.repeat(32),
 };
+/** The BFFs' private key (GATEWAY_SIGNING_KEY), for the cases that give it to a service. */
+let gatewayKey: string;
+beforeAll(async () => {
+  const gateway = await generatePrivateJwk();
+  gatewayKey = JSON.stringify(gateway);
+  const jwks = async (jwk?: object) => JSON.stringify({ keys: [publicHalf(jwk ?? (await generatePrivateJwk()))] });
+  // The BFFs' public keys, and those of the services that call others as themselves (media → posts and users, posts → users): each its own.
+  Object.assign(REQUIRED, { GATEWAY_PUBLIC_KEYS: await jwks(gateway), MEDIA_PUBLIC_KEYS: await jwks(), POSTS_PUBLIC_KEYS: await jwks() });
+});
 
 const saved = { ...process.env };
 function withEnv(env: Record<string, string | undefined>): void {
@@ -102,6 +107,17 @@ describe('subgraph config', () => {
   ])('$service: a bad $variable is a ConfigError naming it', ({ load, env, variable }) => {
     withEnv(env as Record<string, string | undefined>);
     expect(failure(load)).toMatch(new RegExp(`^${variable}\\b`));
+  });
+
+  // A service given the BFFs' key could sign a gateway assertion for any user: refused where it is set, and where it is trusted.
+  it.each([
+    { service: 'media', load: () => loadMediaConfig(), env: () => ({ MEDIA_SIGNING_KEY: gatewayKey }), variable: 'MEDIA_SIGNING_KEY' },
+    { service: 'posts', load: () => loadPostsConfig(), env: () => ({ POSTS_SIGNING_KEY: gatewayKey }), variable: 'POSTS_SIGNING_KEY' },
+    { service: 'posts', load: () => loadPostsConfig(), env: () => ({ MEDIA_PUBLIC_KEYS: REQUIRED.GATEWAY_PUBLIC_KEYS }), variable: 'MEDIA_PUBLIC_KEYS' },
+    { service: 'users', load: () => loadUsersConfig(), env: () => ({ POSTS_PUBLIC_KEYS: REQUIRED.GATEWAY_PUBLIC_KEYS }), variable: 'POSTS_PUBLIC_KEYS' },
+  ])("$service: the BFFs' key as $variable is a ConfigError naming it", ({ load, env, variable }) => {
+    withEnv(env());
+    expect(failure(load)).toMatch(new RegExp(`^${variable}\\b.*${'GATEWAY_PUBLIC_KEYS'}`));
   });
 
   // The line naming a bad value goes to the log: a URL's password must not.
