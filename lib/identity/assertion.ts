@@ -117,6 +117,7 @@ export function assertionVerifier({ audience, gatewayKeys, serviceKeys = {} }: V
       const { typ } = decodeProtectedHeader(token);
       if (typ === SERVICE_TYP) return await checkService(token);
       const { payload } = await jwtVerify(token, gateway, { audience, algorithms: [ALGORITHM], typ: GATEWAY_TYP, maxTokenAge: `${LIFETIME_S * 2}s` });
+      onlyFor(payload.aud);
       if (typeof payload.client !== 'string' || payload.iss !== payload.client) throw new Error('client and issuer differ');
       const times = { expiresAt: payload.exp! * 1000, issuedAt: payload.iat! * 1000 };
       if (payload.sub === undefined) return { viewer: null, client: payload.client, ...times };
@@ -126,11 +127,20 @@ export function assertionVerifier({ audience, gatewayKeys, serviceKeys = {} }: V
     }
   }
 
+  /**
+   * jose accepts an `aud` list that includes this subgraph; an assertion must be for this one
+   * alone (signers set one), so none made for several subgraphs is taken by each of them.
+   */
+  function onlyFor(aud: unknown): void {
+    if (aud !== audience) throw new Error('the audience must be this subgraph alone');
+  }
+
   async function checkService(token: string): Promise<Caller & { expiresAt: number; issuedAt: number }> {
     const { iss } = decodeJwt(token);
     const keys = typeof iss === 'string' ? services.get(iss) : undefined;
     if (!keys) throw new Error('not a service allowed to call this one');
     const { payload } = await jwtVerify(token, keys, { audience, issuer: iss, algorithms: [ALGORITHM], typ: SERVICE_TYP, maxTokenAge: `${LIFETIME_S * 2}s` });
+    onlyFor(payload.aud);
     if (payload.sub !== undefined) throw new Error('a service assertion names no subject');
     const claimed = payload.viewer as { id?: unknown; role?: unknown } | undefined;
     const viewer = claimed === undefined ? null : viewerOf(claimed.id, claimed.role);

@@ -126,7 +126,7 @@ describe('gateway assertions at the subgraphs', () => {
     const real = await signingKeyFrom(stack.gatewayKey, 'gateway key');
     const foreign = await signingKeyFrom(JSON.stringify(await generatePrivateJwk()), 'foreign key');
     const now = Math.floor(Date.now() / 1000);
-    const craft = async (key: typeof real, audience: string, exp: number) =>
+    const craft = async (key: typeof real, audience: string | string[], exp: number) =>
       new SignJWT({ client: 'bff-web', role: viewer.role })
         .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'gateway-assertion+jwt' })
         .setIssuer('bff-web')
@@ -143,6 +143,8 @@ describe('gateway assertions at the subgraphs', () => {
       await craft(real, 'federated-graph-subgraphs', now + 30),
       // Made by a BFF for media (or users): not replayable to posts.
       await craft(real, 'media', now + 30),
+      // Made for several subgraphs at once, this one among them: an assertion is for one alone.
+      await craft(real, ['posts', 'media'], now + 30),
       await stack.assertion('media', viewer),
       await stack.assertion('users', viewer),
       await craft(foreign, 'posts', now + 30),
@@ -163,7 +165,7 @@ describe('gateway assertions at the subgraphs', () => {
 describe('service assertions: a subgraph calling another as itself', () => {
   type Service = 'media' | 'posts';
   /** An assertion signed with `service`'s own key, shaped as `shape` says. */
-  async function signedBy(service: Service, audience: string, shape: { typ?: string; viewer?: Viewer; subject?: Viewer } = {}) {
+  async function signedBy(service: Service, audience: string | string[], shape: { typ?: string; viewer?: Viewer; subject?: Viewer } = {}) {
     const key = await signingKeyFrom(stack.serviceKeys[service], service);
     const { typ = 'service-assertion+jwt', viewer, subject } = shape;
     const jwt = new SignJWT({ ...(viewer && { viewer }), ...(subject && { client: service, role: subject.role }) })
@@ -241,6 +243,9 @@ describe('service assertions: a subgraph calling another as itself', () => {
     expect((await call('media', `{ media(first: 1) { nodes { id } } }`, await signedBy('posts', 'media'))).status).toBe(401);
     // Made for posts, not replayable to users.
     expect((await feed('users', await signedBy('media', 'posts'))).status).toBe(401);
+    // Nor one made for posts and users at once, at either: an assertion names one subgraph alone.
+    expect((await call('posts', visible, await signedBy('media', ['posts', 'users']), { r })).status).toBe(401);
+    expect((await feed('users', await signedBy('media', ['users', 'posts']))).status).toBe(401);
 
     // Feeds: their readers, by their own key and for that producer; not a BFF's assertion naming a reader.
     expect((await feed('users', await signedBy('media', 'users'))).status).toBe(200);
