@@ -1,15 +1,15 @@
 import { GraphQLError } from 'graphql';
-import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { CircuitBreaker, subgraphError, SubgraphCallError, type ResilienceSettings } from '../lib/resilience/breaker';
-import { deduplicated, queryCalls } from '../lib/resilience/dedup';
-import { isTimeout, resilientFetch } from '../lib/resilience/fetch';
+import { deduplicated, subgraphRequests } from '../lib/resilience/dedup';
+import { resilientFetch, type SubgraphAnswer } from '../lib/resilience/fetch';
 import { ASSERTION_HEADER, CLIENT_ADDRESS_HEADER, type Viewer } from '../lib/identity/assertion';
 import { readSessionHeaders } from '../lib/identity/session-handshake';
 import type { Logger } from '../lib/telemetry/logger';
 import { recordSubgraphCall } from '../lib/telemetry/metrics';
 import type { BffContext } from './context';
 
-type Fetcher = NonNullable<ConstructorParameters<typeof RemoteGraphQLDataSource>[0]>['fetcher'];
+type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
 
 export interface BffDataSourceOptions {
   /** The subgraph's name in the supergraph. */
@@ -22,42 +22,53 @@ export interface BffDataSourceOptions {
   logger: Logger;
 }
 
+/** A response header's one value (Node joins repeated ones, and an array only for set-cookie). */
+const headerOf = (answer: SubgraphAnswer, name: string): string | undefined => {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+};
+
+/** The cache hint a subgraph's Cache-Control header gives (what @apollo/gateway's own data source reads). */
+function cacheHint(header: string | undefined): { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } {
+  const hint: { maxAge: number; scope?: 'PUBLIC' | 'PRIVATE' } = { maxAge: 0 };
+  if (!header) return hint;
+  for (const directive of header.split(',')) {
+    const [name, value] = directive.trim().toLowerCase().split('=');
+    if (name === 'max-age' && /^[0-9]+$/.test(value ?? '')) hint.maxAge = Number(value);
+    else if (name === 'private') hint.scope = 'PRIVATE';
+    else if (name === 'public') hint.scope = 'PUBLIC';
+  }
+  return hint;
+}
+
 /**
  * A subgraph data source that signs each request with a gateway assertion for the verified
  * viewer, forwards the request id, calls through a circuit breaker and a timeout, maps any
- * failure to SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT, and picks up session changes reported by
- * users (lib/identity/session-handshake.ts).
+ * failure to SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT, shares identical queries in flight
+ * (lib/resilience/dedup.ts), and picks up session changes reported by users
+ * (lib/identity/session-handshake.ts).
+ *
+ * Its own GraphQLDataSource rather than a RemoteGraphQLDataSource subclass: that one builds a
+ * node-fetch Request it only keeps for error hooks, a Headers object and a plain copy of it, and
+ * reads the answer through node-fetch's stream piping, per subgraph call; profiled under varied
+ * load, that was more of bff-web's CPU than our own code. What it did that a BFF needs is here:
+ * the subgraph's Cache-Control becomes a hint on the response's cache policy, a non-2xx answer is
+ * an error, and the parsed answer is handed to the gateway.
  */
-export class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
+export class BffDataSource implements GraphQLDataSource<BffContext> {
   private readonly breaker: CircuitBreaker;
   private readonly subgraph: string;
+  private readonly url: string;
   private readonly sign: BffDataSourceOptions['sign'];
+  private readonly fetch: ReturnType<typeof deduplicated>;
+  private readonly requests = subgraphRequests();
 
   constructor({ subgraph, url, sign, resilience, logger }: BffDataSourceOptions) {
-    // A query whose subgraph replica died mid-answer is sent once more (lib/resilience/fetch.ts).
-    super({ url, fetcher: deduplicated(resilientFetch(resilience, { safe: queryCalls() })) as unknown as Fetcher });
+    this.fetch = deduplicated(resilientFetch(resilience));
     this.breaker = new CircuitBreaker(subgraph, resilience, logger);
     this.subgraph = subgraph;
+    this.url = url;
     this.sign = sign;
-  }
-
-  /** A body that is not JSON, or not complete in time, is a failed call. */
-  async parseBody(...args: Parameters<RemoteGraphQLDataSource<BffContext>['parseBody']>) {
-    try {
-      const body = await super.parseBody(...args);
-      if (typeof body !== 'object' || body === null) throw new Error('not a JSON object');
-      return body;
-    } catch (error) {
-      if (isTimeout(error)) throw new SubgraphCallError('SUBGRAPH_TIMEOUT', `body not complete in time: ${(error as Error).message}`);
-      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON: ${(error as Error).message}`);
-    }
-  }
-
-  /** A failed call is left to `process`, where the breaker counts it; anything else is SUBGRAPH_UNAVAILABLE. */
-  didEncounterError(error: Error, _request: unknown, _response: unknown, context?: BffContext): never {
-    if (error instanceof SubgraphCallError) throw error;
-    context?.log?.warn({ subgraph: this.subgraph, code: 'SUBGRAPH_UNAVAILABLE', reason: error.message }, 'subgraph call failed');
-    throw subgraphError(this.subgraph, 'SUBGRAPH_UNAVAILABLE');
   }
 
   /**
@@ -66,11 +77,11 @@ export class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
    * its error names where in the response its data was needed (`path`). Each call is observed in
    * `subgraph_request_duration_seconds`, a failed one in `subgraph_request_errors_total` too.
    */
-  async process(options: GraphQLDataSourceProcessOptions<BffContext>) {
+  async process(options: GraphQLDataSourceProcessOptions<BffContext>): Promise<GatewayGraphQLResponse> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
-      const response = await this.breaker.call(() => super.process(options));
+      const response = await this.breaker.call(() => this.call(options));
       recordSubgraphCall(this.subgraph, seconds());
       return response;
     } catch (failure) {
@@ -88,16 +99,37 @@ export class BffDataSource extends RemoteGraphQLDataSource<BffContext> {
     }
   }
 
-  async willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<BffContext>) {
-    const headers = request.http!.headers;
-    headers.set(ASSERTION_HEADER, await this.sign(context?.viewer ?? null));
-    if (context?.requestId) headers.set('x-request-id', context.requestId);
+  /** One call: sign, send (shared with identical queries in flight), check and parse the answer. */
+  private async call(options: GraphQLDataSourceProcessOptions<BffContext>): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    const context = options.context as Partial<BffContext> | undefined;
+    if (!request.query) throw new Error('Missing query');
+    const headers: Record<string, string> = { 'content-type': 'application/json', [ASSERTION_HEADER]: await this.sign(context?.viewer ?? null) };
+    if (request.http?.headers) for (const [name, value] of request.http.headers) headers[name] = value;
+    if (context?.requestId) headers['x-request-id'] = context.requestId;
     // users limits sign-in attempts per account and favours the addresses an account signed in from.
-    if (this.subgraph === 'users' && context?.clientAddress) headers.set(CLIENT_ADDRESS_HEADER, context.clientAddress);
-  }
+    if (this.subgraph === 'users' && context?.clientAddress) headers[CLIENT_ADDRESS_HEADER] = context.clientAddress;
+    const incoming = 'incomingRequestContext' in options ? options : undefined;
+    const answer = await this.fetch(this.url, this.requests(request, headers, incoming?.document));
 
-  didReceiveResponse({ response, context }: Parameters<NonNullable<RemoteGraphQLDataSource<BffContext>['didReceiveResponse']>>[0]) {
-    if (this.subgraph === 'users' && context?.session) Object.assign(context.session, readSessionHeaders(response.http?.headers));
-    return response;
+    // Any other answer than 2xx (5xx never gets here: it is a failed call) is an error the
+    // breaker does not count: the subgraph answered.
+    if (answer.status < 200 || answer.status >= 300) {
+      context?.log?.warn({ subgraph: this.subgraph, code: 'SUBGRAPH_UNAVAILABLE', reason: `HTTP ${answer.status}` }, 'subgraph call failed');
+      throw subgraphError(this.subgraph, 'SUBGRAPH_UNAVAILABLE');
+    }
+    let body: GatewayGraphQLResponse;
+    try {
+      body = JSON.parse(answer.text);
+    } catch (error) {
+      throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `invalid JSON: ${(error as Error).message}`);
+    }
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', 'invalid JSON: not a JSON object');
+
+    if (this.subgraph === 'users' && context?.session) Object.assign(context.session, readSessionHeaders({ get: (name) => headerOf(answer, name) }));
+    // The subgraph's Cache-Control header is its hint for the whole response, as the gateway's own data source reads it.
+    const policy = incoming?.incomingRequestContext.overallCachePolicy;
+    if (policy && 'restrict' in policy) policy.restrict(cacheHint(headerOf(answer, 'cache-control')));
+    return body;
   }
 }

@@ -1,4 +1,5 @@
 import { ApolloGateway, type SupergraphSdlHook } from '@apollo/gateway';
+import type { QueryPlannerConfig } from '@apollo/query-planner';
 import type { BffConfig } from '../lib/config/bff';
 import type { PrefixRoutes } from '../lib/http/server';
 import { assertionSigner, type Viewer } from '../lib/identity/assertion';
@@ -8,6 +9,9 @@ import { BffDataSource } from './data-source';
 import { mediaProxy, type ViewerOf } from './media-proxy';
 import { followRevocations, type Revocations } from './revocations';
 import { usersSessions, type Sessions } from './users-client';
+
+/** The query planner's options (bench/query-plan.ts prints plans with the same). */
+export const QUERY_PLANNER_CONFIG: QueryPlannerConfig = {};
 
 export interface BffGateway {
   gateway: ApolloGateway;

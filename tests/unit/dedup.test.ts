@@ -1,32 +1,32 @@
-import { Response } from 'node-fetch';
-import { deduplicated } from '../../lib/resilience/dedup';
-import type { Fetcher } from '../../lib/resilience/fetch';
+import { deduplicated, subgraphRequests } from '../../lib/resilience/dedup';
+import type { SubgraphAnswer, SubgraphFetcher, SubgraphRequest } from '../../lib/resilience/fetch';
 
 /** A fetcher that counts its calls and answers each when told to. */
 function subgraph() {
   const calls: string[] = [];
   const pending: (() => void)[] = [];
-  const fetcher = ((_url: string, init: { body?: unknown }) => {
-    calls.push(String(init.body));
-    return new Promise((resolve) => pending.push(() => resolve(new Response(`{"data":{"n":${calls.length}}}`, { status: 200 }))));
-  }) as unknown as Fetcher;
+  const fetcher: SubgraphFetcher = (_url, request) => {
+    calls.push(request.body);
+    return new Promise<SubgraphAnswer>((resolve) => pending.push(() => resolve({ status: 200, headers: {}, text: `{"data":{"n":${calls.length}}}` })));
+  };
   return { calls, fetcher, answerAll: () => pending.splice(0).forEach((answer) => answer()) };
 }
-const call = (query: string, variables: unknown = {}, assertion = 'viewer-a') => ({
-  method: 'POST',
-  headers: { 'x-gateway-assertion': assertion },
-  body: JSON.stringify({ query, variables }),
-});
+const requests = subgraphRequests();
+const call = (query: string, variables: Record<string, unknown> = {}, assertion = 'viewer-a'): SubgraphRequest => requests({ query, variables }, { 'x-gateway-assertion': assertion });
 
 describe('deduplicated subgraph calls', () => {
-  it('shares one call among identical queries in flight, layout aside, each caller reading its own copy', async () => {
+  it('shares one call among identical queries in flight, layout aside, each caller parsing its own copy', async () => {
     const { calls, fetcher, answerAll } = subgraph();
     const fetch = deduplicated(fetcher);
     const answers = [fetch('http://posts', call('{ posts { id } }')), fetch('http://posts', call('query {\n  posts {\n    id\n  }\n}'))];
     answerAll();
-    const bodies = await Promise.all((await Promise.all(answers)).map((r) => r.text()));
+    const [a, b] = (await Promise.all(answers)).map((answer) => JSON.parse(answer.text));
     expect(calls).toHaveLength(1);
-    expect(bodies).toEqual(['{"data":{"n":1}}', '{"data":{"n":1}}']);
+    expect(a).toEqual({ data: { n: 1 } });
+    expect(b).toEqual(a);
+    expect(b).not.toBe(a);
+    // Nothing is left behind: the next identical call is a call of its own.
+    expect(fetch.inFlight()).toBe(0);
   });
 
   it('never shares a mutation, nor across viewers, subgraphs or variables', async () => {
@@ -46,12 +46,20 @@ describe('deduplicated subgraph calls', () => {
     expect(calls).toHaveLength(7);
   });
 
-  it('hands an unshared response on as it came, unread', async () => {
+  it('hands an unshared answer on as it came: nothing read again or copied', async () => {
     const { fetcher, answerAll } = subgraph();
     let original: unknown;
-    const spy = ((url: string, init: Parameters<Fetcher>[1]) => fetcher(url, init).then((r) => (original = r))) as unknown as Fetcher;
+    const spy: SubgraphFetcher = (url, request) => fetcher(url, request).then((answer) => (original = answer));
     const answer = deduplicated(spy)('http://posts', call('{ posts { id } }'));
     answerAll();
     expect(await answer).toBe(original);
+  });
+
+  it('tells a single query from what may not be shared or sent twice', () => {
+    expect(call('{ a }').query).toBe(true);
+    expect(call('mutation { a }').query).toBe(false);
+    expect(call('query Q { a } mutation M { b }').query).toBe(false);
+    expect(requests({ extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }, {}).query).toBe(false);
+    expect(call('{ not closed').query).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { queryCalls } from '../../lib/resilience/dedup';
-import { resilientFetch } from '../../lib/resilience/fetch';
+import { subgraphRequests } from '../../lib/resilience/dedup';
+import { resilientFetch, type SubgraphAnswer } from '../../lib/resilience/fetch';
 import { SubgraphCallError } from '../../lib/resilience/breaker';
 
 /**
@@ -33,11 +33,12 @@ beforeEach(() => {
   received = 0;
 });
 
-const fetcher = resilientFetch({ timeoutMs: 2_000, failureThreshold: 5, resetMs: 1_000 }, { safe: queryCalls() });
-const call = (query: string) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-const outcome = (promise: Promise<{ json(): Promise<unknown> }>) =>
+const fetcher = resilientFetch({ timeoutMs: 2_000, failureThreshold: 5, resetMs: 1_000 });
+const requests = subgraphRequests();
+const call = (query: string) => requests({ query }, { 'content-type': 'application/json' });
+const outcome = (promise: Promise<SubgraphAnswer>) =>
   promise.then(
-    (response) => response.json(),
+    (answer) => JSON.parse(answer.text),
     (error) => (error instanceof SubgraphCallError ? error.code : error),
   );
 
@@ -66,8 +67,7 @@ it.each([
   ['a persisted query', { extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } } }],
 ])('never sends %s again', async (_, body) => {
   script = ['reset'];
-  const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
-  expect(await outcome(fetcher(url, init))).toBe('SUBGRAPH_UNAVAILABLE');
+  expect(await outcome(fetcher(url, requests(body, { 'content-type': 'application/json' })))).toBe('SUBGRAPH_UNAVAILABLE');
   expect(received).toBe(1);
 });
 
