@@ -45,7 +45,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     warmup: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '3' },
-    /** Write a V8 CPU profile of each bff-web variant (at its exit) into this folder. */
+    /** Write V8 CPU profiles of each bff-web variant (at its exit) into <folder>/<variant>: the main thread's is the largest. */
     profile: { type: 'string' },
   },
 });
@@ -102,7 +102,7 @@ async function main() {
   const peers = values.peers.split(',').filter(Boolean);
   const workloads = values.workloads.split(',').filter(Boolean);
   if (values.profile) mkdirSync(values.profile, { recursive: true });
-  await withScratchGraph(logger, { size: { users: 300, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' } }, async (graph) => {
+  await withScratchGraph(logger, { size: { users: 300, postsPerUser: 10, mediaPerPost: 2 }, bffEnv: { NODE_ENV: 'production', WEB_PUBLIC_ORIGIN: 'http://127.0.0.1' }, startTimeoutMs: 180_000 }, async (graph) => {
     const subgraphUrls = Object.fromEntries(Object.values(graph.subgraphs).map((s) => [subgraphUrlVariable(s.name), `${s.origin}/graphql`]));
     const targets: Target[] = [];
     for (const { name, dir } of variants) {
@@ -114,11 +114,11 @@ async function main() {
         NODE_ENV: 'production',
         WEB_PUBLIC_ORIGIN: 'http://127.0.0.1',
         [portVariable('bff-web')]: '0',
-        ...(values.profile && { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(values.profile)} --cpu-prof-name=bff-web-${name}.cpuprofile` }),
       };
-      const { child, port } = await spawnListening(['--import', 'tsx', path.join(dir, 'bff-web/index.ts')], env, dir, graph.adopt);
+      const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(values.profile, name)}`] : [];
+      const { child, port } = await spawnListening([...profile, '--import', 'tsx', path.join(dir, 'bff-web/index.ts')], env, dir, graph.adopt);
       const origin = `http://127.0.0.1:${port}`;
-      await waitUntilReady(origin);
+      await waitUntilReady(origin, 180_000);
       targets.push({ name: `bff-web ${name}`, url: `${origin}/graphql`, pid: child.pid!, metrics: `${origin}/metrics`, bff: true });
     }
     const peerEnv = { ...process.env, GATEWAY_SIGNING_KEY: graph.gatewayKey, ...subgraphUrls };

@@ -31,6 +31,10 @@ export async function createBffGateway(client: string, supergraph: SupergraphSdl
   // Every assertion names the subgraph it is for, so each call signs (and caches) for its target.
   const sign = assertionSigner(await loadSigningKey(config.signingKey), client);
   const signFor = (subgraph: string) => (viewer: Viewer | null) => sign(subgraph, viewer);
+  // @apollo/gateway 2.14 otherwise starts an OpenTelemetry meter of its own at construction: it
+  // probes AWS, GCP, Azure and Alibaba Cloud for resource attributes and exports usage data to
+  // Apollo's servers every hour and at every stop. A BFF sends nothing anywhere but its subgraphs.
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
   const urls = config.subgraphUrls;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,

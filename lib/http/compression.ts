@@ -28,7 +28,8 @@ export function acceptedEncoding(req: IncomingMessage, available: string[]): str
  * and costs a per-request answer tens of milliseconds.
  */
 export async function compressAnswer(req: IncomingMessage, body: string): Promise<{ encoding: string; body: Buffer } | null> {
-  if (Buffer.byteLength(body) < COMPRESS_ABOVE_BYTES) return null;
+  // Most API clients other than browsers ask for no encoding: no need to negotiate.
+  if (!req.headers['accept-encoding'] || Buffer.byteLength(body) < COMPRESS_ABOVE_BYTES) return null;
   const encoding = acceptedEncoding(req, ['br', 'gzip']);
   if (encoding === 'br') return { encoding, body: await brotli(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } }) };
   if (encoding === 'gzip') return { encoding, body: await gzip(body) };
