@@ -4,6 +4,7 @@
  *
  *   node --import tsx bench/query-plan.ts '{ posts(first: 10) { nodes { author { handle } } } }'
  *   node --import tsx bench/query-plan.ts --file operation.graphql
+ *   node --import tsx bench/query-plan.ts --config '{"generateQueryFragments":true}' '{ … }'
  *
  * With the BFFs' planner options (bff/gateway.ts `QUERY_PLANNER_CONFIG`), so what it prints is
  * what the BFFs run. A reading aid, not a test.
@@ -16,7 +17,7 @@ import { parse } from 'graphql';
 import { QUERY_PLANNER_CONFIG } from '../bff/gateway';
 import { SUPERGRAPH_SDL } from '../lib/graphql/composition';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string' }, supergraph: { type: 'string', default: SUPERGRAPH_SDL } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { file: { type: 'string' }, supergraph: { type: 'string', default: SUPERGRAPH_SDL }, config: { type: 'string', default: '{}' } } });
 const query = values.file ? readFileSync(values.file, 'utf8') : positionals[0];
 if (!query) {
   console.error('usage: query-plan.ts <operation> | --file <path>');
@@ -24,7 +25,7 @@ if (!query) {
 }
 
 const supergraph = Supergraph.build(readFileSync(values.supergraph!, 'utf8'));
-const planner = new QueryPlanner(supergraph, QUERY_PLANNER_CONFIG);
+const planner = new QueryPlanner(supergraph, { ...QUERY_PLANNER_CONFIG, ...JSON.parse(values.config!) });
 const plan: QueryPlan = planner.buildQueryPlan(operationFromDocument(supergraph.schema, parse(query)));
 
 /** Fetches by subgraph, and the longest chain of fetches that wait for one another. */

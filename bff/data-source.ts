@@ -8,8 +8,17 @@ import { readSessionHeaders } from '../lib/identity/session-handshake';
 import type { Logger } from '../lib/telemetry/logger';
 import { recordSubgraphCall } from '../lib/telemetry/metrics';
 import type { BffContext } from './context';
+import { entityBatches, type CallResult } from './entity-batches';
 
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource['process']>>;
+
+interface Pending {
+  options: GraphQLDataSourceProcessOptions<BffContext>;
+  /** Sent alone, after its merged call's answer had no data at all. */
+  alone?: boolean;
+  resolve(response: GatewayGraphQLResponse): void;
+  reject(error: unknown): void;
+}
 
 export interface BffDataSourceOptions {
   /** The subgraph's name in the supergraph. */
@@ -62,6 +71,9 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
   private readonly sign: BffDataSourceOptions['sign'];
   private readonly fetch: ReturnType<typeof deduplicated>;
   private readonly requests = subgraphRequests();
+  private readonly batches = entityBatches();
+  /** Entity fetches waiting to be sent together, by request context. */
+  private readonly pending = new WeakMap<object, Pending[]>();
 
   constructor({ subgraph, url, sign, resilience, logger }: BffDataSourceOptions) {
     this.fetch = deduplicated(resilientFetch(resilience));
@@ -72,30 +84,79 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
   }
 
   /**
-   * The whole call (fetch and parse) runs through the breaker. A failed call becomes
+   * Each call (fetch and parse) runs through the breaker. A failed call becomes
    * SUBGRAPH_UNAVAILABLE or SUBGRAPH_TIMEOUT for the client, the reason going to the log, and
    * its error names where in the response its data was needed (`path`). Each call is observed in
    * `subgraph_request_duration_seconds`, a failed one in `subgraph_request_errors_total` too.
+   * Entity fetches of one request that reach this subgraph at the same moment are one call
+   * (./entity-batches.ts).
    */
   async process(options: GraphQLDataSourceProcessOptions<BffContext>): Promise<GatewayGraphQLResponse> {
+    try {
+      const context = 'incomingRequestContext' in options ? options.context : undefined;
+      if (context && this.batches.batchable(options.request)) return await this.batched(context, options);
+      return await this.guarded(options);
+    } catch (error) {
+      // The gateway writes "each item of this list" as @; a GraphQL path has field names and indexes only.
+      const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest?.filter((segment) => segment !== '@') : undefined;
+      if (error instanceof GraphQLError && path) throw new GraphQLError(error.message, { path, extensions: error.extensions });
+      throw error;
+    }
+  }
+
+  /**
+   * Waits for the other entity fetches of the same request to this subgraph that the plan starts
+   * at the same moment: the branches of a Parallel node all reach here within one run of the
+   * microtask queue, and the batch is sent once that has drained (process.nextTick: no timer, no
+   * turn of the event loop lost).
+   */
+  private batched(context: object, options: GraphQLDataSourceProcessOptions<BffContext>): Promise<GatewayGraphQLResponse> {
+    return new Promise((resolve, reject) => {
+      let pending = this.pending.get(context);
+      if (!pending) {
+        this.pending.set(context, (pending = []));
+        process.nextTick(() => {
+          this.pending.delete(context);
+          this.flush(pending!);
+        });
+      }
+      pending.push({ options, resolve, reject });
+    });
+  }
+
+  private flush(pending: Pending[]) {
+    const merged = pending.length > 1 && !pending[0].alone ? this.batches.merge(pending.map((p) => p.options.request)) : null;
+    if (!merged) {
+      for (const { options, resolve, reject } of pending) this.guarded(options).then(resolve, reject);
+      return;
+    }
+    const [first] = pending;
+    // Its own document: not the first fetch's (`document`), which the gateway may have handed over parsed.
+    this.guarded({ ...first.options, document: undefined, request: { ...merged.call, http: first.options.request.http } } as GraphQLDataSourceProcessOptions<BffContext>).then(
+      (result) => {
+        // A field error that nulls a whole `_entities` nulls all of the merged answer: then each
+        // fetch is sent alone, so that one fetch's failure never costs another its data.
+        if (!(result as CallResult).data) return this.flush(pending.map((p) => ({ ...p, alone: true })));
+        merged.split(result as CallResult).forEach((own, i) => pending[i].resolve(own as GatewayGraphQLResponse));
+      },
+      (error) => pending.forEach(({ reject }) => reject(error)),
+    );
+  }
+
+  /** One call through the breaker, observed; a failed call's reason goes to the log. */
+  private async guarded(options: GraphQLDataSourceProcessOptions<BffContext>): Promise<GatewayGraphQLResponse> {
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
     try {
       const response = await this.breaker.call(() => this.call(options));
       recordSubgraphCall(this.subgraph, seconds());
       return response;
-    } catch (failure) {
-      let error = failure;
+    } catch (error) {
       const code = error instanceof SubgraphCallError ? error.code : (error as GraphQLError).extensions?.code;
       recordSubgraphCall(this.subgraph, seconds(), typeof code === 'string' ? code : 'SUBGRAPH_UNAVAILABLE');
-      if (error instanceof SubgraphCallError) {
-        options.context?.log?.warn({ subgraph: this.subgraph, code: error.code, reason: error.message }, 'subgraph call failed');
-        error = subgraphError(this.subgraph, error.code);
-      }
-      // The gateway writes "each item of this list" as @; a GraphQL path has field names and indexes only.
-      const path = 'pathInIncomingRequest' in options ? options.pathInIncomingRequest?.filter((segment) => segment !== '@') : undefined;
-      if (error instanceof GraphQLError && path) throw new GraphQLError(error.message, { path, extensions: error.extensions });
-      throw error;
+      if (!(error instanceof SubgraphCallError)) throw error;
+      options.context?.log?.warn({ subgraph: this.subgraph, code: error.code, reason: error.message }, 'subgraph call failed');
+      throw subgraphError(this.subgraph, error.code);
     }
   }
 
