@@ -13,7 +13,7 @@
  * each request picks its variables at random):
  *   posts   the web feed's page: 20 posts after one of up to 30 cursors (one per 100 posts), author with avatar, media, cover
  *   detail  one post of 2,000: body, author with avatar, media
- *   deep    five fetch levels: posts → author → author's posts → media → owner → avatar
+ *   deep    five fetch levels: posts → cover image → its owner → the owner's posts → their media → owner
  *   mixed   the three above, 50/30/20
  * Per target and workload: requests, req/s, the serving process's CPU ms per request (from
  * /proc, user + system), subgraph calls per request (bff-web's own metrics) and SQL statements per
