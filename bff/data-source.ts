@@ -69,6 +69,7 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
   private readonly subgraph: string;
   private readonly url: string;
   private readonly sign: BffDataSourceOptions['sign'];
+  private readonly logger: Logger;
   private readonly fetch: ReturnType<typeof deduplicated>;
   private readonly requests = subgraphRequests();
   private readonly batches = entityBatches();
@@ -81,6 +82,7 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
     this.subgraph = subgraph;
     this.url = url;
     this.sign = sign;
+    this.logger = logger;
   }
 
   /**
@@ -124,8 +126,14 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
     });
   }
 
+  /** Sends the batch; never throws (each fetch's promise settles, whatever happens here). */
   private flush(pending: Pending[]) {
-    const merged = pending.length > 1 && !pending[0].alone ? this.batches.merge(pending.map((p) => p.options.request)) : null;
+    let merged: ReturnType<ReturnType<typeof entityBatches>['merge']> = null;
+    try {
+      if (pending.length > 1 && !pending[0].alone) merged = this.batches.merge(pending.map((p) => p.options.request));
+    } catch (error) {
+      this.logger.warn({ subgraph: this.subgraph, err: error }, 'entity fetches not merged');
+    }
     if (!merged) {
       for (const { options, resolve, reject } of pending) this.guarded(options).then(resolve, reject);
       return;
@@ -137,10 +145,10 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
         // A field error that nulls a whole `_entities` nulls all of the merged answer: then each
         // fetch is sent alone, so that one fetch's failure never costs another its data.
         if (!(result as CallResult).data) return this.flush(pending.map((p) => ({ ...p, alone: true })));
-        merged.split(result as CallResult).forEach((own, i) => pending[i].resolve(own as GatewayGraphQLResponse));
+        merged!.split(result as CallResult).forEach((own, i) => pending[i].resolve(own as GatewayGraphQLResponse));
       },
       (error) => pending.forEach(({ reject }) => reject(error)),
-    );
+    ).catch((error) => pending.forEach(({ reject }) => reject(error)));
   }
 
   /** One call through the breaker, observed; a failed call's reason goes to the log. */
