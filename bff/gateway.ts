@@ -10,7 +10,10 @@ import { mediaProxy, type ViewerOf } from './media-proxy';
 import { followRevocations, type Revocations } from './revocations';
 import { usersSessions, type Sessions } from './users-client';
 
-/** The query planner's options (bench/query-plan.ts prints plans with the same). */
+/**
+ * The query planner's options: Apollo's defaults. None of them changes how many fetches a plan has
+ * (BENCHMARKS.md, issue 18); bench/query-plan.ts prints plans with the same.
+ */
 export const QUERY_PLANNER_CONFIG: QueryPlannerConfig = {};
 
 export interface BffGateway {
@@ -38,6 +41,7 @@ export async function createBffGateway(client: string, supergraph: SupergraphSdl
   const urls = config.subgraphUrls;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph,
+    queryPlannerConfig: QUERY_PLANNER_CONFIG,
     buildService: ({ name }) => new BffDataSource({ subgraph: name, url: urls[name], sign: signFor(name), resilience: config.resilience[name], logger }),
   });
   return {
