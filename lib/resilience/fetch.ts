@@ -1,4 +1,6 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { SubgraphCallError, type ResilienceSettings } from './breaker';
 
 /** One GraphQL call to a subgraph (built by ./dedup.ts `subgraphRequests`). */
@@ -30,28 +32,59 @@ class TryFailed extends Error {
 }
 
 /**
+ * The longest answer read (64 Mi characters): far above any page a subgraph serves, far below
+ * V8's string limit (~512 Mi), past which reading the answer would throw outside any promise.
+ */
+export const MAX_ANSWER_CHARS = 64 * 1024 * 1024;
+
+/** Where a subgraph URL's calls go, and over which module: read once per URL. */
+interface Target {
+  module: { request: typeof http.request };
+  options: http.RequestOptions;
+}
+
+/**
+ * An https: URL is spoken TLS over an https agent (never plain HTTP to its host, which would carry
+ * the assertion in the clear), and an IPv6 host loses its brackets (`urlToHttpOptions`), as
+ * node-fetch did; any other scheme is refused where the URL is first used.
+ */
+function targetOf(url: string, agents: { http: http.Agent; https: https.Agent }): Target {
+  const parsed = new URL(url);
+  const options = urlToHttpOptions(parsed);
+  if (parsed.protocol === 'http:') return { module: http, options: { ...options, agent: agents.http } };
+  if (parsed.protocol === 'https:') return { module: https, options: { ...options, agent: agents.https } };
+  throw new SubgraphCallError('SUBGRAPH_UNAVAILABLE', `unsupported URL scheme ${parsed.protocol}`);
+}
+
+/**
  * A POST to a subgraph over a keep-alive agent, read whole: the headers must arrive within
  * `timeoutMs`, and then the body within `timeoutMs` more; past either the socket is closed.
  */
-function post(agent: http.Agent, url: URL, { headers, body }: SubgraphRequest, timeoutMs: number): Promise<SubgraphAnswer> {
+function post(target: Target, { headers, body }: SubgraphRequest, timeoutMs: number): Promise<SubgraphAnswer> {
   return new Promise((resolve, reject) => {
     let settled = false;
+    let req: http.ClientRequest | undefined;
     const fail = (error: TryFailed) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      req.destroy();
+      req?.destroy();
       reject(error);
     };
     let timer = setTimeout(() => fail(new TryFailed('timeout', `no answer within ${timeoutMs} ms`)), timeoutMs);
-    const req = http.request(
-      { agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
-      (res) => {
+    const options = { ...target.options, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } };
+    // http.request throws at once for a header value it refuses: that is this try's failure, not an answer.
+    try {
+      req = target.module.request(options, (res) => {
         clearTimeout(timer);
         timer = setTimeout(() => fail(new TryFailed('timeout', `body not complete within ${timeoutMs} ms`)), timeoutMs);
         res.setEncoding('utf8');
         let text = '';
-        res.on('data', (chunk: string) => (text += chunk));
+        res.on('data', (chunk: string) => {
+          // Past a JS string's length limit `+=` would throw in this handler, out of any promise: the BFF would die.
+          if (text.length + chunk.length > MAX_ANSWER_CHARS) return fail(new TryFailed('unreachable', `answer longer than ${MAX_ANSWER_CHARS} characters`));
+          text += chunk;
+        });
         res.on('end', () => {
           if (settled) return;
           settled = true;
@@ -60,8 +93,10 @@ function post(agent: http.Agent, url: URL, { headers, body }: SubgraphRequest, t
         });
         res.on('error', (error: NodeJS.ErrnoException) => fail(new TryFailed(error.code === 'ECONNRESET' ? 'reset' : 'unreachable', error.message)));
         res.on('aborted', () => fail(new TryFailed('reset', 'answer cut short')));
-      },
-    );
+      });
+    } catch (error) {
+      return fail(new TryFailed('unreachable', `request refused: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`));
+    }
     req.on('error', (error: NodeJS.ErrnoException) =>
       fail(new TryFailed(error.code === 'ECONNRESET' ? 'reset' : 'unreachable', `${error.message} ${error.code ?? ''}`.trim())),
     );
@@ -88,12 +123,12 @@ function post(agent: http.Agent, url: URL, { headers, body }: SubgraphRequest, t
  * The breaker sees one call, with the last try's outcome.
  */
 export function resilientFetch(settings: ResilienceSettings): SubgraphFetcher {
-  const agent = new http.Agent({ keepAlive: true });
-  const urls = new Map<string, URL>();
+  const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  const targets = new Map<string, Target>();
   const attempt = (url: string, request: SubgraphRequest) => {
-    let parsed = urls.get(url);
-    if (!parsed) urls.set(url, (parsed = new URL(url)));
-    return post(agent, parsed, request, settings.timeoutMs).catch((error: TryFailed) => error);
+    let target = targets.get(url);
+    if (!target) targets.set(url, (target = targetOf(url, agents)));
+    return post(target, request, settings.timeoutMs).catch((error: TryFailed) => error);
   };
   return async (url, request) => {
     let answer = await attempt(url, request);
