@@ -25,6 +25,9 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
 
 const REPRESENTATIONS = 'representations';
 
+/** The same JSON value (variables are JSON: compared by their text, cheap for the client's few scalars). */
+const sameValue = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a) === JSON.stringify(b);
+
 /**
  * Merges the entity fetches one request's query plan sends to one subgraph at the same moment
  * into one operation, as Hive Gateway does: each fetch's `_entities` under an alias of its own
@@ -115,7 +118,13 @@ export function entityBatches() {
       if (query === null) return null;
       const variables: Record<string, unknown> = {};
       for (const [i, { variables: own = {} }] of calls.entries()) {
-        for (const [name, value] of Object.entries(own)) variables[name === REPRESENTATIONS ? `r${i}` : name] = value;
+        for (const [name, value] of Object.entries(own)) {
+          const renamed = name === REPRESENTATIONS ? `r${i}` : name;
+          // A variable of the same name is shared: merged only when every fetch gives it the same value
+          // (a fetch's own variables, @fromContext's or @requires' for one, differ; one value for both would answer one wrongly).
+          if (renamed in variables && !sameValue(variables[renamed], value)) return null;
+          variables[renamed] = value;
+        }
       }
       const split = ({ data, errors, extensions }: CallResult): CallResult[] =>
         calls.map((_, i) => {

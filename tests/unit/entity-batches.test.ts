@@ -117,3 +117,24 @@ it('never merges fetches of different requests, nor a fetch started later', asyn
   await fetch(dataSource, ctx, AVATARS, [{ __typename: 'User', id: 'u1' }]);
   expect(received).toHaveLength(4);
 });
+
+it('never merges fetches that give a variable of the same name different values', async () => {
+  const dataSource = source();
+  const ctx = context();
+  // Two fetches sharing the variable name `$size` with values of their own: one value for both would answer one wrongly.
+  const sized = (n: number) => `query Page__media__${n}($representations:[_Any!]!,$size:Int){_entities(representations:$representations){...on Post{media}}}`;
+  const withSize = (query: string, size: number) =>
+    dataSource.process({
+      kind: 'incoming operation',
+      request: { query, variables: { representations: [{ __typename: 'Post', id: `p${size}` }], size } },
+      context: ctx,
+      incomingRequestContext: {},
+      pathInIncomingRequest: ['posts'],
+    } as unknown as GraphQLDataSourceProcessOptions<BffContext>);
+  await Promise.all([withSize(sized(1), 1), withSize(sized(2), 2)]);
+  expect(received).toHaveLength(2);
+  expect(received.map((r) => r.variables.size).sort()).toEqual([1, 2]);
+  received = [];
+  await Promise.all([withSize(sized(1), 3), withSize(sized(2), 3)]);
+  expect(received).toHaveLength(1);
+});
