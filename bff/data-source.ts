@@ -173,8 +173,11 @@ export class BffDataSource implements GraphQLDataSource<BffContext> {
     const { request } = options;
     const context = options.context as Partial<BffContext> | undefined;
     if (!request.query) throw new Error('Missing query');
-    const headers: Record<string, string> = { 'content-type': 'application/json', [ASSERTION_HEADER]: await this.sign(context?.viewer ?? null) };
-    if (request.http?.headers) for (const [name, value] of request.http.headers) headers[name] = value;
+    // The gateway's own headers first (its trace request), ours after: none of them can replace the assertion.
+    const headers: Record<string, string> = {};
+    if (request.http?.headers) for (const [name, value] of request.http.headers) headers[name.toLowerCase()] = value;
+    headers['content-type'] = 'application/json';
+    headers[ASSERTION_HEADER] = await this.sign(context?.viewer ?? null);
     if (context?.requestId) headers['x-request-id'] = context.requestId;
     // users limits sign-in attempts per account and favours the addresses an account signed in from.
     if (this.subgraph === 'users' && context?.clientAddress) headers[CLIENT_ADDRESS_HEADER] = context.clientAddress;
