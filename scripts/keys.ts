@@ -4,9 +4,19 @@
  * (`deploy/k8s/overlays/production/secrets.env`) read. Both paths are gitignored; the file is a secret.
  * It never overwrites a file: replacing keys is a rotation (README, Identity), not a re-run.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { gatewayKeyEnv, generatePrivateJwk, serviceKeyEnv } from '../lib/identity/keys';
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/**
+ * A subgraph's NATS password (about 228 bits): letters only, as it goes unencoded into NATS_URL and
+ * nats-server reads it from the environment as a config value (where digits first would make a number).
+ */
+function natsPassword(): string {
+  return Array.from({ length: 40 }, () => LETTERS[randomInt(LETTERS.length)]).join('');
+}
 
 async function productionKeys(): Promise<Record<string, string>> {
   const gateway = gatewayKeyEnv(JSON.stringify(await generatePrivateJwk()));
@@ -23,6 +33,10 @@ async function productionKeys(): Promise<Record<string, string>> {
     ...posts.own,
     ...posts.callees,
     CURSOR_SECRET: randomBytes(32).toString('base64url'),
+    // Each subgraph's NATS user (deploy/nats/nats-server.conf): its own stream and consumers only.
+    USERS_NATS_PASSWORD: natsPassword(),
+    POSTS_NATS_PASSWORD: natsPassword(),
+    MEDIA_NATS_PASSWORD: natsPassword(),
   };
 }
 

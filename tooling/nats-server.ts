@@ -28,17 +28,35 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+/** deploy/nats/nats-server.conf: the deployment's server configuration, a user per subgraph. */
+export const NATS_CONFIG = path.join(__dirname, '..', 'deploy', 'nats', 'nats-server.conf');
+
+export interface NatsOptions {
+  /** A single user that may do anything. */
+  user?: string;
+  pass?: string;
+  /** A configuration file (NATS_CONFIG), and the environment it reads (its users' passwords). */
+  config?: string;
+  env?: Record<string, string>;
+}
+
 /**
- * A NATS server with JetStream of a test suite's or a benchmark's own (requiring `user` and `pass` when given), on a free port with a
- * temporary store, so that it can be stopped and restarted (never the machine's on 4222).
+ * A NATS server with JetStream of a test suite's or a benchmark's own (requiring `user` and `pass`, or with the
+ * users of `config`, when given), on a free port with a temporary store, so that it can be stopped and restarted
+ * (never the machine's on 4222).
  */
-export async function startNats({ user, pass }: { user?: string; pass?: string } = {}): Promise<TestNats> {
+export async function startNats({ user, pass, config, env }: NatsOptions = {}): Promise<TestNats> {
   const port = await freePort();
   const store = mkdtempSync(path.join(os.tmpdir(), 'fg-nats-'));
   let child: ChildProcess | undefined;
   const start = async () => {
     const auth = user && pass ? ['--user', user, '--pass', pass] : [];
-    child = spawn(NATS_SERVER, ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...auth], { stdio: 'ignore' });
+    const file = config ? ['-c', config] : [];
+    // The command line's address, port and store override the file's.
+    child = spawn(NATS_SERVER, [...file, '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', store, ...auth], {
+      stdio: 'ignore',
+      env: { ...process.env, ...env },
+    });
     const spawned = child;
     const deadline = Date.now() + 20_000;
     while (!(await accepts(port))) {

@@ -25,6 +25,8 @@ const RELAY_BATCH = 100;
  * The NATS client ignores credentials written in a server URL: `nats://user:pass@host` (or
  * `nats://token@host`) is split here into the server and its user and password (or token), so
  * that a broker with authorization accepts the connection, and the credentials appear nowhere else.
+ * Replies come to inboxes under `_INBOX_<name>`: deploy/nats/nats-server.conf lets each service
+ * subscribe to its own prefix only, so that none reads another's replies (its pulled events).
  */
 export function connectNats(url: string, name: string): Promise<NatsConnection> {
   const server = new URL(url);
@@ -33,7 +35,7 @@ export function connectNats(url: string, name: string): Promise<NatsConnection> 
   server.username = '';
   server.password = '';
   const auth = pass ? { user, pass } : user ? { token: user } : {};
-  return connect({ servers: server.toString(), name, ...auth, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
+  return connect({ servers: server.toString(), name, inboxPrefix: `_INBOX_${name}`, ...auth, waitOnFirstConnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500 });
 }
 
 /** Creates `producer`'s stream, or leaves it as it is: producer and consumers both call this at start. */
