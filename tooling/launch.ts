@@ -15,6 +15,8 @@ export interface LaunchOptions {
   portOf: (name: ServiceName) => number;
   /** Extra environment for the subgraphs, and for the BFFs. */
   subgraphEnv?: Record<string, string>;
+  /** Extra environment for one subgraph (e.g. its own NATS_URL), over subgraphEnv. */
+  subgraphEnvOf?: Partial<Record<SubgraphName, Record<string, string>>>;
   bffEnv?: Record<string, string>;
   onLine?: (line: string) => void;
   onSpawn?: (child: ChildProcess) => void;
@@ -67,11 +69,11 @@ export async function launchGraph(options: LaunchOptions): Promise<Launched> {
   // Each is told where the ones before it are: posts follows users' events, media follows both
   // and asks posts about posts. Posts and media also sign, each with its own key: they read those
   // feeds (and media asks posts) as themselves.
-  const usersService = await start('users', subgraphEnv);
+  const usersService = await start('users', { ...subgraphEnv, ...options.subgraphEnvOf?.users });
   subgraphEnv[subgraphUrlVariable('users')] = `${usersService.origin}/graphql`;
-  const postsService = await start('posts', { ...subgraphEnv, ...posts.own });
+  const postsService = await start('posts', { ...subgraphEnv, ...posts.own, ...options.subgraphEnvOf?.posts });
   subgraphEnv[subgraphUrlVariable('posts')] = `${postsService.origin}/graphql`;
-  const mediaService = await start('media', { ...subgraphEnv, ...media.own });
+  const mediaService = await start('media', { ...subgraphEnv, ...media.own, ...options.subgraphEnvOf?.media });
   const subgraphs = { users: usersService, posts: postsService, media: mediaService };
   const bffEnv = {
     ...keys.bff,

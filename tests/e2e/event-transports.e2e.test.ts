@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Viewer } from '../../lib/identity/assertion';
 import { eventsConfig } from '../../lib/config/events';
 import { openDatabase, type Database } from '../../lib/data/database';
 import type { DomainEvent } from '../../lib/events/catalogue';
+import { connectNats } from '../../lib/events/nats';
 import { startEvents, type Events } from '../../lib/events/transport';
 import { createLogger } from '../../lib/telemetry/logger';
 import { PrismaClient } from '../../subgraphs/media/generated/prisma/client';
@@ -12,22 +13,23 @@ import { loadPostsConfig } from '../../subgraphs/posts/config';
 import { createPostsSubgraph } from '../../subgraphs/posts/subgraph';
 import { gatewayKey, inProcessSubgraph, type InProcessSubgraph } from '../support/in-process';
 import { until } from '../support/until';
-import { startNats, type TestNats } from '../support/nats';
+import { startServiceNats, type ServiceNats } from '../support/nats';
 import { createTestDatabases, type TestDatabases } from '../support/test-databases';
 
 /**
  * Both transports held to one contract: the real posts subgraph produces (its outbox, and with
  * NATS its relay), a consumer started with startEvents applies into a real database (media's).
  * Per aggregate, events are applied in order, each once, even when one fails and is retried,
- * when the whole feed is delivered again, and when a poison event is set aside.
+ * when the whole feed is delivered again, and when a poison event is set aside. On NATS, each runs as
+ * its own user of deploy/nats/nats-server.conf (posts', media's), which must let it do all of this.
  */
 const author: Viewer = { id: randomUUID(), role: 'AUTHOR' };
 const MAX_ATTEMPTS = 3;
-let nats: TestNats;
+let nats: ServiceNats;
 
 beforeAll(async () => {
-  nats = await startNats();
-});
+  nats = await startServiceNats();
+}, 60_000);
 afterAll(() => nats?.destroy());
 
 describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => {
@@ -55,11 +57,13 @@ describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => 
       // Posts follows users, which is not here: on the embedded feed, a port where nothing listens.
       USERS_SUBGRAPH_URL: 'http://127.0.0.1:9/graphql',
       MEDIA_SIGNING_KEY: key.serviceKeys.media,
-      ...(transport === 'nats' && { NATS_URL: nats.url }),
+      ...(transport === 'nats' && { NATS_URL: nats.urlOf('posts') }),
     });
     posts = await inProcessSubgraph('posts', createPostsSubgraph, loadPostsConfig, key, databases);
     const port = await posts.service.listen(0, '127.0.0.1');
     process.env.POSTS_SUBGRAPH_URL = `http://127.0.0.1:${port}/graphql`;
+    // The consumer is media, with its own credentials.
+    if (transport === 'nats') process.env.NATS_URL = nats.urlOf('media');
     consumerDatabase = openDatabase(databases.urls.media!);
     consumerDb = new PrismaClient({ adapter: consumerDatabase.adapter });
     const record = async (event: DomainEvent) => {
@@ -161,7 +165,8 @@ describe.each(['embedded', 'nats'] as const)('the %s transport', (transport) => 
       // the copies by Nats-Msg-Id), and the durable consumer is recreated from the stream's start.
       await posts.sql(`UPDATE outbox_events SET published_at = NULL`);
       await until('all republished', async () => (await posts.sql(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`))[0].n === 0);
-      const nc: NatsConnection = await connect({ servers: nats.url });
+      // An operator's connection: no subgraph may delete a consumer.
+      const nc: NatsConnection = await connectNats(nats.operatorUrl, 'operator');
       try {
         const jsm = await jetstreamManager(nc);
         expect((await jsm.streams.info('EVENTS_POSTS')).state.messages).toBe(total);

@@ -3,13 +3,14 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { jpeg } from '../support/images';
 import { until } from '../support/until';
-import { startNats, type TestNats } from '../support/nats';
+import { startServiceNats, type ServiceNats } from '../support/nats';
 import { graphql, startStack, type Stack } from '../support/stack';
 import { stopChild } from '../../tooling/processes';
 import { subgraphUrlVariable } from '../../lib/config/subgraph-urls';
+import { SUBGRAPHS } from '../../lib/config/env';
+import { connectNats } from '../../lib/events/nats';
 import { signUp, WebSession } from '../support/web';
 
 /**
@@ -22,21 +23,22 @@ import { signUp, WebSession } from '../support/web';
 const WITHIN_MS = 5_000;
 
 describe.each(['embedded', 'nats'] as const)('events on the %s transport', (transport) => {
-  let nats: TestNats | undefined;
+  let nats: ServiceNats | undefined;
   let stack: Stack;
   let postsDb: pg.Client;
   let mediaDb: pg.Client;
 
   beforeAll(async () => {
-    if (transport === 'nats') nats = await startNats();
+    // Each subgraph as its own user of deploy/nats/nats-server.conf.
+    if (transport === 'nats') nats = await startServiceNats();
     stack = await startStack({
       subgraphEnv: {
         EVENTS_POLL_MS: '100',
         EVENTS_ACK_WAIT_MS: '2000',
         EVENTS_MAX_ATTEMPTS: '3',
         EVENTS_RETRY_BASE_MS: '100',
-        ...(nats && { NATS_URL: nats.url }),
       },
+      subgraphEnvOf: nats && Object.fromEntries(SUBGRAPHS.map((name) => [name, { NATS_URL: nats!.urlOf(name) }])),
       bffEnv: { REVOCATIONS_POLL_MS: '1000' },
     });
     postsDb = new pg.Client({ connectionString: stack.databases.urls.posts });
@@ -241,7 +243,7 @@ describe.each(['embedded', 'nats'] as const)('events on the %s transport', (tran
       // None twice: NATS holds each event once (Nats-Msg-Id), and each media record was deleted once.
       await until('all published', async () => (await postsDb.query(`SELECT count(*)::int AS n FROM outbox_events WHERE published_at IS NULL`)).rows[0].n === 0);
       const outbox = (await postsDb.query(`SELECT count(*)::int AS n FROM outbox_events`)).rows[0].n;
-      const nc = await connect({ servers: nats!.url });
+      const nc = await connectNats(nats!.operatorUrl, 'operator');
       try {
         expect((await (await jetstreamManager(nc)).streams.info('EVENTS_POSTS')).state.messages).toBe(outbox);
       } finally {

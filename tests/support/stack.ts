@@ -77,6 +77,8 @@ export interface StackOptions {
   bffEnv?: Record<string, string>;
   /** Extra environment for the subgraphs. */
   subgraphEnv?: Record<string, string>;
+  /** Extra environment for one subgraph (e.g. its own NATS_URL). */
+  subgraphEnvOf?: Partial<Record<SubgraphName, Record<string, string>>>;
   /** How long each service may take to start, and then to be ready (30 s each unless set). */
   startTimeoutMs?: number;
 }
@@ -111,6 +113,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         PASSWORD_HASH_MAX_WAIT_MS: '4000',
         ...options.subgraphEnv,
        },
+      subgraphEnvOf: options.subgraphEnvOf,
       bffEnv: {
         WEB_ORIGINS: WEB_ORIGIN,
         REFRESH_REUSE_WINDOW_MS: '300',
