@@ -6,6 +6,7 @@ import { databaseConfig } from '../../lib/config/database';
 import { ROOT, SERVICES, composeDotenv, composeServices, configProblem, imageEnv, interpolate, type ServiceName } from '../support/deployment';
 
 interface ComposeService {
+  volumes?: string[];
   build?: { args?: { SERVICE?: string } };
   platform?: string;
   read_only?: boolean;
@@ -105,6 +106,23 @@ describe('compose.yaml', () => {
       problems[name] = await configProblem(serviceOf(name)!, { ...imageEnv(serviceOf(name)!), ...environment });
     }
     expect(problems).toEqual(Object.fromEntries(apps.map((name) => [name, undefined])));
+  });
+
+  it('gives each subgraph its own NATS user of deploy/nats/nats-server.conf, whose password the server gets, and the BFFs none', () => {
+    const nats = services.nats;
+    expect(nats.volumes).toContain('./deploy/nats/nats-server.conf:/etc/nats/nats-server.conf:ro');
+    expect(nats.command?.slice(0, 2)).toEqual(['--config', '/etc/nats/nats-server.conf']);
+    for (const subgraph of SUBGRAPHS) {
+      const variable = `${subgraph.toUpperCase()}_NATS_PASSWORD`;
+      const url = new URL(interpolate(services[subgraph].environment!.NATS_URL, dotenv));
+      expect({ subgraph, user: url.username, host: url.host }).toEqual({ subgraph, user: subgraph, host: 'nats:4222' });
+      // npm run keys wrote it, and it needs no encoding in the URL.
+      expect(dotenv[variable]).toMatch(/^[A-Za-z]{32,}$/);
+      expect(url.password).toBe(dotenv[variable]);
+      expect(interpolate(String(nats.environment?.[variable]), dotenv)).toBe(dotenv[variable]);
+    }
+    // The BFFs use no events: no credentials for them.
+    for (const name of apps.filter((name) => !(SUBGRAPHS as readonly string[]).includes(name))) expect({ name, nats: services[name].environment?.NATS_URL }).toEqual({ name, nats: undefined });
   });
 
   it('gives each migration job its own database, and nothing else', () => {
