@@ -1,5 +1,5 @@
 import type { KeySource } from '../identity/keys';
-import { envInt, envMs, envUrl } from './env';
+import { ConfigError, envInt, envMs, envUrl } from './env';
 import type { SubgraphName } from './env';
 import { GATEWAY_SIGNING_KEY, keySource, serviceKeySource } from './keys';
 import { subgraphUrls } from './subgraph-urls';
@@ -25,6 +25,8 @@ export interface EventsConfig {
 /** `consumer`: the service follows others' events (posts, media), so on the embedded feed it signs its reads. */
 export function eventsConfig(service: SubgraphName, consumer: boolean): EventsConfig {
   const natsUrl = envUrl('NATS_URL', undefined, { protocols: ['nats:', 'tls:'] });
+  // `nats://users:@host`, a password left empty (an unset secret): the client would send "users" as a token.
+  if (natsUrl && /^[a-z]+:\/\/[^/@]*:@/i.test(natsUrl)) throw new ConfigError('NATS_URL has a user and an empty password');
   return {
     natsUrl,
     pollMs: envMs('EVENTS_POLL_MS', 500, { min: 10 }),

@@ -61,13 +61,13 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
   const deployments = () => ofKind('Deployment');
 
   /** The environment a container gets: the image's ENV, then envFrom, then env, references resolved. */
-  function containerEnv(container: any, service: ServiceName): Record<string, string> {
+  function containerEnv(container: any, service: ServiceName, secretValues: Record<string, string> = {}): Record<string, string> {
     const env = imageEnv(service);
     const source = (kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> => {
       const object = named(kind, name);
       expect({ missing: `${kind} ${name}`, found: Boolean(object) }).toEqual({ missing: `${kind} ${name}`, found: true });
       const data: Record<string, string> = object!.data ?? {};
-      return kind === 'Secret' ? Object.fromEntries(Object.entries(data).map(([k, v]) => [k, decode(v)])) : data;
+      return kind === 'Secret' ? { ...Object.fromEntries(Object.entries(data).map(([k, v]) => [k, decode(v)])), ...secretValues } : data;
     };
     for (const from of container.envFrom ?? []) {
       if (from.configMapRef) Object.assign(env, source('ConfigMap', from.configMapRef.name));
@@ -76,7 +76,8 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
     for (const { name, value, valueFrom } of container.env ?? []) {
       const ref = valueFrom?.secretKeyRef ?? valueFrom?.configMapKeyRef;
       if (!ref) {
-        env[name] = value;
+        // Kubernetes expands $(NAME) from the variables before it (envFrom's and env's); an unknown one stays as written.
+        env[name] = String(value).replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, variable: string) => env[variable] ?? whole);
         continue;
       }
       const data = source(valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap', ref.name);
@@ -249,8 +250,9 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
         const service = serviceOfImage(container.image);
         const env = containerEnv(container, service);
         if (!(variable in env)) continue;
-        const problem = await configProblem(service, { ...env, [variable]: value });
-        if (problem?.includes(variable)) refused[variable].push(service);
+        // The value in graph-secrets, so that what is composed of it ($(…) in NATS_URL) has it too.
+        const problem = await configProblem(service, containerEnv(container, service, { [variable]: value }));
+        if (problem?.includes(variable) || (variable.endsWith('_NATS_PASSWORD') && problem?.includes('NATS_URL'))) refused[variable].push(service);
       }
     }
     const readers = (variable: string) =>
@@ -258,6 +260,23 @@ describe('the production overlay (kubectl kustomize deploy/k8s/overlays/producti
         .filter((d) => (d.spec.template.spec.containers[0].env ?? []).some((e: any) => e.valueFrom?.secretKeyRef?.key === variable))
         .map((d) => serviceOfImage(d.spec.template.spec.containers[0].image));
     expect(refused).toEqual(Object.fromEntries(Object.keys(example).map((variable) => [variable, readers(variable)])));
+  });
+
+  it('connects each subgraph to NATS as its own user, with its password from graph-secrets, and the BFFs not at all', () => {
+    const secret = ofKind('Secret').find((s) => s.metadata.name.startsWith('graph-secrets-'))!;
+    for (const deployment of deployments()) {
+      const [container] = deployment.spec.template.spec.containers;
+      const service = serviceOfImage(container.image);
+      const env = containerEnv(container, service);
+      if (!(SUBGRAPHS as readonly string[]).includes(service)) {
+        expect({ service, nats: env.NATS_URL }).toEqual({ service, nats: undefined });
+        continue;
+      }
+      const url = new URL(env.NATS_URL);
+      expect({ service, user: url.username, host: url.host }).toEqual({ service, user: service, host: 'nats.messaging:4222' });
+      expect(url.password).toBe(decode(secret.data[`${service.toUpperCase()}_NATS_PASSWORD`]));
+      expect(url.password).toMatch(/^[A-Za-z]{32,}$/);
+    }
   });
 
   it('migrates each database with a Job from its subgraph own image, given that database only', () => {
