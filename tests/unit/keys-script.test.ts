@@ -16,7 +16,8 @@ describe('npm run keys', () => {
     const keys = generateKeys(file);
     expect(Object.keys(keys).sort()).toEqual([
       'AUTH_SIGNING_KEY', 'CURSOR_SECRET', 'GATEWAY_PUBLIC_KEYS', 'GATEWAY_SIGNING_KEY',
-      'MEDIA_PUBLIC_KEYS', 'MEDIA_SIGNING_KEY', 'POSTS_PUBLIC_KEYS', 'POSTS_SIGNING_KEY',
+      'MEDIA_NATS_PASSWORD', 'MEDIA_PUBLIC_KEYS', 'MEDIA_SIGNING_KEY', 'POSTS_NATS_PASSWORD', 'POSTS_PUBLIC_KEYS', 'POSTS_SIGNING_KEY',
+      'USERS_NATS_PASSWORD',
     ]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     // The subgraphs verify with the public half of the key the BFFs sign with; users signs with another.
@@ -31,6 +32,10 @@ describe('npm run keys', () => {
     expect(parsePublicKeys(keys.POSTS_PUBLIC_KEYS, 'POSTS_PUBLIC_KEYS')).toEqual([posts.publicJwk]);
     expect(new Set([gateway.kid, users.kid, media.kid, posts.kid]).size).toBe(4);
     expect(keys.CURSOR_SECRET.length).toBeGreaterThanOrEqual(32);
+    // Each subgraph's NATS password: letters only (unencoded in NATS_URL, a string to nats-server), none another's.
+    const nats = [keys.USERS_NATS_PASSWORD, keys.POSTS_NATS_PASSWORD, keys.MEDIA_NATS_PASSWORD];
+    for (const password of nats) expect(password).toMatch(/^[A-Za-z]{40}$/);
+    expect(new Set(nats).size).toBe(3);
 
     const before = readFileSync(file, 'utf8');
     expect(() => generateKeys(file)).toThrow(/exists: keys are not replaced by a re-run/);

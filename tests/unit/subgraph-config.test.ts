@@ -90,6 +90,8 @@ describe('subgraph config', () => {
     { service: 'media', load: loadMediaConfig, env: { POSTS_SUBGRAPH_URL: 'localhost:4002/graphql' }, variable: 'POSTS_SUBGRAPH_URL' },
     { service: 'media', load: loadMediaConfig, env: { EVENTS_POLL_MS: '3000000000' }, variable: 'EVENTS_POLL_MS' },
     { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'http://127.0.0.1:4290' }, variable: 'NATS_URL' },
+    // A password left empty (an unset secret in the URL): the client would send the user name as a token.
+    { service: 'posts', load: loadPostsConfig, env: { NATS_URL: 'nats://posts:@127.0.0.1:4290' }, variable: 'NATS_URL' },
     { service: 'posts', load: loadPostsConfig, env: { EVENTS_MAX_ATTEMPTS: '0' }, variable: 'EVENTS_MAX_ATTEMPTS' },
     { service: 'media', load: loadMediaConfig, env: { EVENTS_ACK_WAIT_MS: '10' }, variable: 'EVENTS_ACK_WAIT_MS' },
     // The embedded feed's reads are signed with posts' own key: needed in production (with NATS_URL it is not).
