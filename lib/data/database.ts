@@ -23,6 +23,24 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** A statement built with `Prisma.sql` (whose `text` numbers its parameters `$1`, `$2`, …). */
+export interface SqlStatement {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * The rows of a read sent straight through the pool, for the hot loaders behind the graph's
+ * entity fetches. Even `$queryRaw` goes through Prisma's client engine: its WebAssembly query
+ * compiler, its interpreter and its row mapping, on every call, which profiled at a tenth to a
+ * sixth of a subgraph's CPU (BENCHMARKS.md, issue 18). The rows are pg's: uuid, text and enum
+ * columns as strings, integer as number, timestamptz as Date, as the row types expect; not for
+ * bigint, numeric or json columns, which pg and Prisma map differently. Counted like any statement.
+ */
+export async function queryRows<T>(database: Pick<Database, 'pool'>, statement: SqlStatement): Promise<T[]> {
+  return (await database.pool.query(statement.text, statement.values)).rows as T[];
+}
+
 /**
  * A pg pool for one subgraph's database, shared by its Prisma client. Every statement goes
  * through `CountingClient.query`, transactions included, so the count is what reaches Postgres.

@@ -275,7 +275,8 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends Trans
   /** The subgraph's generated `Resolvers`. */
   resolvers: object;
   createPrisma: (database: Database) => TDb;
-  createLoaders: (db: TDb) => TLoaders;
+  /** The raw reads of the hot loaders go through `database`'s pool (queryRows in lib/data/database.ts). */
+  createLoaders: (db: TDb, database: Database) => TLoaders;
   /**
    * What the resolvers use besides the database (a token issuer, a blob store, a follower of
    * another service's events): made once at start and merged into every request's context.
@@ -333,7 +334,7 @@ export function prismaSubgraph<TConfig extends SubgraphConfig, TDb extends Trans
         session: {},
         clientAddress: forwardedClientAddress(req),
         db,
-        loaders: spec.createLoaders(db),
+        loaders: spec.createLoaders(db, database),
       }),
       async onStop() {
         stopPurging();

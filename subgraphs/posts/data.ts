@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { queryRows, type Database } from '../../lib/data/database';
 import { byIdLoader } from '../../lib/data/loaders';
 import type { Cursor, Page } from '../../lib/graphql/pagination';
 import { recordEvents, type SqlClient } from '../../lib/events/outbox';
@@ -41,18 +42,21 @@ const POST_COLUMNS = Prisma.raw('id, author_id, title, body, body_html, status, 
 
 /**
  * `take` newest posts with `status` (of `authorId` when given) strictly after the cursor `after`:
- * the `posts` list. Raw SQL, like the loaders below: Prisma's client engine compiles each
- * `findMany` to a query plan in WebAssembly on every call, which profiled at a sixth of posts'
- * CPU for this list (BENCHMARKS.md, issue 18). The row comparison is the index's own order.
+ * the `posts` list. Raw SQL straight through the pool (queryRows), like the `post` loader below:
+ * Prisma's client engine compiles each `findMany`, and even each `$queryRaw`, to a query plan in
+ * WebAssembly on every call (BENCHMARKS.md, issue 18). The row comparison is the index's own order.
  */
-export async function newestPosts(db: PrismaClient, where: { status: PostStatus; authorId?: string; after: Cursor | null }, take: number): Promise<Post[]> {
+export async function newestPosts(database: Pick<Database, 'pool'>, where: { status: PostStatus; authorId?: string; after: Cursor | null }, take: number): Promise<Post[]> {
   const author = where.authorId ? Prisma.sql`AND author_id = ${where.authorId}::uuid` : Prisma.empty;
   const after = where.after ? Prisma.sql`AND (created_at, id) < (${where.after.createdAt}, ${where.after.id}::uuid)` : Prisma.empty;
-  const rows = await db.$queryRaw<PostRow[]>`
-    SELECT ${POST_COLUMNS} FROM posts
-    WHERE status = ${where.status}::"PostStatus" ${author} ${after}
-    ORDER BY created_at DESC, id DESC
-    LIMIT ${take}`;
+  const rows = await queryRows<PostRow>(
+    database,
+    Prisma.sql`
+      SELECT ${POST_COLUMNS} FROM posts
+      WHERE status = ${where.status}::"PostStatus" ${author} ${after}
+      ORDER BY created_at DESC, id DESC
+      LIMIT ${take}`,
+  );
   return rows.map(toPost);
 }
 
@@ -90,9 +94,11 @@ async function postsOfAuthors(db: PrismaClient, keys: readonly AuthorPageKey[]):
 }
 
 /** Per-request loaders: one query per kind of lookup, however many rows ask. */
-export function createLoaders(db: PrismaClient) {
+export function createLoaders(db: PrismaClient, database: Database) {
   return {
-    post: byIdLoader(async (ids) => (await db.$queryRaw<PostRow[]>`SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY(${ids}::uuid[])`).map(toPost)),
+    post: byIdLoader(async (ids) => (await queryRows<PostRow>(database, Prisma.sql`SELECT ${POST_COLUMNS} FROM posts WHERE id = ANY(${ids}::uuid[])`)).map(toPost)),
+    /** The `posts` list (newestPosts), through this request's pool. */
+    newestPosts: (where: Parameters<typeof newestPosts>[1], take: number) => newestPosts(database, where, take),
     postsOfAuthor: new DataLoader<AuthorPageKey, Post[]>((keys) => postsOfAuthors(db, keys), { cache: false }),
   };
 }

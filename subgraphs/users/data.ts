@@ -1,3 +1,4 @@
+import { queryRows, type Database } from '../../lib/data/database';
 import { byIdLoader } from '../../lib/data/loaders';
 import { Prisma, type PrismaClient, type User } from './generated/prisma/client';
 
@@ -29,13 +30,14 @@ const toUser = (row: UserRow): User => ({
 });
 
 /**
- * Per-request loaders: every user looked up in one request costs one query together. Raw SQL:
- * it answers every `_entities` fetch of users, and Prisma's client engine compiles each
- * `findMany` to a query plan in WebAssembly on every call (BENCHMARKS.md, issue 18).
+ * Per-request loaders: every user looked up in one request costs one query together. Raw SQL
+ * straight through the pool (queryRows): it answers every `_entities` fetch of users, and
+ * Prisma's client engine compiles each `findMany`, and even each `$queryRaw`, to a query plan in
+ * WebAssembly on every call (BENCHMARKS.md, issue 18). The Prisma client is not needed here.
  */
-export function createLoaders(db: PrismaClient) {
+export function createLoaders(_db: PrismaClient, database: Database) {
   return {
-    user: byIdLoader(async (ids) => (await db.$queryRaw<UserRow[]>`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY(${ids}::uuid[])`).map(toUser)),
+    user: byIdLoader(async (ids) => (await queryRows<UserRow>(database, Prisma.sql`SELECT ${USER_COLUMNS} FROM users WHERE id = ANY(${ids}::uuid[])`)).map(toUser)),
   };
 }
 
