@@ -68,7 +68,7 @@ export function redactedUrlAttributes(origin: string, pathAndQuery: string | und
  * It must run before the service's other modules load, because the instrumentations patch `http`
  * and `pg` as they are required: each service's `index.ts` imports its `tracing.ts` first.
  * Traced: every HTTP request a service serves (its `traceparent` continued, or a trace begun),
- * every call it makes through `http` (node-fetch: the gateway's subgraph fetches) or `fetch`
+ * every call it makes through `http` (the BFFs' subgraph fetches, lib/resilience/fetch.ts) or `fetch`
  * (undici: one subgraph asking another) with `traceparent` passed on, the spans @apollo/gateway
  * makes itself (request, plan, fetches), and the SQL of a traced request. A BFF, the `edge`,
  * continues a client's trace but samples by itself (samplerOf). Probes, scrapes and
